@@ -1,0 +1,51 @@
+// One esbuild configuration for everything that ships: the extension host bundle and the CLI.
+// `--watch` rebuilds on change; `--tests` also compiles the test suites to out/ for mocha.
+import * as esbuild from 'esbuild';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { ROOT } from './lib/testEnv.mjs';
+
+const watch = process.argv.includes('--watch');
+const withTests = process.argv.includes('--tests');
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  logLevel: 'warning',
+  absWorkingDir: ROOT,
+};
+
+const targets = [
+  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+];
+
+function tsFiles(dir) {
+  return readdirSync(join(ROOT, dir)).flatMap((name) => {
+    const p = join(dir, name);
+    if (statSync(join(ROOT, p)).isDirectory()) return tsFiles(p);
+    return p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+if (withTests) {
+  // Tests stay one file per suite (mocha loads them by name) but each bundles what it imports.
+  for (const suite of ['test/unit', 'test/integration']) {
+    const entries = tsFiles(suite);
+    if (entries.length === 0) continue;
+    targets.push({ ...common, entryPoints: entries, outdir: join('out', suite), outbase: suite, external: ['vscode', 'mocha', 'playwright-core'] });
+  }
+}
+
+if (watch) {
+  const contexts = await Promise.all(targets.map((t) => esbuild.context(t)));
+  await Promise.all(contexts.map((c) => c.watch()));
+  process.stdout.write(`watching ${targets.length} bundles\n`);
+} else {
+  const t0 = Date.now();
+  await Promise.all(targets.map((t) => esbuild.build(t)));
+  process.stdout.write(`built ${targets.map((t) => t.outfile ?? relative(ROOT, join(ROOT, t.outdir))).join(', ')} in ${Date.now() - t0} ms\n`);
+}

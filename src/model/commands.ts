@@ -1,0 +1,372 @@
+// QMP commands: reading them from qmp-shell, raw QMP and HMP lines, and attributing every hit to the
+// command that caused it (design.md §4).
+
+import type { Frame, Hit, Trace } from './trace';
+
+export type CommandOrigin = 'qmp-shell' | 'qmp' | 'hmp' | 'inferred';
+
+export interface QmpCommand {
+  /** QMP name (`block-commit`), or the HMP command word. */
+  name: string;
+  /** QMP arguments as an object (qmp-shell dotted keys nested); HMP: `{ args: [...] }`. */
+  arguments: Record<string, unknown>;
+  origin: CommandOrigin;
+  /** Document line of the command; null when inferred from frames. */
+  line: number | null;
+  /** The command as typed (qmp-shell / HMP / JSON text); null when inferred. */
+  text: string | null;
+  /** 1-based indexes of the hits it caused. */
+  hits: number[];
+  /** Why an inferred command was inferred: the first hit and frame that named it. */
+  inferredFrom: { hit: number; frame: number; function: string } | null;
+  /** QEMU's answer (`{"return": …}` or `{"error": …}`) when the log shows it. */
+  reply: Record<string, unknown> | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// qmp-shell: `block-commit device=over01 job-id=jobA file.driver=file size=1024 opts={"a": 1}`
+
+const TOKEN_RE = /(?:[^\s"']|"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*')+/g;
+const NAME_RE = /^[A-Za-z][\w-]*$/;
+
+/** Read a qmp-shell command line; null when it is not one. */
+export function parseQmpShellCommand(text: string, line: number): QmpCommand | null {
+  const tokens = text.match(TOKEN_RE);
+  if (!tokens || !NAME_RE.test(tokens[0])) return null;
+  const args: Record<string, unknown> = {};
+  for (const tok of tokens.slice(1)) {
+    const eq = tok.indexOf('=');
+    if (eq <= 0) return null;
+    setDotted(args, tok.slice(0, eq), parseShellValue(tok.slice(eq + 1)));
+  }
+  return { name: tokens[0], arguments: args, origin: 'qmp-shell', line, text, hits: [], inferredFrom: null, reply: null };
+}
+
+/** qmp-shell's value rules: integers, true/false, JSON objects and arrays, otherwise a string. */
+function parseShellValue(v: string): unknown {
+  if (/^-?\d+$/.test(v)) {
+    const n = Number(v);
+    if (Number.isSafeInteger(n)) return n;
+  }
+  const lower = v.toLowerCase();
+  if (lower === 'true') return true;
+  if (lower === 'false') return false;
+  if (lower === 'null') return null;
+  if (v.startsWith('{') || v.startsWith('[')) {
+    try {
+      return JSON.parse(v) as unknown;
+    } catch {
+      // qmp-shell also tries Python literal syntax; keep the text as typed
+    }
+  }
+  if (v.length >= 2 && ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'")))) return v.slice(1, -1);
+  return v;
+}
+
+function setDotted(obj: Record<string, unknown>, key: string, value: unknown): void {
+  const parts = key.split('.');
+  let cur = obj;
+  for (const p of parts.slice(0, -1)) {
+    const next = cur[p];
+    if (typeof next === 'object' && next !== null && !Array.isArray(next)) cur = next as Record<string, unknown>;
+    else {
+      const created: Record<string, unknown> = {};
+      cur[p] = created;
+      cur = created;
+    }
+  }
+  cur[parts[parts.length - 1]] = value;
+}
+
+/** Read an HMP command line (`snapshot_blkdev drive0 /tmp/s.qcow2 qcow2`). */
+export function parseHmpCommand(text: string, line: number): QmpCommand {
+  const words = text.split(/\s+/).filter((w) => w !== '');
+  return { name: words[0], arguments: { args: words.slice(1) }, origin: 'hmp', line, text, hits: [], inferredFrom: null, reply: null };
+}
+
+export type QmpJson =
+  | { kind: 'command'; command: QmpCommand }
+  | { kind: 'reply'; reply: Record<string, unknown> }
+  | { kind: 'event' }
+  | { kind: 'bad' }
+  | null;
+
+/** Read a raw QMP message (`{"execute": …}`, a reply or an event); null for other JSON. */
+export function parseQmpJson(text: string, line: number): QmpJson {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return /^\{\s*"(?:execute|exec-oob)"/.test(text) ? { kind: 'bad' } : null;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const msg = value as Record<string, unknown>;
+  const execute = msg.execute ?? msg['exec-oob'];
+  if (typeof execute === 'string') {
+    const args = msg.arguments;
+    const argObj = typeof args === 'object' && args !== null && !Array.isArray(args) ? (args as Record<string, unknown>) : {};
+    return { kind: 'command', command: { name: execute, arguments: argObj, origin: 'qmp', line, text, hits: [], inferredFrom: null, reply: null } };
+  }
+  if ('return' in msg || 'error' in msg) return { kind: 'reply', reply: msg };
+  if (typeof msg.event === 'string') return { kind: 'event' };
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Attribution
+
+const MARSHAL_RE = /^qmp_marshal_(\w+)$/;
+const QMP_RE = /^qmp_(\w+)$/;
+// qmp_* functions that are QMP's own plumbing, not commands
+const NOT_COMMANDS = /^(?:dispatch|marshal_output_\w+|\w+_bh|command_\w+|\w+_co)$/;
+
+export interface CommandFrame {
+  name: string;
+  /** The frame that names the command (outermost `qmp_marshal_*`, else outermost `qmp_*`). */
+  frame: Frame;
+  /** The `qmp_<name>` frame whose arguments are the command's, if printed. */
+  argsFrame: Frame | null;
+}
+
+/** The QMP command a backtrace runs inside, from its `qmp_marshal_*` / `qmp_*` frames. */
+export function commandFromFrames(frames: readonly Frame[]): CommandFrame | null {
+  let best: CommandFrame | null = null;
+  for (const f of frames) {
+    const m = MARSHAL_RE.exec(f.function);
+    if (m) best = { name: m[1], frame: f, argsFrame: null };
+  }
+  if (!best) {
+    for (const f of frames) {
+      const m = QMP_RE.exec(f.function);
+      if (m && !NOT_COMMANDS.test(m[1])) best = { name: m[1], frame: f, argsFrame: f };
+    }
+  } else {
+    const target = `qmp_${best.name}`;
+    best.argsFrame = frames.find((f) => f.function === target) ?? null;
+  }
+  if (!best) return null;
+  return { ...best, name: best.name.replace(/_/g, '-') };
+}
+
+/**
+ * Arguments of a command as its `qmp_<name>` frame shows them: strings, numbers, booleans and
+ * enums, with `has_x=false` optionals dropped and names in QMP spelling (`node_name` → `node-name`).
+ */
+export function argumentsFromFrame(frame: Frame | null): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!frame) return out;
+  const absent = new Set<string>();
+  for (const a of frame.args) if (a.name.startsWith('has_') && a.value === 'false') absent.add(a.name.slice(4));
+  for (const a of frame.args) {
+    if (a.name === 'errp' || a.name.startsWith('has_') || absent.has(a.name)) continue;
+    const key = a.name.replace(/_/g, '-');
+    switch (a.kind) {
+      case 'string':
+        out[key] = unescapeC(a.text ?? '');
+        break;
+      case 'number':
+        out[key] = Number(a.value);
+        break;
+      case 'bool':
+        out[key] = a.value === 'true';
+        break;
+      case 'enum':
+        out[key] = enumToQapi(a.value);
+        break;
+      default:
+        break;
+    }
+  }
+  return out;
+}
+
+/** `NEW_IMAGE_MODE_EXISTING` → `existing`: QAPI enum constants carry their type as a prefix. */
+function enumToQapi(v: string): string {
+  const known = /^(?:NEW_IMAGE_MODE|BLOCKDEV_ON_ERROR|MIRROR_SYNC_MODE|MIRROR_COPY_MODE|BLOCK_EXPORT_TYPE|BLOCKDEV_DRIVER|BITMAP_SYNC_MODE|ON_CBW_ERROR)_(.+)$/.exec(v);
+  return (known ? known[1] : v).toLowerCase().replace(/_/g, '-');
+}
+
+function unescapeC(s: string): string {
+  return s.replace(/\\(["\\'])/g, '$1');
+}
+
+function sameArguments(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+const JOB_STARTERS = /^(?:block_job_create|job_create|mirror_start_job|stream_start|commit_start|commit_active_start|backup_job_create|block_job_add_bdrv)$/;
+const JOB_EXIT_RE = /^job_exit$/;
+
+/** The job a hit's stack runs for: `job_exit(opaque=J)` or a `job=J` argument in a job frame. */
+function jobPointer(frames: readonly Frame[]): string | null {
+  for (const f of frames) {
+    if (JOB_EXIT_RE.test(f.function)) {
+      const p = f.arg('opaque')?.pointer;
+      if (p) return p;
+    }
+  }
+  for (const f of frames) {
+    if (f.function.startsWith('job_') || f.function.startsWith('block_job_')) {
+      const p = f.arg('job')?.pointer;
+      if (p) return p;
+    }
+  }
+  return null;
+}
+
+function isJobCompletion(frames: readonly Frame[]): boolean {
+  return frames.some((f) => JOB_EXIT_RE.test(f.function));
+}
+
+/** Job ids named in a command's arguments (`job-id`, or `device`/`id` naming a known job). */
+function commandJobIds(cmd: QmpCommand, knownJobs: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  const visit = (o: Record<string, unknown>) => {
+    for (const [k, v] of Object.entries(o)) {
+      if (typeof v === 'string') {
+        if (k === 'job-id' || ((k === 'device' || k === 'id') && knownJobs.has(v))) out.push(v);
+      } else if (Array.isArray(v)) {
+        for (const x of v) if (typeof x === 'object' && x !== null) visit(x as Record<string, unknown>);
+      } else if (typeof v === 'object' && v !== null) {
+        visit(v as Record<string, unknown>);
+      }
+    }
+  };
+  visit(cmd.arguments);
+  return out;
+}
+
+/**
+ * Attribute every hit to a command (design.md §4), adding inferred commands where the backtrace
+ * names a QMP command that no command line announced. `sections[i]` is the explicit command in
+ * effect at hit i (index into trace.commands, -1 before any). Rewrites `trace.commands` in log order.
+ */
+export function attributeCommands(trace: Trace, sections: readonly number[]): void {
+  const explicit = trace.commands;
+  /** Position of each command in the log, to keep the final list in order. */
+  const position = new Map<QmpCommand, number>();
+  explicit.forEach((c) => position.set(c, c.line ?? 0));
+  const inferred: QmpCommand[] = [];
+  const ownerOf: (QmpCommand | null)[] = new Array<QmpCommand | null>(trace.hits.length).fill(null);
+  const jobIdByPointer = new Map<string, string>();
+  const knownJobs = new Set<string>();
+  /** For each job id, the latest command so far that named it (made it, completed it, …). */
+  const lastCommandForJob = new Map<string, QmpCommand>();
+  const noteJobs = (c: QmpCommand) => {
+    for (const id of commandJobIds(c, knownJobs)) lastCommandForJob.set(id, c);
+  };
+
+  let current: QmpCommand | null = null;
+  let currentSection = -1;
+  let seenSection = -1;
+  /** Hits before any command, waiting to see whether an inferred command comes next. */
+  let orphans: number[] = [];
+
+  trace.hits.forEach((hit, i) => {
+    const section = sections[i];
+    if (section !== currentSection) {
+      // commands with no hits of their own (block-job-complete before its job's hits) count too
+      for (let k = seenSection + 1; k <= section; k++) noteJobs(explicit[k]);
+      seenSection = Math.max(seenSection, section);
+      currentSection = section;
+      current = section >= 0 ? explicit[section] : null;
+      orphans = [];
+    }
+    if (learnJobs(hit, current, jobIdByPointer, knownJobs) && current) noteJobs(current);
+
+    const named = commandFromFrames(hit.frames);
+    if (named) {
+      const args = argumentsFromFrame(named.argsFrame);
+      if (!belongsTo(current, named.name, args, hit)) {
+        const cmd: QmpCommand = {
+          name: named.name,
+          arguments: args,
+          origin: 'inferred',
+          line: null,
+          text: null,
+          hits: [],
+          inferredFrom: { hit: hit.index, frame: named.frame.level, function: named.frame.function },
+          reply: null,
+        };
+        inferred.push(cmd);
+        // hits that ran before any command (coroutines of this very command) belong to it
+        position.set(cmd, orphans.length > 0 ? trace.hits[orphans[0]].line : hit.line);
+        for (const o of orphans) ownerOf[o] = cmd;
+        orphans = [];
+        current = cmd;
+        noteJobs(cmd);
+      }
+      ownerOf[i] = current;
+      return;
+    }
+
+    if (isJobCompletion(hit.frames)) {
+      const ptr = jobPointer(hit.frames);
+      const id = ptr ? jobIdByPointer.get(ptr) : undefined;
+      if (id) {
+        hit.job = id;
+        // the latest command that acted on this job (block-job-complete …), else the one that made it
+        const owner = lastCommandForJob.get(id);
+        if (owner) {
+          ownerOf[i] = owner;
+          return;
+        }
+      }
+    }
+    if (current) ownerOf[i] = current;
+    else orphans.push(i);
+  });
+
+  const commands = [...explicit, ...inferred].sort((a, b) => (position.get(a) ?? 0) - (position.get(b) ?? 0));
+  const indexOf = new Map<QmpCommand, number>();
+  commands.forEach((c, k) => {
+    c.hits = [];
+    indexOf.set(c, k);
+  });
+  trace.hits.forEach((hit, i) => {
+    const owner = ownerOf[i];
+    if (owner) {
+      hit.command = indexOf.get(owner) ?? null;
+      owner.hits.push(hit.index);
+    }
+  });
+  trace.commands = commands;
+}
+
+/** Whether a hit whose frames name command `name` (with `args`) runs inside `cmd`. */
+function belongsTo(cmd: QmpCommand | null, name: string, args: Record<string, unknown>, hit: Hit): boolean {
+  if (!cmd) return false;
+  switch (cmd.origin) {
+    case 'inferred':
+      // the same command run twice from an unlogged monitor differs in its arguments
+      return cmd.name === name && sameArguments(cmd.arguments, args);
+    case 'hmp':
+      // HMP commands call the QMP implementation directly (hmp_snapshot_blkdev → qmp_blockdev_snapshot_sync)
+      return cmd.name === name || hit.frames.some((f) => f.function.startsWith('hmp_'));
+    default:
+      return cmd.name === name;
+  }
+}
+
+/** Learn job ids (true when a new one was learnt): a stack that creates or attaches a job (`job=J`) under a `job_id="x"` frame. */
+function learnJobs(hit: Hit, current: QmpCommand | null, byPointer: Map<string, string>, known: Set<string>): boolean {
+  let ptr: string | null = null;
+  let id: string | null = null;
+  for (const f of hit.frames) {
+    if (!JOB_STARTERS.test(f.function) && f.function !== 'bdrv_attach_child_common' && f.function !== 'bdrv_root_attach_child') continue;
+    const jobId = f.arg('job_id');
+    if (jobId?.text !== undefined && id === null) id = unescapeC(jobId.text);
+    const job = f.arg('job')?.pointer;
+    if (job && ptr === null) ptr = job;
+    const cls = f.arg('child_class');
+    if (cls?.symbol === 'child_job' && ptr === null) ptr = f.arg('opaque')?.pointer ?? null;
+  }
+  if (ptr && id === null && current) {
+    const jid = current.arguments['job-id'];
+    if (typeof jid === 'string') id = jid;
+  }
+  if (!ptr || !id || byPointer.get(ptr) === id) return false;
+  byPointer.set(ptr, id);
+  known.add(id);
+  return true;
+}

@@ -1,0 +1,569 @@
+// The only module that knows gdb's (and qmp-shell's) line syntax. Everything here is pure string
+// work: it classifies one line at a time and parses frame descriptions and argument lists, keeping
+// exact columns so that every token can be mapped back to the document.
+
+/** A token on one line: 0-based line, UTF-16 columns [start, end). */
+export interface Token {
+  line: number;
+  start: number;
+  end: number;
+}
+
+/** A range that may cover several lines (a wrapped frame): 0-based lines, UTF-16 columns. */
+export interface Span {
+  startLine: number;
+  startCol: number;
+  endLine: number;
+  endCol: number;
+}
+
+export type ValueKind =
+  | 'pointer'
+  | 'string'
+  | 'symbol'
+  | 'number'
+  | 'char'
+  | 'bool'
+  | 'enum'
+  | 'optimized-out'
+  | 'struct'
+  | 'elided'
+  | 'other';
+
+export interface FrameArg {
+  /** As gdb names it, without a trailing `@entry`. */
+  name: string;
+  /** The value exactly as printed. */
+  value: string;
+  kind: ValueKind;
+  /** gdb printed `name@entry=value`: the value on entry to the function. */
+  entry: boolean;
+  /** For pointer, string and symbol values: the pointer part (`0x5555560db1d8`). */
+  pointer?: string;
+  /** For string values: the text between the quotes, C escapes kept as printed. */
+  text?: string;
+  /** For symbol values: the symbol between `<` and `>`. */
+  symbol?: string;
+  nameRange: Token;
+  valueRange: Token;
+}
+
+/** One `0x…` object pointer printed as (part of) an argument value; never 0x0. */
+export interface PointerRef {
+  value: string;
+  arg: string;
+  range: Token;
+}
+
+export const MAX_LINE_LENGTH = 100_000;
+
+// ---------------------------------------------------------------------------------------------
+// Line normalisation: quote prefixes from mail (`> `, `> > `), non-breaking spaces. Columns are
+// preserved: the body starts at `offset` of the original line, and NBSP→space keeps lengths.
+
+export interface Body {
+  /** The line with quote prefix kept in place but NBSPs replaced; columns equal the document's. */
+  text: string;
+  /** Column where content starts (after quote prefixes and leading white space). */
+  offset: number;
+  /** Column where the quote prefix ends (white space after it counts as indentation). */
+  quoteEnd: number;
+}
+
+const NBSP = /\u00a0/g;
+
+export function lineBody(raw: string): Body {
+  const text = raw.indexOf('\u00a0') >= 0 ? raw.replace(NBSP, ' ') : raw;
+  let i = 0;
+  let quoteEnd = 0;
+  const n = text.length;
+  // quote prefixes: ">" optionally followed by one space, repeated
+  while (i < n && text.charCodeAt(i) === 62 /* > */) {
+    // `>bt` typed at gdb's "commands" prompt is also stripped: harmless, it was plain text anyway
+    i++;
+    if (i < n && text.charCodeAt(i) === 32) i++;
+    quoteEnd = i;
+  }
+  while (i < n && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
+  return { text, offset: i, quoteEnd };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Line kinds
+
+export type LineKind =
+  | { kind: 'blank' }
+  | { kind: 'hit'; header: HitHeader }
+  | { kind: 'frame'; level: number; frame: FrameText }
+  | { kind: 'source'; number: number; text: string; textStart: number }
+  | { kind: 'prompt'; command: string; commandStart: number }
+  | { kind: 'qmp-shell'; text: string; textStart: number }
+  | { kind: 'trans'; text: string; textStart: number }
+  | { kind: 'hmp'; text: string; textStart: number }
+  | { kind: 'json'; text: string; textStart: number }
+  | { kind: 'thread-header'; number: number; lwp: number | null; name: string | null; id: string }
+  | { kind: 'thread-event'; text: string }
+  | { kind: 'breakpoint-set'; number: number; file: string | null; line: number | null }
+  | { kind: 'watch-value'; which: 'old' | 'new'; value: string }
+  | { kind: 'separator' }
+  | { kind: 'locals'; text: string }
+  | { kind: 'bt-end'; text: string }
+  | { kind: 'text'; text: string };
+
+export interface HitHeader {
+  thread: { number: number; name: string | null } | null;
+  /** "breakpoint", "watchpoint" (any kind of watchpoint), "catchpoint". */
+  kind: 'breakpoint' | 'watchpoint' | 'catchpoint';
+  temporary: boolean;
+  number: number;
+  /** For breakpoints: the stop location, parsed like a frame. */
+  frame: FrameText | null;
+  /** For watchpoints: the watched expression. */
+  expression: string | null;
+}
+
+/**
+ * A frame description as it stands in the text: `[0xADDR in ]func [(args)] [at file:line | from lib]`.
+ * `start` is the column (in `text`) where the description begins.
+ */
+export interface FrameText {
+  text: string;
+  start: number;
+  address: string | null;
+  addressStart: number;
+  function: string;
+  functionStart: number;
+  /** Offsets in `text` of the argument list, without the parentheses; -1 when none. */
+  argsStart: number;
+  argsEnd: number;
+  file: string | null;
+  line: number | null;
+  column: number | null;
+  library: string | null;
+  /** Offsets in `text` of the `file:line` token (or the library path); -1 when none. */
+  locationStart: number;
+  locationEnd: number;
+  /** What the line still needs: it may continue on the next line. */
+  open: 'args' | 'maybe-args' | 'maybe-location' | null;
+}
+
+const HIT_RE =
+  /^(?:Thread (\d+)(?: "((?:[^"\\]|\\.)*)")? hit )?(Temporary breakpoint|Breakpoint|Hardware watchpoint|Hardware read watchpoint|Hardware access \(read\/write\) watchpoint|Read watchpoint|Acc watchpoint|Watchpoint|Catchpoint) (\d+)(?:\.\d+)?(?:, |: )/;
+const THREAD_HEADER_RE =
+  /^Thread (\d+) \((?:Thread (0x[0-9a-fA-F]+) \(LWP (\d+)\)|LWP (\d+)|process (\d+))(?: "((?:[^"\\]|\\.)*)")?\):?\s*$/;
+const BREAKPOINT_SET_RE = /^(?:Breakpoint|Temporary breakpoint|Hardware assisted breakpoint) (\d+) at (0x[0-9a-fA-F]+)(?:: (?:file (.+), line (\d+)|([^.]+))\.?)?\s*$/;
+const FRAME_RE = /^#(\d+) +/;
+const SOURCE_RE = /^(\d+)\t/;
+const SEPARATOR_RE = /^(?:={4,}|-{4,}|\*{4,})\s*$/;
+
+/** Classify one line. `raw` must not contain line breaks. Never throws. */
+export function classifyLine(raw: string): { body: Body; line: LineKind } {
+  const body = lineBody(raw);
+  if (body.offset >= body.text.length) return { body, line: { kind: 'blank' } };
+  if (body.text.length > MAX_LINE_LENGTH) return { body, line: { kind: 'text', text: '' } };
+  return { body, line: classifyAt(body.text, body.offset) };
+}
+
+function classifyAt(text: string, offset: number): LineKind {
+  const c = text.charCodeAt(offset);
+  const rest = offset === 0 ? text : text.slice(offset);
+  switch (c) {
+    case 35 /* # */: {
+      const m = FRAME_RE.exec(rest);
+      if (m) {
+        const frame = parseFrameText(text, offset + m[0].length);
+        if (frame) return { kind: 'frame', level: Number(m[1]), frame };
+      }
+      break;
+    }
+    case 40 /* ( */: {
+      if (rest.startsWith('(gdb)')) {
+        let s = offset + 5;
+        while (s < text.length && text.charCodeAt(s) === 32) s++;
+        return { kind: 'prompt', command: text.slice(s).trimEnd(), commandStart: s };
+      }
+      if (rest.startsWith('(QEMU)')) {
+        let s = offset + 6;
+        while (s < text.length && text.charCodeAt(s) === 32) s++;
+        return { kind: 'qmp-shell', text: text.slice(s).trimEnd(), textStart: s };
+      }
+      if (rest.startsWith('(qemu)')) {
+        let s = offset + 6;
+        while (s < text.length && text.charCodeAt(s) === 32) s++;
+        // The HMP prompt shares its line with whatever QEMU or gdb printed next
+        // (`(qemu) [New Thread …]`, `(qemu) Thread 1 "…" hit Breakpoint 1, …`).
+        if (s < text.length) {
+          const after = classifyAt(text, s);
+          if (after.kind !== 'text') return after;
+        }
+        return { kind: 'hmp', text: text.slice(s).trimEnd(), textStart: s };
+      }
+      break;
+    }
+    case 123 /* { */:
+      return { kind: 'json', text: rest.trimEnd(), textStart: offset };
+    case 91 /* [ */:
+      if (/^\[(?:New Thread|New LWP|New process|Thread |Switching to|Inferior |LWP |Detaching|Current thread)/.test(rest)) {
+        return { kind: 'thread-event', text: rest.trimEnd() };
+      }
+      break;
+    case 84 /* T */: {
+      if (rest.startsWith('TRANS>')) {
+        let s = offset + 6;
+        while (s < text.length && text.charCodeAt(s) === 32) s++;
+        return { kind: 'trans', text: text.slice(s).trimEnd(), textStart: s };
+      }
+      if (rest.startsWith('Thread ')) {
+        const h = parseHitHeader(text, offset);
+        if (h) return { kind: 'hit', header: h };
+        const t = THREAD_HEADER_RE.exec(rest);
+        if (t) {
+          const lwp = t[3] ?? t[4] ?? t[5];
+          return {
+            kind: 'thread-header',
+            number: Number(t[1]),
+            id: t[2] ?? (t[4] ? `LWP ${t[4]}` : `process ${t[5]}`),
+            lwp: lwp ? Number(lwp) : null,
+            name: t[6] ?? null,
+          };
+        }
+      }
+      if (rest.startsWith('Temporary breakpoint ')) {
+        const h = parseHitHeader(text, offset);
+        if (h) return { kind: 'hit', header: h };
+      }
+      break;
+    }
+    case 66 /* B */:
+    case 72 /* H */:
+    case 87 /* W */:
+    case 82 /* R */:
+    case 65 /* A */:
+    case 67 /* C */: {
+      if (c === 66 && rest.startsWith('Backtrace stopped')) return { kind: 'bt-end', text: rest.trimEnd() };
+      const set = BREAKPOINT_SET_RE.exec(rest);
+      if (set) {
+        return { kind: 'breakpoint-set', number: Number(set[1]), file: set[3] ?? null, line: set[4] ? Number(set[4]) : null };
+      }
+      const h = parseHitHeader(text, offset);
+      if (h) return { kind: 'hit', header: h };
+      break;
+    }
+    case 79 /* O */:
+    case 78 /* N */: {
+      const w = /^(Old|New) value = (.*)$/.exec(rest);
+      if (w) return { kind: 'watch-value', which: w[1] === 'Old' ? 'old' : 'new', value: w[2].trimEnd() };
+      if (rest.startsWith('No locals.') || rest.startsWith('No symbol table info')) {
+        return { kind: 'locals', text: rest.trimEnd() };
+      }
+      break;
+    }
+    case 61 /* = */:
+    case 45 /* - */:
+    case 42 /* * */:
+      if (SEPARATOR_RE.test(rest)) return { kind: 'separator' };
+      break;
+    default:
+      break;
+  }
+  if (c >= 48 && c <= 57) {
+    const m = SOURCE_RE.exec(rest);
+    if (m) {
+      return { kind: 'source', number: Number(m[1]), text: rest.slice(m[0].length), textStart: offset + m[0].length };
+    }
+  }
+  if (rest.startsWith('(More stack frames follow')) return { kind: 'bt-end', text: rest.trimEnd() };
+  return { kind: 'text', text: rest.trimEnd() };
+}
+
+function parseHitHeader(text: string, offset: number): HitHeader | null {
+  const rest = offset === 0 ? text : text.slice(offset);
+  const m = HIT_RE.exec(rest);
+  if (!m) return null;
+  const what = m[3];
+  const kind: HitHeader['kind'] = what.includes('atchpoint') ? 'watchpoint' : what === 'Catchpoint' ? 'catchpoint' : 'breakpoint';
+  const after = offset + m[0].length;
+  const thread = m[1] ? { number: Number(m[1]), name: m[2] ?? null } : null;
+  if (kind === 'breakpoint') {
+    const frame = parseFrameText(text, after);
+    if (!frame) return null;
+    return { thread, kind, temporary: what.startsWith('Temporary'), number: Number(m[4]), frame, expression: null };
+  }
+  return { thread, kind, temporary: false, number: Number(m[4]), frame: null, expression: text.slice(after).trim() || null };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Frame descriptions
+
+const ADDRESS_RE = /^0x[0-9a-fA-F]+/;
+const AT_RE = /^ at (.+?):(\d+)\s*$/;
+const FROM_RE = /^ from (\S.*?)\s*$/;
+// older gdb: `__start_context () at /lib64/libc.so.6` (a library, no line)
+const AT_LIBRARY_RE = /^ at (\S+?)\s*$/;
+// AddressSanitizer: `in func /path/file.c:442:10` or `in func (/lib/libasan.so.6+0x3f1e2)`
+const SAN_LOCATION_RE = /^ (\S+?):(\d+)(?::(\d+))?(?: \(BuildId: [0-9a-f]+\))?\s*$/;
+const SAN_MODULE_RE = /^ ?\(([^()=]+)\+0x[0-9a-fA-F]+\)(?: \(BuildId: [0-9a-f]+\))?\s*$/;
+
+/**
+ * Parse `[0xADDR in ]func[ (args)][ at file:line| from lib]` starting at column `start` of `text`.
+ * Returns null only when nothing frame-like is there.
+ */
+export function parseFrameText(text: string, start: number): FrameText | null {
+  let i = start;
+  const n = text.length;
+  let address: string | null = null;
+  let addressStart = -1;
+  const am = ADDRESS_RE.exec(text.slice(i, i + 24));
+  if (am) {
+    address = am[0];
+    addressStart = i;
+    i += am[0].length;
+    if (text.startsWith(' in ', i)) {
+      i += 4;
+    } else if (text.startsWith(' (', i) || text.startsWith(' in', i)) {
+      // sanitizer frame with no function: `#2 0x55d3 (/usr/bin/qemu+0x1234)`
+      const m = SAN_MODULE_RE.exec(text.slice(i));
+      if (m) {
+        const libStart = i + m[0].indexOf('(') + 1;
+        return frameText(text, start, address, addressStart, '??', i, -1, -1, null, null, null, m[1], libStart, libStart + m[1].length, null);
+      }
+      if (text.startsWith(' in', i) && i + 3 === n) i += 3;
+      else return null;
+    } else if (i >= n) {
+      return frameText(text, start, address, addressStart, '??', i, -1, -1, null, null, null, null, -1, -1, null);
+    } else {
+      return null;
+    }
+  }
+  // function name
+  const functionStart = i;
+  let fn: string;
+  if (text.charCodeAt(i) === 60 /* < */) {
+    const close = text.indexOf('>', i);
+    if (close < 0) return null;
+    fn = text.slice(i, close + 1);
+    i = close + 1;
+  } else {
+    let j = i;
+    while (j < n) {
+      const ch = text.charCodeAt(j);
+      if (ch === 32 || ch === 40 /* ( */ || ch === 9) break;
+      j++;
+    }
+    fn = text.slice(i, j);
+    i = j;
+  }
+  if (!address && fn === '') return null;
+  // arguments
+  let argsStart = -1;
+  let argsEnd = -1;
+  let open: FrameText['open'] = null;
+  let k = i;
+  while (k < n && text.charCodeAt(k) === 32) k++;
+  if (k < n && text.charCodeAt(k) === 40 /* ( */ && !SAN_MODULE_RE.test(text.slice(i))) {
+    argsStart = k + 1;
+    const close = findClosingParen(text, argsStart);
+    if (close < 0) {
+      argsEnd = n;
+      open = 'args';
+      return frameText(text, start, address, addressStart, fn, functionStart, argsStart, argsEnd, null, null, null, null, -1, -1, open);
+    }
+    argsEnd = close;
+    i = close + 1;
+  } else if (k >= n) {
+    // `#1  0x… in bdrv_attach_child_common` with the argument list on the next line
+    return frameText(text, start, address, addressStart, fn, functionStart, -1, -1, null, null, null, null, -1, -1, fn.startsWith('<') ? null : 'maybe-args');
+  }
+  return withLocation(text, start, address, addressStart, fn, functionStart, argsStart, argsEnd, i);
+}
+
+function withLocation(
+  text: string,
+  start: number,
+  address: string | null,
+  addressStart: number,
+  fn: string,
+  functionStart: number,
+  argsStart: number,
+  argsEnd: number,
+  i: number,
+): FrameText | null {
+  const tail = text.slice(i);
+  if (tail.trim() === '') {
+    return frameText(text, start, address, addressStart, fn, functionStart, argsStart, argsEnd, null, null, null, null, -1, -1, 'maybe-location');
+  }
+  let m = AT_RE.exec(tail);
+  if (m) {
+    const locStart = i + 4;
+    return frameText(text, start, address, addressStart, fn, functionStart, argsStart, argsEnd, m[1], Number(m[2]), null, null, locStart, locStart + m[1].length + 1 + m[2].length, null);
+  }
+  m = FROM_RE.exec(tail) ?? AT_LIBRARY_RE.exec(tail);
+  if (m) {
+    const locStart = i + tail.indexOf(m[1]);
+    return frameText(text, start, address, addressStart, fn, functionStart, argsStart, argsEnd, null, null, null, m[1], locStart, locStart + m[1].length, null);
+  }
+  m = SAN_LOCATION_RE.exec(tail);
+  if (m) {
+    const locStart = i + 1;
+    const len = m[1].length + 1 + m[2].length + (m[3] ? 1 + m[3].length : 0);
+    return frameText(text, start, address, addressStart, fn, functionStart, argsStart, argsEnd, m[1], Number(m[2]), m[3] ? Number(m[3]) : null, null, locStart, locStart + len, null);
+  }
+  m = SAN_MODULE_RE.exec(tail);
+  if (m) {
+    const libStart = i + tail.indexOf('(') + 1;
+    return frameText(text, start, address, addressStart, fn, functionStart, argsStart, argsEnd, null, null, null, m[1], libStart, libStart + m[1].length, null);
+  }
+  return null;
+}
+
+function frameText(
+  text: string,
+  start: number,
+  address: string | null,
+  addressStart: number,
+  fn: string,
+  functionStart: number,
+  argsStart: number,
+  argsEnd: number,
+  file: string | null,
+  line: number | null,
+  column: number | null,
+  library: string | null,
+  locationStart: number,
+  locationEnd: number,
+  open: FrameText['open'],
+): FrameText {
+  return { text, start, address, addressStart, function: fn, functionStart, argsStart, argsEnd, file, line, column, library, locationStart, locationEnd, open };
+}
+
+/**
+ * Continue an open frame with the next line. `joined` is the frame text so far; the caller appends
+ * the continuation (with one space where gdb broke the line) and calls this again.
+ * Returns whether `cont` (trimmed) can continue a frame whose state is `open`.
+ */
+export function continuesFrame(open: FrameText['open'], cont: string): boolean {
+  switch (open) {
+    case 'args':
+      return cont.length > 0;
+    case 'maybe-args':
+      return cont.startsWith('(');
+    case 'maybe-location':
+      return cont.startsWith('at ') || cont.startsWith('from ');
+    default:
+      return false;
+  }
+}
+
+/** Index of the `)` closing the argument list that starts at `from`, or -1. */
+function findClosingParen(text: string, from: number): number {
+  let depth = 0;
+  const n = text.length;
+  for (let i = from; i < n; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 34 /* " */ || ch === 39 /* ' */) {
+      i = skipQuoted(text, i);
+      if (i < 0) return -1;
+    } else if (ch === 40 || ch === 123 /* { */ || ch === 91 /* [ */) {
+      depth++;
+    } else if (ch === 125 || ch === 93) {
+      depth--;
+    } else if (ch === 41 /* ) */) {
+      if (depth === 0) return i;
+      depth--;
+    }
+  }
+  return -1;
+}
+
+/** Index of the closing quote of the quoted run opening at `i`, or -1 if it never closes. */
+function skipQuoted(text: string, i: number): number {
+  const q = text.charCodeAt(i);
+  const n = text.length;
+  for (let j = i + 1; j < n; j++) {
+    const ch = text.charCodeAt(j);
+    if (ch === 92 /* \ */) j++;
+    else if (ch === q) return j;
+  }
+  return -1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Argument lists
+
+export interface RawArg {
+  name: string;
+  entry: boolean;
+  value: string;
+  nameStart: number;
+  valueStart: number;
+}
+
+/** Split `a=1, b=0x5 "x, y", c=<optimized out>` (offsets relative to `text`). */
+export function splitArgs(text: string, start: number, end: number): RawArg[] {
+  const args: RawArg[] = [];
+  let i = start;
+  while (i < end) {
+    while (i < end && text.charCodeAt(i) === 32) i++;
+    if (i >= end) break;
+    const itemStart = i;
+    let depth = 0;
+    let eq = -1;
+    let j = i;
+    for (; j < end; j++) {
+      const ch = text.charCodeAt(j);
+      if (ch === 34 || (ch === 39 && eq >= 0)) {
+        const q = skipQuoted(text, j);
+        j = q < 0 || q > end ? end - 1 : q;
+      } else if (ch === 40 || ch === 123 || ch === 91) depth++;
+      else if (ch === 41 || ch === 125 || ch === 93) depth--;
+      else if (ch === 60 /* < */ && (j === itemStart || text.charCodeAt(j - 1) === 32 || text.charCodeAt(j - 1) === 61)) depth++;
+      else if (ch === 62 /* > */ && depth > 0) depth--;
+      else if (ch === 61 /* = */ && eq < 0 && depth === 0) eq = j;
+      else if (ch === 44 /* , */ && depth <= 0) break;
+    }
+    let itemEnd = j;
+    while (itemEnd > itemStart && text.charCodeAt(itemEnd - 1) === 32) itemEnd--;
+    if (eq > 0 && /^[A-Za-z_$][\w$]*(?:@entry)?$/.test(text.slice(itemStart, eq))) {
+      let name = text.slice(itemStart, eq);
+      const entry = name.endsWith('@entry');
+      if (entry) name = name.slice(0, -6);
+      args.push({ name, entry, value: text.slice(eq + 1, itemEnd), nameStart: itemStart, valueStart: eq + 1 });
+    } else if (itemEnd > itemStart) {
+      args.push({ name: '', entry: false, value: text.slice(itemStart, itemEnd), nameStart: itemStart, valueStart: itemStart });
+    }
+    i = j + 1;
+  }
+  return args;
+}
+
+const POINTER_ONLY = /^0x[0-9a-fA-F]+$/;
+const POINTER_STRING = /^(0x[0-9a-fA-F]+) "((?:[^"\\]|\\.)*)"/;
+const POINTER_SYMBOL = /^(0x[0-9a-fA-F]+) <(.+)>$/;
+const NUMBER = /^-?(?:\d+(?:\.\d+)?(?:e[-+]?\d+)?|inf|nan\(0x[0-9a-f]+\))$/;
+const CHAR = /^-?\d+ '(?:[^'\\]|\\.+)'$/;
+const IDENT = /^[A-Za-z_][\w:]*$/;
+
+/** What kind of value gdb printed, and its pointer, text or symbol parts. */
+export function classifyValue(value: string): { kind: ValueKind; pointer?: string; text?: string; symbol?: string } {
+  const c = value.charCodeAt(0);
+  if (c === 48 /* 0 */ && value.charCodeAt(1) === 120 /* x */) {
+    if (POINTER_ONLY.test(value)) return { kind: 'pointer', pointer: value };
+    let m = POINTER_STRING.exec(value);
+    if (m) return { kind: 'string', pointer: m[1], text: m[2] };
+    m = POINTER_SYMBOL.exec(value);
+    if (m) return { kind: 'symbol', pointer: m[1], symbol: m[2] };
+    return { kind: 'other' };
+  }
+  if (value === '<optimized out>') return { kind: 'optimized-out' };
+  if (value === 'true' || value === 'false') return { kind: 'bool' };
+  if (value === '...') return { kind: 'elided' };
+  if (c === 34 /* " */) {
+    const m = /^"((?:[^"\\]|\\.)*)"/.exec(value);
+    return m ? { kind: 'string', text: m[1] } : { kind: 'other' };
+  }
+  if (c === 123 /* { */) return { kind: 'struct' };
+  if (NUMBER.test(value)) return { kind: 'number' };
+  if (CHAR.test(value)) return { kind: 'char' };
+  if (IDENT.test(value) || /^\([A-Za-z_]\w*(?: \| [A-Za-z_]\w*)+\)$/.test(value)) return { kind: 'enum' };
+  return { kind: 'other' };
+}
