@@ -1,3 +1,12 @@
-import type * as vscode from 'vscode';
+// Wiring only: build the shared services, then let each feature register itself.
 
-export function activate(_context: vscode.ExtensionContext): void {}
+import type * as vscode from 'vscode';
+import { registerSummary } from './summary';
+import { TraceStore } from './traceStore';
+
+export function activate(context: vscode.ExtensionContext): void {
+  const store = new TraceStore();
+  context.subscriptions.push(store, registerSummary(store));
+}
+
+export function deactivate(): void {}

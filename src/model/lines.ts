@@ -357,16 +357,14 @@ export function parseFrameText(text: string, start: number): FrameText | null {
   // arguments
   let argsStart = -1;
   let argsEnd = -1;
-  let open: FrameText['open'] = null;
   let k = i;
   while (k < n && text.charCodeAt(k) === 32) k++;
   if (k < n && text.charCodeAt(k) === 40 /* ( */ && !SAN_MODULE_RE.test(text.slice(i))) {
     argsStart = k + 1;
     const close = findClosingParen(text, argsStart);
     if (close < 0) {
-      argsEnd = n;
-      open = 'args';
-      return frameText(text, start, address, addressStart, fn, functionStart, argsStart, argsEnd, null, null, null, null, -1, -1, open);
+      // wrapped mid-argument-list (gdb 13) or cut off: the next line may continue it
+      return frameText(text, start, address, addressStart, fn, functionStart, argsStart, n, null, null, null, null, -1, -1, 'args');
     }
     argsEnd = close;
     i = close + 1;

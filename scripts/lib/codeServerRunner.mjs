@@ -1,0 +1,207 @@
+// Runs the integration suite inside a real VS Code workbench without downloading VS Code:
+// code-server (VS Code 1.100 served from npm) in Debian's Chromium, driven by playwright-core.
+// See ../../../shared/docs/real-vscode-tests.md for how this recipe was found.
+//
+// The suite runs in VS Code's extension host and cannot touch the browser, so this runner also
+// serves a small "UI driver" on loopback (QBT_UI_DRIVER): tests POST {action, ...} to it and it
+// clicks, reads or photographs the workbench with Playwright, as a person would see it.
+import { spawn } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync, createWriteStream } from 'node:fs';
+import { createServer } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CHROMIUM, CODE_SERVER_ENTRY, ROOT, codeServerVersion } from './testEnv.mjs';
+
+const STARTUP_TIMEOUT_MS = 90_000;
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createNetServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHttp(url, deadline, server) {
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error(`code-server exited early with code ${server.exitCode}`);
+    try {
+      const r = await fetch(url);
+      if (r.status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`code-server did not answer on ${url} within ${STARTUP_TIMEOUT_MS / 1000} s`);
+}
+
+/** The UI driver: what a test may ask of the workbench page. */
+function uiDriver(getPage, screenshotDir) {
+  const frameFor = (page, kind) => {
+    if (kind !== 'webview') return page.mainFrame();
+    // a webview's content sits in a nested frame served from contrib/webview/browser/pre
+    const frames = page.frames().filter((f) => f.url().includes('contrib/webview/browser/pre') && f.parentFrame()?.url().includes('contrib/webview/browser/pre'));
+    return frames[frames.length - 1] ?? null;
+  };
+  const actions = {
+    async screenshot(page, { name }) {
+      mkdirSync(screenshotDir, { recursive: true });
+      const path = join(screenshotDir, `${String(name).replace(/[^\w.-]/g, '_')}.png`);
+      await page.screenshot({ path });
+      return { path };
+    },
+    async texts(page, { selector, frame }) {
+      const f = frameFor(page, frame);
+      if (!f) return { texts: [] };
+      return { texts: await f.locator(selector).allInnerTexts() };
+    },
+    async attributes(page, { selector, name, frame }) {
+      const f = frameFor(page, frame);
+      if (!f) return { values: [] };
+      return { values: await f.locator(selector).evaluateAll((els, n) => els.map((e) => e.getAttribute(n)), name) };
+    },
+    async click(page, { selector, frame, index = 0, button = 'left' }) {
+      const f = frameFor(page, frame);
+      if (!f) throw new Error('no such frame');
+      await f.locator(selector).nth(index).click({ button, timeout: 10_000 });
+      return {};
+    },
+    async press(page, { key }) {
+      await page.keyboard.press(key);
+      return {};
+    },
+    async type(page, { text }) {
+      await page.keyboard.type(text);
+      return {};
+    },
+    async waitFor(page, { selector, frame, state = 'visible', timeout = 15_000 }) {
+      const deadline = Date.now() + timeout;
+      for (;;) {
+        const f = frameFor(page, frame);
+        if (f) {
+          try {
+            await f.locator(selector).first().waitFor({ state, timeout: Math.max(100, Math.min(2_000, deadline - Date.now())) });
+            return {};
+          } catch (e) {
+            if (Date.now() >= deadline) throw e;
+          }
+        } else if (Date.now() >= deadline) {
+          throw new Error(`no ${frame} frame appeared`);
+        } else {
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+    },
+  };
+  return createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', async () => {
+      try {
+        const msg = JSON.parse(body);
+        const fn = actions[msg.action];
+        if (!fn) throw new Error(`unknown UI action ${msg.action}`);
+        const out = await fn(getPage(), msg);
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(out));
+      } catch (e) {
+        res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: String(e?.message ?? e) }));
+      }
+    });
+  });
+}
+
+/**
+ * Run the compiled suite `testsModule` (exports run()) with the extension in `extensionDir`, on a
+ * throw-away copy of `workspace`. Resolves with what the suite reported.
+ */
+export async function runInCodeServer({ extensionDir, testsModule, workspace, timeoutMs, screenshotDir, verbose = false }) {
+  const { chromium } = await import('playwright-core');
+  const tmp = mkdtempSync(join(tmpdir(), 'qbt-it-'));
+  const ws = join(tmp, 'workspace');
+  cpSync(workspace, ws, { recursive: true });
+  const resultsFile = join(tmp, 'results.json');
+  const logFile = join(tmp, 'code-server.log');
+  const port = await freePort();
+
+  let page = null;
+  const driver = uiDriver(() => page, screenshotDir);
+  await new Promise((r) => driver.listen(0, '127.0.0.1', r));
+  const driverUrl = `http://127.0.0.1:${driver.address().port}`;
+
+  const env = { ...process.env, QBT_RESULTS: resultsFile, QBT_UI_DRIVER: driverUrl, QBT_TEST_WORKSPACE: ws };
+  const server = spawn(
+    process.execPath,
+    [
+      CODE_SERVER_ENTRY,
+      '--auth', 'none',
+      '--bind-addr', `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      '--user-data-dir', join(tmp, 'user-data'),
+      '--extensions-dir', join(tmp, 'extensions'),
+      ws,
+    ],
+    { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+  );
+  const log = createWriteStream(logFile);
+  server.stdout.pipe(log);
+  server.stderr.pipe(log);
+
+  let browser;
+  const workbenchErrors = [];
+  try {
+    await waitForHttp(`http://127.0.0.1:${port}/healthz`, Date.now() + STARTUP_TIMEOUT_MS, server);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    });
+    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    let finish;
+    const exited = new Promise((r) => (finish = r));
+    await page.exposeFunction('codeAutomationLog', (type, args) => {
+      const text = Array.isArray(args) ? args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ') : String(args);
+      if (/open-vsx|marketplace|gallery/i.test(text)) return; // no network here: harmless
+      if (type === 'error') workbenchErrors.push(text);
+      if (verbose) process.stdout.write(`[workbench ${type}] ${text}\n`);
+    });
+    await page.exposeFunction('codeAutomationExit', (code) => finish(code));
+    const remote = (p) => `vscode-remote://127.0.0.1:${port}${p}`;
+    const payload = [
+      ['extensionDevelopmentPath', remote(extensionDir)],
+      ['extensionTestsPath', remote(testsModule)],
+      ['skipWelcome', 'true'],
+    ];
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+    let timer;
+    const timedOut = new Promise((r) => (timer = setTimeout(() => r('timeout'), timeoutMs)));
+    const code = await Promise.race([exited, timedOut]);
+    clearTimeout(timer);
+    const results = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) : null;
+    if (code === 'timeout') {
+      await page.screenshot({ path: join(screenshotDir, 'timeout.png') }).catch(() => {});
+      return { code: 1, results, error: `the integration suite did not finish within ${timeoutMs / 1000} s`, workbenchErrors, codeServer: codeServerVersion() };
+    }
+    return { code, results, error: results ? null : 'the suite reported no results (did it load?)', workbenchErrors, codeServer: codeServerVersion() };
+  } finally {
+    await browser?.close().catch(() => {});
+    try {
+      process.kill(-server.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+    driver.close();
+    log.end();
+    if (verbose) process.stdout.write(`code-server log: ${logFile}\n`);
+    else rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+export { ROOT };

@@ -1,0 +1,138 @@
+// `npm test`: type-check, lint, build, unit tests in Node, integration tests inside a real VS Code;
+// ends with one line `N passed, N failed` over both suites.
+//
+//   npm test                        everything (integration in code-server + Chromium, offline)
+//   npm test -- --unit              unit tests only
+//   npm test -- --integration       integration tests only
+//   npm test -- --electron          integration tests in desktop VS Code via @vscode/test-electron
+//                                   (downloads VS Code: needs network)
+//   npm test -- --verbose           workbench log lines, and keep the code-server log
+import { spawnSync } from 'node:child_process';
+import { readdirSync, mkdtempSync, readFileSync, existsSync, cpSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Mocha from 'mocha';
+import { ROOT, ensureTestEnv } from './lib/testEnv.mjs';
+
+const argv = process.argv.slice(2);
+const electron = argv.includes('--electron');
+const onlyUnit = argv.includes('--unit');
+const onlyIntegration = argv.includes('--integration') || electron;
+const verbose = argv.includes('--verbose');
+const INTEGRATION_TIMEOUT_MS = 15 * 60_000;
+
+let passed = 0;
+let failed = 0;
+
+function step(name, cmd, args) {
+  process.stdout.write(`\n> ${name}\n`);
+  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) {
+    process.stdout.write(`${name} failed\n`);
+    failed++;
+    return false;
+  }
+  return true;
+}
+
+function jsFiles(dir, suffix) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true })
+    .filter((f) => f.endsWith(suffix))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+async function unit() {
+  process.stdout.write('\n> unit tests (mocha, Node)\n');
+  const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', timeout: 20_000 });
+  for (const f of jsFiles(join(ROOT, 'out', 'test', 'unit'), '.test.js')) mocha.addFile(f);
+  const stats = await new Promise((resolve) => {
+    const runner = mocha.run(() => resolve(runner.stats));
+  });
+  passed += stats.passes;
+  failed += stats.failures;
+  if (stats.tests === 0) {
+    process.stdout.write('no unit tests ran\n');
+    failed++;
+  }
+}
+
+function reportIntegration(outcome, runnerName) {
+  const r = outcome.results;
+  if (r) {
+    for (const line of r.lines) process.stdout.write(`${line}\n`);
+    passed += r.passed;
+    failed += r.failed;
+    if (r.passed + r.failed === 0) {
+      process.stdout.write('no integration tests ran\n');
+      failed++;
+    }
+  }
+  if (outcome.error) {
+    process.stdout.write(`integration (${runnerName}): ${outcome.error}\n`);
+    if (outcome.workbenchErrors?.length) process.stdout.write(`workbench errors:\n  ${outcome.workbenchErrors.slice(-15).join('\n  ')}\n`);
+    failed++;
+  }
+}
+
+async function integrationCodeServer() {
+  process.stdout.write('\n> integration tests (real VS Code: code-server + Chromium)\n');
+  try {
+    ensureTestEnv();
+  } catch (e) {
+    process.stdout.write(`${e.message}\n`);
+    failed++;
+    return;
+  }
+  const { runInCodeServer } = await import('./lib/codeServerRunner.mjs');
+  const outcome = await runInCodeServer({
+    extensionDir: ROOT,
+    testsModule: join(ROOT, 'out', 'test', 'integration', 'index.js'),
+    workspace: join(ROOT, 'examples'),
+    timeoutMs: INTEGRATION_TIMEOUT_MS,
+    screenshotDir: join(ROOT, 'test-results', 'screenshots'),
+    verbose,
+  });
+  process.stdout.write(`code-server: ${outcome.codeServer?.split('\n').find((l) => l.includes('with Code')) ?? 'unknown version'}\n`);
+  reportIntegration(outcome, 'code-server');
+}
+
+async function integrationElectron() {
+  process.stdout.write('\n> integration tests (desktop VS Code via @vscode/test-electron)\n');
+  const { runTests } = await import('@vscode/test-electron');
+  const tmp = mkdtempSync(join(tmpdir(), 'qbt-electron-'));
+  const ws = join(tmp, 'workspace');
+  cpSync(join(ROOT, 'examples'), ws, { recursive: true });
+  const resultsFile = join(tmp, 'results.json');
+  let error = null;
+  try {
+    await runTests({
+      extensionDevelopmentPath: ROOT,
+      extensionTestsPath: join(ROOT, 'out', 'test', 'integration', 'index.js'),
+      launchArgs: [ws, '--disable-extensions', '--disable-workspace-trust'],
+      extensionTestsEnv: { QBT_RESULTS: resultsFile, QBT_TEST_WORKSPACE: ws },
+    });
+  } catch (e) {
+    error = String(e?.message ?? e);
+  }
+  const results = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) : null;
+  reportIntegration({ results, error: results ? (results.failed > 0 ? null : error) : (error ?? 'no results') }, 'electron');
+}
+
+async function main() {
+  step('type-check (tsc --noEmit)', process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.', '--noEmit']);
+  step('lint (eslint)', process.execPath, [join(ROOT, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.']);
+  const built = step('build (esbuild)', process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--tests']);
+  if (built) {
+    if (!onlyIntegration) await unit();
+    if (!onlyUnit) await (electron ? integrationElectron() : integrationCodeServer());
+  }
+  process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
+  process.exitCode = failed > 0 ? 1 : 0;
+}
+
+main().catch((e) => {
+  process.stdout.write(`${e?.stack ?? e}\n${passed} passed, ${failed + 1} failed\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,40 @@
+// Entry point loaded by VS Code's extension host (code-server or desktop): runs every
+// *.test.js beside it with mocha and reports the counts through $QBT_RESULTS.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { format } from 'node:util';
+import Mocha from 'mocha';
+import * as vscode from 'vscode';
+import { ui } from './ui';
+
+export async function run(): Promise<void> {
+  const lines: string[] = [`VS Code ${vscode.version} (${vscode.env.appName}, ${vscode.env.appHost}), extension host node ${process.version}`];
+  const base = Mocha.reporters.Base as unknown as { consoleLog: (...args: unknown[]) => void };
+  const original = base.consoleLog;
+  base.consoleLog = (...args: unknown[]) => {
+    lines.push(stripAnsi(format(...args)));
+    original(...args);
+  };
+  const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: false, timeout: 60_000 });
+  mocha.rootHooks({
+    // a failing UI test leaves a picture of what the workbench showed
+    async afterEach(this: Mocha.Context) {
+      const t = this.currentTest;
+      if (ui.available && t?.state === 'failed') await ui.screenshot(`failed-${t.fullTitle()}`).catch(() => undefined);
+    },
+  });
+  for (const f of fs.readdirSync(__dirname).filter((n) => n.endsWith('.test.js')).sort()) mocha.addFile(path.join(__dirname, f));
+  const stats = await new Promise<Mocha.Stats>((resolve) => {
+    const runner = mocha.run(() => resolve(runner.stats!));
+  });
+  base.consoleLog = original;
+  const out = process.env.QBT_RESULTS;
+  if (out) fs.writeFileSync(out, JSON.stringify({ passed: stats.passes, failed: stats.failures, pending: stats.pending, lines }));
+  if (stats.failures > 0) throw new Error(`${stats.failures} integration tests failed`);
+}
+
+const ESC = String.fromCharCode(27);
+function stripAnsi(s: string): string {
+  return s.split(ESC).map((part, i) => (i === 0 ? part : part.replace(/^\[[0-9;]*m/, ''))).join('');
+}

@@ -1,0 +1,65 @@
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { SummaryResult } from '../../src/summary';
+import { eventually, ui } from './ui';
+
+const EXTENSION_ID = 'qemu-block-trace.qemu-block-trace';
+
+function workspaceFile(name: string): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the test workspace is open');
+  return vscode.Uri.file(path.join(folder.uri.fsPath, name));
+}
+
+describe('Show Summary on the sample trace', () => {
+  let result: SummaryResult | undefined;
+
+  before(async () => {
+    const doc = await vscode.workspace.openTextDocument(workspaceFile('snapshot-commit-complete.gdb.log'));
+    await vscode.window.showTextDocument(doc);
+  });
+
+  it('opens the sample as a gdb trace and activates the extension', async () => {
+    assert.equal(vscode.window.activeTextEditor?.document.languageId, 'gdb-trace');
+    const ext = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(ext, 'extension is installed for development');
+    await eventually(() => (ext.isActive ? true : undefined), 'activation on opening a trace');
+  });
+
+  it('reports 34 hits under the three commands with their hit ranges', async () => {
+    result = await vscode.commands.executeCommand<SummaryResult>('qemuBlockTrace.showSummary');
+    assert.ok(result, 'the command returns what it showed');
+    assert.equal(result.hits, 34);
+    assert.equal(result.commands, 3);
+    const body = result.lines.slice(1).join('\n');
+    assert.match(body, /hits 1-19 +\(19\) +blockdev-snapshot-sync node-name=drive01 snapshot-file=\/tmp\/overlay01\.qcow2 snapshot-node-name=over01 +\[inferred from qmp_marshal_blockdev_snapshot_sync/);
+    assert.match(body, /hits 20-25 +\(6\) +block-commit device=over01 job-id=jobA +\[qmp-shell, line 488\]/);
+    assert.match(body, /hits 26-34 +\(9\) +block-job-complete device=jobA +\[qmp-shell, line 684\]/);
+    assert.match(result.lines[0], /34 hits \(663 frames\), 3 commands/);
+  });
+
+  it('shows the summary in an editor beside the log', async () => {
+    const editor = await eventually(
+      () => vscode.window.visibleTextEditors.find((e) => e.document.uri.scheme === 'qemu-block-trace-summary'),
+      'the summary editor',
+    );
+    assert.equal(editor.document.getText().trimEnd().split('\n').length, result!.lines.length);
+    assert.match(editor.document.getText(), /block-commit device=over01 job-id=jobA/);
+  });
+
+  it('is what a person sees in the workbench: the summary text and the status bar counts', async function () {
+    if (!ui.available) this.skip();
+    const shown = await eventually(async () => {
+      const texts = await ui.texts(".monaco-editor .view-lines");
+      return texts.find((t) => t.includes('block-job-complete device=jobA'));
+    }, 'summary text on screen');
+    assert.match(shown, /hits 20-25 +\(6\) +block-commit/);
+    const status = await eventually(async () => {
+      const texts = await ui.texts('.statusbar-item');
+      return texts.find((t) => t.includes('34 hits'));
+    }, 'status bar entry');
+    assert.match(status, /34 hits · 3 commands/);
+    await ui.screenshot('summary');
+  });
+});

@@ -1,0 +1,45 @@
+// Client of the runner's UI driver: lets a test read, click and photograph the real workbench
+// (Playwright on the page that hosts this extension host). Absent under @vscode/test-electron.
+
+const driver = process.env.QBT_UI_DRIVER;
+
+async function call<T>(action: string, params: Record<string, unknown> = {}): Promise<T> {
+  if (!driver) throw new Error('no UI driver: run the suite with the code-server runner (npm test)');
+  const res = await fetch(driver, { method: 'POST', body: JSON.stringify({ action, ...params }) });
+  const body = (await res.json()) as T & { error?: string };
+  if (!res.ok) throw new Error(`UI ${action} failed: ${body.error}`);
+  return body;
+}
+
+export type FrameKind = 'workbench' | 'webview';
+
+export const ui = {
+  available: driver !== undefined,
+  screenshot: (name: string) => call<{ path: string }>('screenshot', { name }),
+  /** innerText of every match; the editor renders spaces as NBSP, given back as plain spaces. */
+  texts: async (selector: string, frame: FrameKind = 'workbench') =>
+    (await call<{ texts: string[] }>('texts', { selector, frame })).texts.map((t) => t.replace(/\u00a0/g, ' ')),
+  attributes: async (selector: string, name: string, frame: FrameKind = 'workbench') =>
+    (await call<{ values: (string | null)[] }>('attributes', { selector, name, frame })).values,
+  click: (selector: string, opts: { index?: number; frame?: FrameKind; button?: 'left' | 'right' } = {}) => call('click', { selector, ...opts }),
+  press: (key: string) => call('press', { key }),
+  type: (text: string) => call('type', { text }),
+  waitFor: (selector: string, opts: { frame?: FrameKind; state?: 'visible' | 'attached' | 'hidden'; timeout?: number } = {}) =>
+    call('waitFor', { selector, ...opts }),
+};
+
+/** Poll `probe` until it returns a value that is not undefined, or fail after `timeoutMs`. */
+export async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
