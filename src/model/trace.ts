@@ -7,6 +7,7 @@ import {
   classifyValue,
   MAX_LINE_LENGTH,
   continuesFrame,
+  lineBody,
   parseFrameText,
   splitArgs,
   type FrameArg,
@@ -548,19 +549,15 @@ export class TraceParser {
   /** Try to read `raw` as the continuation of a wrapped frame; true when consumed. */
   private continuePending(raw: string, lineNo: number): boolean {
     const p = this.pending!;
-    const trimmed = raw.replace(/\u00a0/g, ' ').replace(/^(?:> ?)+/, '');
-    const cont = trimmed.trim();
-    const indented = /^\s/.test(trimmed);
+    const body = lineBody(raw);
+    const cont = body.text.slice(body.offset).trimEnd();
+    const indented = body.offset > body.quoteEnd;
     if (!continuesFrame(p.parsed.open, cont) || /^#\d/.test(cont)) return false;
-    if (!indented) {
-      const k = classifyLine(raw).line.kind;
-      if (k !== 'text') return false;
-    }
-    const col = raw.length - raw.trimStart().length;
+    if (!indented && classifyLine(raw).line.kind !== 'text') return false;
     const base = p.text.trimEnd();
     const from = base.length + 1;
-    p.text = `${base} ${raw.slice(col).trimEnd()}`;
-    p.segments.push({ from, line: lineNo, col });
+    p.text = `${base} ${cont}`;
+    p.segments.push({ from, line: lineNo, col: body.offset });
     p.continuations++;
     const start = p.parsed.start;
     const reparsed = parseFrameText(p.text, start);
