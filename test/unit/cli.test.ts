@@ -1,0 +1,101 @@
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ROOT, fixturePath } from './helpers';
+
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('qemu-block-trace CLI', () => {
+  before(function () {
+    if (!fs.existsSync(CLI)) throw new Error('dist/cli.js is missing: run `npm run build` first');
+  });
+
+  it('summary prints one line per command with hit ranges', () => {
+    const r = cli('summary', fixturePath('traces/snapshot-commit-complete.log'));
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trimEnd().split('\n');
+    assert.match(lines[0], /34 hits \(663 frames\), 3 commands/);
+    assert.match(lines[1], /^ {2}hits 1-19 +\(19\) +blockdev-snapshot-sync node-name=drive01 .*\[inferred from qmp_marshal_blockdev_snapshot_sync/);
+    assert.match(lines[2], /^ {2}hits 20-25 +\(6\) +block-commit device=over01 job-id=jobA +\[qmp-shell, line 488\]$/);
+    assert.match(lines[3], /^ {2}hits 26-34 +\(9\) +block-job-complete device=jobA +\[qmp-shell, line 684\]$/);
+    assert.equal(lines.length, 4);
+  });
+
+  it('summary --json has the documented keys, every frame of every bt, 1-based log lines', () => {
+    const r = cli('summary', fixturePath('traces/snapshot-commit-complete.log'), '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.deepEqual(Object.keys(j).sort(), ['backtraces', 'breakpoints', 'commands', 'diagnostics', 'hits', 'lines']);
+    assert.equal(j.hits.length, 34);
+    const h = j.hits[20];
+    assert.deepEqual(
+      [h.index, h.logLine, h.thread, h.breakpoint, h.function, h.location, h.command],
+      [21, 525, { number: 1, name: 'qemu-system-x86' }, 1, 'bdrv_replace_child_noperm', { file: '../block.c', line: 2843 }, 1],
+    );
+    const f = h.frames[1];
+    assert.deepEqual(Object.keys(f), ['level', 'address', 'function', 'args', 'file', 'line', 'library', 'logLine']);
+    assert.deepEqual(f.args[0], { name: 'childp', value: '0x7fffffffd498', kind: 'pointer' });
+    assert.equal(f.logLine, 529);
+    assert.equal(j.hits.reduce((n: number, x: { frames: unknown[] }) => n + x.frames.length, 0), 663);
+    assert.deepEqual(
+      j.commands.map((c: { name: string; origin: string; logLine: number | null; hits: number[] }) => [c.name, c.origin, c.logLine, c.hits.length]),
+      [
+        ['blockdev-snapshot-sync', 'inferred', null, 19],
+        ['block-commit', 'qmp-shell', 488, 6],
+        ['block-job-complete', 'qmp-shell', 684, 9],
+      ],
+    );
+    assert.deepEqual(j.commands[1].arguments, { device: 'over01', 'job-id': 'jobA' });
+  });
+
+  it('a missing file, or a directory, is a one-line error and exit code 2', () => {
+    for (const target of [path.join(os.tmpdir(), 'no-such-trace.log'), os.tmpdir()]) {
+      const r = cli('summary', target);
+      assert.equal(r.code, 2);
+      assert.equal(r.stdout, '');
+      assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, /^qemu-block-trace: cannot read /);
+    }
+  });
+
+  it('an unreadable file is a one-line error and exit code 2', function () {
+    if (process.getuid?.() === 0) this.skip(); // root reads anything
+    const p = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'qbt-')), 'locked.log');
+    fs.writeFileSync(p, 'x');
+    fs.chmodSync(p, 0);
+    const r = cli('summary', p);
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr.trimEnd().split('\n').length, 1);
+  });
+
+  it('a log with nothing recognisable exits 0 with empty lists and a diagnostic', () => {
+    const p = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'qbt-')), 'notes.log');
+    fs.writeFileSync(p, 'just some notes\nnothing from gdb here\n');
+    const r = cli('summary', p, '--json');
+    assert.equal(r.code, 0);
+    const j = JSON.parse(r.stdout);
+    assert.deepEqual([j.hits, j.backtraces, j.commands], [[], [], []]);
+    assert.deepEqual(
+      j.diagnostics.map((d: { code: string }) => d.code),
+      ['nothing-recognised'],
+    );
+    const text = cli('summary', p);
+    assert.match(text.stdout, /0 hits .*\n {2}note: 1 × no breakpoint hits, backtraces or QMP commands were found/);
+  });
+
+  it('bad usage is explained, exit code 2', () => {
+    assert.equal(cli('frobnicate').code, 2);
+    assert.equal(cli('summary').code, 2);
+    assert.equal(cli('summary', 'a', '--nope').code, 2);
+    const help = cli('--help');
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /usage: qemu-block-trace summary LOG/);
+  });
+});
