@@ -12,7 +12,7 @@ import { readdirSync, mkdtempSync, readFileSync, existsSync, cpSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Mocha from 'mocha';
-import { ROOT, ensureTestEnv } from './lib/testEnv.mjs';
+import { ROOT, ensureTestEnv, versionLine } from './lib/testEnv.mjs';
 
 const argv = process.argv.slice(2);
 const electron = argv.includes('--electron');
@@ -94,7 +94,7 @@ async function integrationCodeServer() {
     screenshotDir: join(ROOT, 'test-results', 'screenshots'),
     verbose,
   });
-  process.stdout.write(`code-server: ${outcome.codeServer?.split('\n').find((l) => l.includes('with Code')) ?? 'unknown version'}\n`);
+  process.stdout.write(`code-server: ${versionLine(outcome.codeServer)}\n`);
   reportIntegration(outcome, 'code-server');
 }
 

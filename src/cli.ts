@@ -21,7 +21,7 @@ export async function readTraceFile(path: string): Promise<Trace> {
     throw new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
   if (st.isDirectory()) throw new UsageError(`cannot read ${path}: it is a directory, not a log file`);
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 18 });
   try {
     return await parseTraceStream(stream as AsyncIterable<string>);
   } catch (e) {

@@ -3,7 +3,7 @@
 // from npm the way real-vscode-tests.md describes (its own install scripts download ripgrep and
 // refuse root, so they are skipped and the native modules are rebuilt by hand).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -39,13 +39,14 @@ function log(msg) {
   process.stdout.write(`[test-env] ${msg}\n`);
 }
 
-export function ensureDebianPackages() {
-  const missing = DEBIAN_PACKAGES.filter((p) => !p.has()).map((p) => p.pkg);
+/** Install (as root) or name the Debian packages; `forTests` adds the browser the tests drive. */
+export function ensureDebianPackages({ forTests = true } = {}) {
+  const missing = DEBIAN_PACKAGES.filter((p) => (forTests || p.pkg !== 'chromium') && !p.has()).map((p) => p.pkg);
   if (missing.length === 0) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot) {
     throw new Error(
-      `The integration tests need these Debian packages: ${missing.join(' ')}.\n` +
+      `${forTests ? 'The integration tests' : 'code-server'} need${forTests ? '' : 's'} these Debian packages: ${missing.join(' ')}.\n` +
         `Install them with: sudo apt-get update && sudo apt-get install -y ${missing.join(' ')}`,
     );
   }
@@ -58,6 +59,11 @@ export function ensureDebianPackages() {
 function npm(args, cwd) {
   // npm_config_yes: npm rebuild may ask; the cache is ours, scripts are run on purpose.
   return run('npm', args, { cwd, env: { ...process.env, npm_config_yes: 'true', npm_config_fund: 'false', npm_config_audit: 'false' } });
+}
+
+/** `4.100.3 <commit> with Code 1.100.3` out of what `--version` prints (it may log first). */
+export function versionLine(output) {
+  return output?.split('\n').find((l) => l.includes('with Code')) ?? output ?? 'unknown';
 }
 
 export function codeServerVersion() {
@@ -87,7 +93,7 @@ export function ensureCodeServer() {
   const version = codeServerVersion();
   if (!version) throw new Error('code-server was installed but does not start (node entry.js --version failed)');
   writeFileSync(stamp, version);
-  log(`code-server ready: ${version.split('\n')[0]}`);
+  log(`code-server ready: ${versionLine(version)}`);
 }
 
 /** Everything the offline integration runner needs; throws with a clear message otherwise. */
@@ -96,14 +102,10 @@ export function ensureTestEnv() {
   ensureCodeServer();
 }
 
-export function readJson(path) {
-  return JSON.parse(readFileSync(path, 'utf8'));
-}
-
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   try {
     ensureTestEnv();
-    log(codeServerVersion()?.split('\n')[0] ?? 'no code-server');
+    log(versionLine(codeServerVersion()));
   } catch (e) {
     process.stderr.write(`${e.message}\n`);
     process.exit(1);

@@ -131,10 +131,14 @@ export interface CommandFrame {
 /** The QMP command a backtrace runs inside, from its `qmp_marshal_*` / `qmp_*` frames. */
 export function commandFromFrames(frames: readonly Frame[]): CommandFrame | null {
   let best: CommandFrame | null = null;
+  let anyQmp = false;
   for (const f of frames) {
+    if (!f.function.startsWith('qmp_')) continue;
+    anyQmp = true;
     const m = MARSHAL_RE.exec(f.function);
     if (m) best = { name: m[1], frame: f, argsFrame: null };
   }
+  if (!anyQmp) return null;
   if (!best) {
     for (const f of frames) {
       const m = QMP_RE.exec(f.function);
@@ -190,17 +194,13 @@ function unescapeC(s: string): string {
   return s.replace(/\\(["\\'])/g, '$1');
 }
 
-function sameArguments(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
 const JOB_STARTERS = /^(?:block_job_create|job_create|mirror_start_job|stream_start|commit_start|commit_active_start|backup_job_create|block_job_add_bdrv)$/;
-const JOB_EXIT_RE = /^job_exit$/;
+
 
 /** The job a hit's stack runs for: `job_exit(opaque=J)` or a `job=J` argument in a job frame. */
 function jobPointer(frames: readonly Frame[]): string | null {
   for (const f of frames) {
-    if (JOB_EXIT_RE.test(f.function)) {
+    if (f.function === 'job_exit') {
       const p = f.arg('opaque')?.pointer;
       if (p) return p;
     }
@@ -215,7 +215,7 @@ function jobPointer(frames: readonly Frame[]): string | null {
 }
 
 function isJobCompletion(frames: readonly Frame[]): boolean {
-  return frames.some((f) => JOB_EXIT_RE.test(f.function));
+  return frames.some((f) => f.function === 'job_exit');
 }
 
 /** Job ids named in a command's arguments (`job-id`, or `device`/`id` naming a known job). */
@@ -252,6 +252,8 @@ export function attributeCommands(trace: Trace, sections: readonly number[]): vo
   const knownJobs = new Set<string>();
   /** For each job id, the latest command so far that named it (made it, completed it, …). */
   const lastCommandForJob = new Map<string, QmpCommand>();
+  /** What tells one invocation of an inferred command from another (see invocationKey). */
+  const inferredInvocation = new Map<QmpCommand, string>();
   const noteJobs = (c: QmpCommand) => {
     for (const id of commandJobIds(c, knownJobs)) lastCommandForJob.set(id, c);
   };
@@ -276,11 +278,11 @@ export function attributeCommands(trace: Trace, sections: readonly number[]): vo
 
     const named = commandFromFrames(hit.frames);
     if (named) {
-      const args = argumentsFromFrame(named.argsFrame);
-      if (!belongsTo(current, named.name, args, hit)) {
+      const invocation = invocationKey(named);
+      if (!belongsTo(current, named.name, invocation, inferredInvocation, hit)) {
         const cmd: QmpCommand = {
           name: named.name,
-          arguments: args,
+          arguments: argumentsFromFrame(named.argsFrame),
           origin: 'inferred',
           line: null,
           text: null,
@@ -289,6 +291,7 @@ export function attributeCommands(trace: Trace, sections: readonly number[]): vo
           reply: null,
         };
         inferred.push(cmd);
+        inferredInvocation.set(cmd, invocation);
         // hits that ran before any command (coroutines of this very command) belong to it
         position.set(cmd, orphans.length > 0 ? trace.hits[orphans[0]].line : hit.line);
         for (const o of orphans) ownerOf[o] = cmd;
@@ -333,13 +336,22 @@ export function attributeCommands(trace: Trace, sections: readonly number[]): vo
   trace.commands = commands;
 }
 
-/** Whether a hit whose frames name command `name` (with `args`) runs inside `cmd`. */
-function belongsTo(cmd: QmpCommand | null, name: string, args: Record<string, unknown>, hit: Hit): boolean {
+/**
+ * One invocation prints the same `qmp_<name>` frame (same argument values and pointers) in every
+ * hit it causes; another invocation, even with the same values, has other pointers. Comparing the
+ * printed text needs no argument parsing.
+ */
+function invocationKey(named: CommandFrame): string {
+  return (named.argsFrame ?? named.frame).argsText;
+}
+
+/** Whether a hit whose frames name command `name` (invocation `key`) runs inside `cmd`. */
+function belongsTo(cmd: QmpCommand | null, name: string, key: string, keys: ReadonlyMap<QmpCommand, string>, hit: Hit): boolean {
   if (!cmd) return false;
   switch (cmd.origin) {
     case 'inferred':
-      // the same command run twice from an unlogged monitor differs in its arguments
-      return cmd.name === name && sameArguments(cmd.arguments, args);
+      // the same command run twice from an unlogged monitor is another invocation
+      return cmd.name === name && keys.get(cmd) === key;
     case 'hmp':
       // HMP commands call the QMP implementation directly (hmp_snapshot_blkdev → qmp_blockdev_snapshot_sync)
       return cmd.name === name || hit.frames.some((f) => f.function.startsWith('hmp_'));
@@ -353,7 +365,9 @@ function learnJobs(hit: Hit, current: QmpCommand | null, byPointer: Map<string, 
   let ptr: string | null = null;
   let id: string | null = null;
   for (const f of hit.frames) {
-    if (!JOB_STARTERS.test(f.function) && f.function !== 'bdrv_attach_child_common' && f.function !== 'bdrv_root_attach_child') continue;
+    // arguments are parsed only for frames that can name a job
+    const starter = JOB_STARTERS.test(f.function);
+    if (!starter && !((f.function === 'bdrv_attach_child_common' || f.function === 'bdrv_root_attach_child') && f.argsMention('<child_job>'))) continue;
     const jobId = f.arg('job_id');
     if (jobId?.text !== undefined && id === null) id = unescapeC(jobId.text);
     const job = f.arg('job')?.pointer;

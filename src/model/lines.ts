@@ -129,8 +129,9 @@ export interface HitHeader {
 export interface FrameText {
   text: string;
   start: number;
-  address: string | null;
+  /** Offsets in `text` of the `0x…` code address; -1 when there is none (frame #0, inlined frames). */
   addressStart: number;
+  addressEnd: number;
   function: string;
   functionStart: number;
   /** Offsets in `text` of the argument list, without the parentheses; -1 when none. */
@@ -295,7 +296,6 @@ function parseHitHeader(text: string, offset: number): HitHeader | null {
 // ---------------------------------------------------------------------------------------------
 // Frame descriptions
 
-const ADDRESS_RE = /^0x[0-9a-fA-F]+/;
 const AT_RE = /^ at (.+?):(\d+)\s*$/;
 const FROM_RE = /^ from (\S.*?)\s*$/;
 // older gdb: `__start_context () at /lib64/libc.so.6` (a library, no line)
@@ -311,28 +311,31 @@ const SAN_MODULE_RE = /^ ?\(([^()=]+)\+0x[0-9a-fA-F]+\)(?: \(BuildId: [0-9a-f]+\
 export function parseFrameText(text: string, start: number): FrameText | null {
   let i = start;
   const n = text.length;
-  let address: string | null = null;
   let addressStart = -1;
-  const am = ADDRESS_RE.exec(text.slice(i, i + 24));
-  if (am) {
-    address = am[0];
-    addressStart = i;
-    i += am[0].length;
-    if (text.startsWith(' in ', i)) {
-      i += 4;
-    } else if (text.startsWith(' (', i) || text.startsWith(' in', i)) {
-      // sanitizer frame with no function: `#2 0x55d3 (/usr/bin/qemu+0x1234)`
-      const m = SAN_MODULE_RE.exec(text.slice(i));
-      if (m) {
-        const libStart = i + m[0].indexOf('(') + 1;
-        return frameText(text, start, address, addressStart, '??', i, -1, -1, null, null, null, m[1], libStart, libStart + m[1].length, null);
+  let addressEnd = -1;
+  if (text.charCodeAt(i) === 48 /* 0 */ && text.charCodeAt(i + 1) === 120 /* x */) {
+    let j = i + 2;
+    while (j < n && isHex(text.charCodeAt(j))) j++;
+    if (j > i + 2) {
+      addressStart = i;
+      addressEnd = j;
+      i = j;
+      if (text.startsWith(' in ', i)) {
+        i += 4;
+      } else if (text.startsWith(' (', i) || text.startsWith(' in', i)) {
+        // sanitizer frame with no function: `#2 0x55d3 (/usr/bin/qemu+0x1234)`
+        const m = SAN_MODULE_RE.exec(text.slice(i));
+        if (m) {
+          const libStart = i + m[0].indexOf('(') + 1;
+          return frameText(text, start, addressStart, addressEnd, '??', i, -1, -1, null, null, null, m[1], libStart, libStart + m[1].length, null);
+        }
+        if (text.startsWith(' in', i) && i + 3 === n) i += 3;
+        else return null;
+      } else if (i >= n) {
+        return frameText(text, start, addressStart, addressEnd, '??', i, -1, -1, null, null, null, null, -1, -1, null);
+      } else {
+        return null;
       }
-      if (text.startsWith(' in', i) && i + 3 === n) i += 3;
-      else return null;
-    } else if (i >= n) {
-      return frameText(text, start, address, addressStart, '??', i, -1, -1, null, null, null, null, -1, -1, null);
-    } else {
-      return null;
     }
   }
   // function name
@@ -353,72 +356,105 @@ export function parseFrameText(text: string, start: number): FrameText | null {
     fn = text.slice(i, j);
     i = j;
   }
-  if (!address && fn === '') return null;
+  if (addressStart < 0 && fn === '') return null;
   // arguments
-  let argsStart = -1;
-  let argsEnd = -1;
   let k = i;
   while (k < n && text.charCodeAt(k) === 32) k++;
   if (k < n && text.charCodeAt(k) === 40 /* ( */ && !SAN_MODULE_RE.test(text.slice(i))) {
-    argsStart = k + 1;
-    const close = findClosingParen(text, argsStart);
-    if (close < 0) {
-      // wrapped mid-argument-list (gdb 13) or cut off: the next line may continue it
-      return frameText(text, start, address, addressStart, fn, functionStart, argsStart, n, null, null, null, null, -1, -1, 'args');
+    const argsStart = k + 1;
+    // Fast path, nearly every frame: the argument list closes right before ` at file:line` or
+    // ` from lib` at the end of the line, so it need not be scanned character by character.
+    const at = text.lastIndexOf(') at ');
+    const from = at < 0 ? text.lastIndexOf(') from ') : -1;
+    const close = Math.max(at, from);
+    if (close >= argsStart - 1) {
+      const located = withLocation(text, start, addressStart, addressEnd, fn, functionStart, argsStart, close, close + 1);
+      if (located && located.open === null) return located;
     }
-    argsEnd = close;
-    i = close + 1;
-  } else if (k >= n) {
-    // `#1  0x… in bdrv_attach_child_common` with the argument list on the next line
-    return frameText(text, start, address, addressStart, fn, functionStart, -1, -1, null, null, null, null, -1, -1, fn.startsWith('<') ? null : 'maybe-args');
+    const end = findClosingParen(text, argsStart);
+    if (end < 0) {
+      // wrapped mid-argument-list (gdb 13) or cut off: the next line may continue it
+      return frameText(text, start, addressStart, addressEnd, fn, functionStart, argsStart, n, null, null, null, null, -1, -1, 'args');
+    }
+    return withLocation(text, start, addressStart, addressEnd, fn, functionStart, argsStart, end, end + 1);
   }
-  return withLocation(text, start, address, addressStart, fn, functionStart, argsStart, argsEnd, i);
+  if (k >= n) {
+    // `#1  0x… in bdrv_attach_child_common` with the argument list on the next line
+    return frameText(text, start, addressStart, addressEnd, fn, functionStart, -1, -1, null, null, null, null, -1, -1, fn.startsWith('<') ? null : 'maybe-args');
+  }
+  return withLocation(text, start, addressStart, addressEnd, fn, functionStart, -1, -1, i);
+}
+
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
 }
 
 function withLocation(
   text: string,
   start: number,
-  address: string | null,
   addressStart: number,
+  addressEnd: number,
   fn: string,
   functionStart: number,
   argsStart: number,
   argsEnd: number,
   i: number,
 ): FrameText | null {
+  // fast path for ` at FILE:LINE` ending the line, without slicing or regular expressions
+  if (text.startsWith(' at ', i)) {
+    const colon = text.lastIndexOf(':');
+    let end = text.length;
+    while (end > colon && text.charCodeAt(end - 1) === 32) end--;
+    let lineNo = 0;
+    let k = colon + 1;
+    for (; k < end; k++) {
+      const c = text.charCodeAt(k);
+      if (c < 48 || c > 57) break;
+      lineNo = lineNo * 10 + (c - 48);
+    }
+    // a path with spaces falls through to the regular expression below
+    if (colon > i + 4 && k === end && end > colon + 1 && !hasSpace(text, i + 4, colon)) {
+      return frameText(text, start, addressStart, addressEnd, fn, functionStart, argsStart, argsEnd, text.slice(i + 4, colon), lineNo, null, null, i + 4, end, null);
+    }
+  }
   const tail = text.slice(i);
   if (tail.trim() === '') {
-    return frameText(text, start, address, addressStart, fn, functionStart, argsStart, argsEnd, null, null, null, null, -1, -1, 'maybe-location');
+    return frameText(text, start, addressStart, addressEnd, fn, functionStart, argsStart, argsEnd, null, null, null, null, -1, -1, 'maybe-location');
   }
   let m = AT_RE.exec(tail);
   if (m) {
     const locStart = i + 4;
-    return frameText(text, start, address, addressStart, fn, functionStart, argsStart, argsEnd, m[1], Number(m[2]), null, null, locStart, locStart + m[1].length + 1 + m[2].length, null);
+    return frameText(text, start, addressStart, addressEnd, fn, functionStart, argsStart, argsEnd, m[1], Number(m[2]), null, null, locStart, locStart + m[1].length + 1 + m[2].length, null);
   }
   m = FROM_RE.exec(tail) ?? AT_LIBRARY_RE.exec(tail);
   if (m) {
     const locStart = i + tail.indexOf(m[1]);
-    return frameText(text, start, address, addressStart, fn, functionStart, argsStart, argsEnd, null, null, null, m[1], locStart, locStart + m[1].length, null);
+    return frameText(text, start, addressStart, addressEnd, fn, functionStart, argsStart, argsEnd, null, null, null, m[1], locStart, locStart + m[1].length, null);
   }
   m = SAN_LOCATION_RE.exec(tail);
   if (m) {
     const locStart = i + 1;
     const len = m[1].length + 1 + m[2].length + (m[3] ? 1 + m[3].length : 0);
-    return frameText(text, start, address, addressStart, fn, functionStart, argsStart, argsEnd, m[1], Number(m[2]), m[3] ? Number(m[3]) : null, null, locStart, locStart + len, null);
+    return frameText(text, start, addressStart, addressEnd, fn, functionStart, argsStart, argsEnd, m[1], Number(m[2]), m[3] ? Number(m[3]) : null, null, locStart, locStart + len, null);
   }
   m = SAN_MODULE_RE.exec(tail);
   if (m) {
     const libStart = i + tail.indexOf('(') + 1;
-    return frameText(text, start, address, addressStart, fn, functionStart, argsStart, argsEnd, null, null, null, m[1], libStart, libStart + m[1].length, null);
+    return frameText(text, start, addressStart, addressEnd, fn, functionStart, argsStart, argsEnd, null, null, null, m[1], libStart, libStart + m[1].length, null);
   }
   return null;
+}
+
+function hasSpace(text: string, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) if (text.charCodeAt(k) === 32) return true;
+  return false;
 }
 
 function frameText(
   text: string,
   start: number,
-  address: string | null,
   addressStart: number,
+  addressEnd: number,
   fn: string,
   functionStart: number,
   argsStart: number,
@@ -431,7 +467,7 @@ function frameText(
   locationEnd: number,
   open: FrameText['open'],
 ): FrameText {
-  return { text, start, address, addressStart, function: fn, functionStart, argsStart, argsEnd, file, line, column, library, locationStart, locationEnd, open };
+  return { text, start, addressStart, addressEnd, function: fn, functionStart, argsStart, argsEnd, file, line, column, library, locationStart, locationEnd, open };
 }
 
 /**

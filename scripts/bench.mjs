@@ -1,0 +1,92 @@
+// `npm run bench`: the parse budget of design.md §7, measured next to grep and awk on the same file.
+// Builds a ~100 MB trace by repeating the sample, then in separate processes (for clean memory
+// figures): the streaming parse from disk, `grep -c 'hit Breakpoint'`, and an awk count of hits and
+// frames. Prints MB/s, peak memory and the ratios.
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import * as esbuild from 'esbuild';
+import { ROOT } from './lib/testEnv.mjs';
+
+const TARGET_MB = Number(process.env.QBT_BENCH_MB ?? 100);
+const RUNS = Number(process.env.QBT_BENCH_RUNS ?? 3);
+const dir = join(ROOT, '.bench');
+mkdirSync(dir, { recursive: true });
+const sample = readFileSync(join(ROOT, 'examples', 'snapshot-commit-complete.gdb.log'), 'utf8');
+const file = join(dir, `trace-${TARGET_MB}mb.log`);
+
+async function makeTrace() {
+  if (existsSync(file) && statSync(file).size >= TARGET_MB * 1e6) return;
+  const out = createWriteStream(file);
+  let written = 0;
+  while (written < TARGET_MB * 1e6) {
+    if (!out.write(sample)) await new Promise((r) => out.once('drain', r));
+    written += Buffer.byteLength(sample);
+  }
+  await new Promise((r) => out.end(r));
+}
+
+await makeTrace();
+const bytes = statSync(file).size;
+const mb = bytes / 1e6;
+
+// the model, bundled as the extension and CLI bundle it
+await esbuild.build({ entryPoints: [join(ROOT, 'src', 'model', 'trace.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: join(dir, 'model.js'), logLevel: 'warning' });
+
+const PARSE = `
+const { parseTraceStream } = require(${JSON.stringify(join(dir, 'model.js'))});
+const { createReadStream } = require('node:fs');
+const mode = process.argv[1];
+(async () => {
+  const base = process.memoryUsage().rss;
+  const t0 = process.hrtime.bigint();
+  const trace = await parseTraceStream(createReadStream(${JSON.stringify(file)}, { encoding: 'utf8', highWaterMark: 1 << 18 }));
+  const t1 = process.hrtime.bigint();
+  let frames = 0, args = 0;
+  for (const h of trace.hits) frames += h.frames.length;
+  if (mode === 'args') for (const h of trace.hits) for (const f of h.frames) args += f.args.length;
+  const t2 = process.hrtime.bigint();
+  console.log(JSON.stringify({ parseMs: Number(t1 - t0) / 1e6, argsMs: Number(t2 - t1) / 1e6, hits: trace.hits.length, frames, args,
+    commands: trace.commands.length, peakMB: process.resourceUsage().maxRSS / 1024, baseMB: base / 1048576 }));
+})();`;
+
+function time(cmd, args) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
+  return { ms, out: r.stdout.trim() };
+}
+
+function best(n, f) {
+  const runs = Array.from({ length: n }, f);
+  return runs.reduce((a, b) => (b.ms < a.ms ? b : a));
+}
+
+const parse = best(RUNS, () => {
+  const r = time(process.execPath, ['-e', PARSE, 'parse']);
+  const j = JSON.parse(r.out);
+  return { ...j, ms: j.parseMs };
+});
+const withArgs = JSON.parse(time(process.execPath, ['-e', PARSE, 'args']).out);
+const grep = best(RUNS, () => time('grep', ['-c', 'hit Breakpoint', file]));
+const awk = best(RUNS, () => time('awk', ['/hit Breakpoint/ { h++ } /^#[0-9]/ { f++ } END { print h, f }', file]));
+
+const [awkHits, awkFrames] = awk.out.split(' ').map(Number);
+const check = parse.hits === Number(grep.out) && parse.hits === awkHits && parse.frames === awkFrames ? 'agree' : 'DISAGREE';
+const f = (x) => x.toFixed(0).padStart(6);
+process.stdout.write(
+  [
+    `trace: ${file}`,
+    `       ${mb.toFixed(1)} MB, ${parse.hits} hits, ${parse.frames} frames, ${parse.commands} commands (best of ${RUNS} runs each)`,
+    '',
+    `parse (streaming from disk) ${f(parse.parseMs)} ms  ${(mb / (parse.parseMs / 1000)).toFixed(0).padStart(4)} MB/s  peak RSS ${parse.peakMB.toFixed(0)} MB (${(parse.peakMB / mb).toFixed(1)}× the file; node alone ${parse.baseMB.toFixed(0)} MB)`,
+    `  + every argument of every frame ${f(withArgs.argsMs)} ms  (${withArgs.args} arguments; parsed lazily, on first use, in the editor)`,
+    `grep -c 'hit Breakpoint'     ${f(grep.ms)} ms  ${(mb / (grep.ms / 1000)).toFixed(0).padStart(4)} MB/s  → ${grep.out} hits`,
+    `awk hits + frames            ${f(awk.ms)} ms  ${(mb / (awk.ms / 1000)).toFixed(0).padStart(4)} MB/s  → ${awkHits} hits, ${awkFrames} frames`,
+    '',
+    `parse / grep = ${(parse.parseMs / grep.ms).toFixed(2)}   parse / awk = ${(parse.parseMs / awk.ms).toFixed(2)}   counts ${check}`,
+    '',
+  ].join('\n'),
+);
+if (check !== 'agree') process.exitCode = 1;
