@@ -1,7 +1,8 @@
 // QMP commands: reading them from qmp-shell, raw QMP and HMP lines, and attributing every hit to the
 // command that caused it (design.md §4).
 
-import type { Frame, Hit, Trace } from './trace';
+import type { Frame } from './frames';
+import type { Hit, Trace } from './trace';
 
 export type CommandOrigin = 'qmp-shell' | 'qmp' | 'hmp' | 'inferred';
 
@@ -115,41 +116,72 @@ export function parseQmpJson(text: string, line: number): QmpJson {
 // ---------------------------------------------------------------------------------------------
 // Attribution
 
-const MARSHAL_RE = /^qmp_marshal_(\w+)$/;
-const QMP_RE = /^qmp_(\w+)$/;
 // qmp_* functions that are QMP's own plumbing, not commands
 const NOT_COMMANDS = /^(?:dispatch|marshal_output_\w+|\w+_bh|command_\w+|\w+_co)$/;
+// a frame's function, with or without an address: `#9  0x… in hmp_x (` or `#0  hmp_x (`
+const HMP_FRAME = /(?: in |#\d+ +)hmp_\w/;
+const JOB_EXIT = /(?: in |#\d+ +)job_exit /;
+const JOB_EXIT_FRAME = /(?: in |#\d+ +)job_exit \(opaque=(0x[0-9a-fA-F]+)/;
+const JOB_ARG_FRAME = /(?: in |#\d+ +)(?:block_)?job_\w+ \(job=(0x[0-9a-fA-F]+)/;
 
-export interface CommandFrame {
+export interface CommandInBacktrace {
+  /** QMP name, `-` spelling. */
   name: string;
-  /** The frame that names the command (outermost `qmp_marshal_*`, else outermost `qmp_*`). */
-  frame: Frame;
-  /** The `qmp_<name>` frame whose arguments are the command's, if printed. */
-  argsFrame: Frame | null;
+  /** The function that names it: the outermost `qmp_marshal_*`, else the outermost `qmp_*`. */
+  function: string;
+  /**
+   * The printed `qmp_<name>` frame (else the marshal frame): one invocation prints the same frame,
+   * arguments and pointers, in every hit it causes; another invocation, even with the same
+   * values, has other pointers.
+   */
+  invocation: string;
 }
 
-/** The QMP command a backtrace runs inside, from its `qmp_marshal_*` / `qmp_*` frames. */
-export function commandFromFrames(frames: readonly Frame[]): CommandFrame | null {
-  let best: CommandFrame | null = null;
-  let anyQmp = false;
-  for (const f of frames) {
-    if (!f.function.startsWith('qmp_')) continue;
-    anyQmp = true;
-    const m = MARSHAL_RE.exec(f.function);
-    if (m) best = { name: m[1], frame: f, argsFrame: null };
+/** Whether a frame's function starts at `i`: after ` in ` (with an address) or after `#N ` (without). */
+function isFrameFunction(text: string, i: number): boolean {
+  if (text.startsWith(' in ', i - 4)) return true;
+  let j = i - 1;
+  while (j >= 0 && text.charCodeAt(j) === 32) j--;
+  if (j === i - 1) return false;
+  const digitsEnd = j;
+  while (j >= 0 && text.charCodeAt(j) >= 48 && text.charCodeAt(j) <= 57) j--;
+  return j < digitsEnd && j >= 0 && text.charCodeAt(j) === 35 /* # */;
+}
+
+function isWordChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+
+/** Frames whose function is `qmp_…`, in a backtrace's text: where each starts and the name after `qmp_`. */
+function qmpFunctions(text: string): { at: number; name: string }[] {
+  const out: { at: number; name: string }[] = [];
+  for (let i = text.indexOf('qmp_'); i >= 0; i = text.indexOf('qmp_', i + 4)) {
+    if (!isFrameFunction(text, i)) continue;
+    let e = i + 4;
+    while (isWordChar(text.charCodeAt(e))) e++;
+    out.push({ at: i, name: text.slice(i + 4, e) });
   }
-  if (!anyQmp) return null;
-  if (!best) {
-    for (const f of frames) {
-      const m = QMP_RE.exec(f.function);
-      if (m && !NOT_COMMANDS.test(m[1])) best = { name: m[1], frame: f, argsFrame: f };
-    }
-  } else {
-    const target = `qmp_${best.name}`;
-    best.argsFrame = frames.find((f) => f.function === target) ?? null;
+  return out;
+}
+
+/** The QMP command a backtrace runs inside, read from its text without building frames. */
+export function commandInBacktrace(text: string): CommandInBacktrace | null {
+  if (text.indexOf('qmp_') < 0) return null;
+  let marshal: { at: number; name: string } | null = null;
+  let plain: { at: number; name: string } | null = null;
+  const all = qmpFunctions(text);
+  for (const f of all) {
+    if (f.name.startsWith('marshal_') && !f.name.startsWith('marshal_output_')) marshal = f;
+    else if (!NOT_COMMANDS.test(f.name)) plain = f;
   }
-  if (!best) return null;
-  return { ...best, name: best.name.replace(/_/g, '-') };
+  const named = marshal ?? plain;
+  if (!named) return null;
+  const name = marshal ? marshal.name.slice('marshal_'.length) : named.name;
+  // the frame that carries the command's own arguments
+  const own = marshal ? all.find((f) => f.name === name) : named;
+  const at = (own ?? named).at;
+  const end = text.indexOf('\n#', at);
+  return { name: name.replace(/_/g, '-'), function: `qmp_${named.name}`, invocation: text.slice(at, end < 0 ? text.length : end) };
 }
 
 /**
@@ -194,28 +226,14 @@ function unescapeC(s: string): string {
   return s.replace(/\\(["\\'])/g, '$1');
 }
 
+const JOB_POINTER_IN_TEXT = /block_job_add_bdrv \(job=(0x[0-9a-fA-F]+)/;
+const JOB_POINTER_OF_ATTACH = /<child_job>[^)]*?opaque=(0x[0-9a-fA-F]+)/;
 const JOB_STARTERS = /^(?:block_job_create|job_create|mirror_start_job|stream_start|commit_start|commit_active_start|backup_job_create|block_job_add_bdrv)$/;
 
-
-/** The job a hit's stack runs for: `job_exit(opaque=J)` or a `job=J` argument in a job frame. */
-function jobPointer(frames: readonly Frame[]): string | null {
-  for (const f of frames) {
-    if (f.function === 'job_exit') {
-      const p = f.arg('opaque')?.pointer;
-      if (p) return p;
-    }
-  }
-  for (const f of frames) {
-    if (f.function.startsWith('job_') || f.function.startsWith('block_job_')) {
-      const p = f.arg('job')?.pointer;
-      if (p) return p;
-    }
-  }
-  return null;
-}
-
-function isJobCompletion(frames: readonly Frame[]): boolean {
-  return frames.some((f) => f.function === 'job_exit');
+/** The job a completion hit runs for: `job_exit(opaque=J)`, else a `job=J` argument of a job frame. */
+function completedJob(text: string): string | null {
+  if (text.indexOf('job_exit') < 0 || !JOB_EXIT.test(text)) return null;
+  return JOB_EXIT_FRAME.exec(text)?.[1] ?? JOB_ARG_FRAME.exec(text)?.[1] ?? null;
 }
 
 /** Job ids named in a command's arguments (`job-id`, or `device`/`id` naming a known job). */
@@ -274,24 +292,28 @@ export function attributeCommands(trace: Trace, sections: readonly number[]): vo
       current = section >= 0 ? explicit[section] : null;
       orphans = [];
     }
-    if (learnJobs(hit, current, jobIdByPointer, knownJobs) && current) noteJobs(current);
+    const text = hit.backtrace?.text ?? '';
+    if (learnJobs(hit, text, current, jobIdByPointer, knownJobs) && current) noteJobs(current);
 
-    const named = commandFromFrames(hit.frames);
+    const named = commandInBacktrace(text);
     if (named) {
-      const invocation = invocationKey(named);
-      if (!belongsTo(current, named.name, invocation, inferredInvocation, hit)) {
+      if (!belongsTo(current, named, inferredInvocation, text)) {
+        // an inferred command: now its frames are read, for its arguments
+        const frames = hit.frames;
+        const fn = `qmp_${named.name.replace(/-/g, '_')}`;
+        const namer = frames.find((f) => f.function === named.function);
         const cmd: QmpCommand = {
           name: named.name,
-          arguments: argumentsFromFrame(named.argsFrame),
+          arguments: argumentsFromFrame(frames.find((f) => f.function === fn) ?? null),
           origin: 'inferred',
           line: null,
           text: null,
           hits: [],
-          inferredFrom: { hit: hit.index, frame: named.frame.level, function: named.frame.function },
+          inferredFrom: { hit: hit.index, frame: namer?.level ?? -1, function: named.function },
           reply: null,
         };
         inferred.push(cmd);
-        inferredInvocation.set(cmd, invocation);
+        inferredInvocation.set(cmd, named.invocation);
         // hits that ran before any command (coroutines of this very command) belong to it
         position.set(cmd, orphans.length > 0 ? trace.hits[orphans[0]].line : hit.line);
         for (const o of orphans) ownerOf[o] = cmd;
@@ -303,9 +325,9 @@ export function attributeCommands(trace: Trace, sections: readonly number[]): vo
       return;
     }
 
-    if (isJobCompletion(hit.frames)) {
-      const ptr = jobPointer(hit.frames);
-      const id = ptr ? jobIdByPointer.get(ptr) : undefined;
+    const ptr = completedJob(text);
+    if (ptr) {
+      const id = jobIdByPointer.get(ptr);
       if (id) {
         hit.job = id;
         // the latest command that acted on this job (block-job-complete …), else the one that made it
@@ -336,32 +358,27 @@ export function attributeCommands(trace: Trace, sections: readonly number[]): vo
   trace.commands = commands;
 }
 
-/**
- * One invocation prints the same `qmp_<name>` frame (same argument values and pointers) in every
- * hit it causes; another invocation, even with the same values, has other pointers. Comparing the
- * printed text needs no argument parsing.
- */
-function invocationKey(named: CommandFrame): string {
-  return (named.argsFrame ?? named.frame).argsText;
-}
-
-/** Whether a hit whose frames name command `name` (invocation `key`) runs inside `cmd`. */
-function belongsTo(cmd: QmpCommand | null, name: string, key: string, keys: ReadonlyMap<QmpCommand, string>, hit: Hit): boolean {
+/** Whether a hit whose backtrace runs command `named` runs inside `cmd`. */
+function belongsTo(cmd: QmpCommand | null, named: CommandInBacktrace, invocations: ReadonlyMap<QmpCommand, string>, text: string): boolean {
   if (!cmd) return false;
   switch (cmd.origin) {
     case 'inferred':
       // the same command run twice from an unlogged monitor is another invocation
-      return cmd.name === name && keys.get(cmd) === key;
+      return cmd.name === named.name && invocations.get(cmd) === named.invocation;
     case 'hmp':
       // HMP commands call the QMP implementation directly (hmp_snapshot_blkdev → qmp_blockdev_snapshot_sync)
-      return cmd.name === name || hit.frames.some((f) => f.function.startsWith('hmp_'));
+      return cmd.name === named.name || HMP_FRAME.test(text);
     default:
-      return cmd.name === name;
+      return cmd.name === named.name;
   }
 }
 
 /** Learn job ids (true when a new one was learnt): a stack that creates or attaches a job (`job=J`) under a `job_id="x"` frame. */
-function learnJobs(hit: Hit, current: QmpCommand | null, byPointer: Map<string, string>, known: Set<string>): boolean {
+function learnJobs(hit: Hit, text: string, current: QmpCommand | null, byPointer: Map<string, string>, known: Set<string>): boolean {
+  // frames are read only for the rare stacks that attach a job to its nodes, once per job
+  if (text.indexOf('<child_job>') < 0 && text.indexOf('block_job_add_bdrv') < 0) return false;
+  const seen = JOB_POINTER_IN_TEXT.exec(text)?.[1] ?? JOB_POINTER_OF_ATTACH.exec(text)?.[1];
+  if (seen !== undefined && byPointer.has(seen)) return false;
   let ptr: string | null = null;
   let id: string | null = null;
   for (const f of hit.frames) {

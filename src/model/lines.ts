@@ -360,7 +360,7 @@ export function parseFrameText(text: string, start: number): FrameText | null {
   // arguments
   let k = i;
   while (k < n && text.charCodeAt(k) === 32) k++;
-  if (k < n && text.charCodeAt(k) === 40 /* ( */ && !SAN_MODULE_RE.test(text.slice(i))) {
+  if (k < n && text.charCodeAt(k) === 40 /* ( */ && !(text.charCodeAt(k + 1) === 47 /* / */ && SAN_MODULE_RE.test(text.slice(i)))) {
     const argsStart = k + 1;
     // Fast path, nearly every frame: the argument list closes right before ` at file:line` or
     // ` from lib` at the end of the line, so it need not be scanned character by character.

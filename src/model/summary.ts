@@ -2,7 +2,7 @@
 // the JSON document (`logLine` fields are 1-based there, as people count lines).
 
 import type { QmpCommand } from './commands';
-import type { Backtrace, Frame, Hit, Trace } from './trace';
+import { parseAllFrames, type Backtrace, type Frame, type Hit, type Trace } from './trace';
 
 /** The command as a user would have typed it in qmp-shell. */
 export function commandLabel(cmd: QmpCommand): string {
@@ -48,6 +48,8 @@ function originNote(cmd: QmpCommand): string {
 
 /** One line per command (plus hits that ran before any command), then what was not understood. */
 export function formatSummary(trace: Trace, name: string): string[] {
+  // problems inside backtraces are found when their frames are read: read them all first
+  parseAllFrames(trace);
   const frames = trace.hits.reduce((n, h) => n + h.frames.length, 0);
   const lines = [
     `${name}: ${trace.hits.length} hits (${frames} frames), ${trace.commands.length} commands, ${trace.backtraces.length} other backtraces`,
@@ -107,6 +109,7 @@ function backtraceJson(b: Backtrace) {
 
 /** The whole model as plain JSON. */
 export function traceToJson(trace: Trace) {
+  parseAllFrames(trace);
   return {
     lines: trace.lineCount,
     hits: trace.hits.map(hitJson),

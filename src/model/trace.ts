@@ -1,191 +1,22 @@
 // The trace model: a gdb session log parsed into breakpoint hits, their backtraces, free-standing
 // backtraces, QMP commands and diagnostics. Lines are 0-based everywhere in the model (as in
 // VS Code); the JSON output of the CLI adds 1 (`logLine`), as people and grep count.
+//
+// Parsing is one pass over the lines that finds the structure (hits, backtraces, commands). Each
+// backtrace keeps its text and becomes Frame objects on first use (frames.ts), which is what lets
+// a 100 MB log open in well under a second.
 
-import {
-  classifyLine,
-  classifyValue,
-  MAX_LINE_LENGTH,
-  continuesFrame,
-  lineBody,
-  parseFrameText,
-  splitArgs,
-  type FrameArg,
-  type FrameText,
-  type HitHeader,
-  type PointerRef,
-  type Span,
-  type Token,
-} from './lines';
 import { attributeCommands, parseHmpCommand, parseQmpJson, parseQmpShellCommand, type QmpCommand } from './commands';
+import { BacktraceText, FrameAssembler, frameLevel, type Frame } from './frames';
+import { classifyLine, lineBody, MAX_LINE_LENGTH, parseFrameText, type HitHeader, type Token } from './lines';
 
+export { Frame } from './frames';
 export type { FrameArg, PointerRef, Span, Token, ValueKind } from './lines';
 export type { QmpCommand, CommandOrigin } from './commands';
 
 export interface ThreadRef {
   number: number;
   name: string | null;
-}
-
-/** One piece of a (possibly wrapped) frame: where `joined[from…]` sits in the document. */
-interface Segment {
-  from: number;
-  line: number;
-  col: number;
-}
-
-/** One frame of a backtrace, or the stop location of a hit. */
-export class Frame {
-  // One object per frame, fields copied out of the parser's FrameText: a 100 MB log holds
-  // three quarters of a million frames, and every object more is work for the garbage collector.
-  readonly function: string;
-  readonly file: string | null;
-  readonly line: number | null;
-  readonly column: number | null;
-  readonly library: string | null;
-  private readonly text: string;
-  private readonly start: number;
-  private readonly addressStart: number;
-  private readonly addressEnd: number;
-  private readonly functionStart: number;
-  private readonly argsStart: number;
-  private readonly argsEnd: number;
-  private readonly locationStart: number;
-  private readonly locationEnd: number;
-  /** Lazily parsed: most features never look at most frames' arguments. */
-  private parsedArgs: FrameArg[] | undefined;
-
-  constructor(
-    /** Frame number (`#3` → 3); -1 for a hit's stop location. */
-    readonly level: number,
-    source: FrameText,
-    /** The document line of a one-line frame, or where each piece of a wrapped frame sits. */
-    private readonly place: number | readonly Segment[],
-  ) {
-    this.function = intern(source.function);
-    this.file = source.file === null ? null : intern(source.file);
-    this.line = source.line;
-    this.column = source.column;
-    this.library = source.library === null ? null : intern(source.library);
-    this.text = source.text;
-    this.start = source.start;
-    this.addressStart = source.addressStart;
-    this.addressEnd = source.addressEnd;
-    this.functionStart = source.functionStart;
-    this.argsStart = source.argsStart;
-    this.argsEnd = source.argsEnd;
-    this.locationStart = source.locationStart;
-    this.locationEnd = source.locationEnd;
-  }
-
-  get address(): string | null {
-    return this.addressStart < 0 ? null : this.text.slice(this.addressStart, this.addressEnd);
-  }
-  /** The document line where the frame starts. */
-  get logLine(): number {
-    return typeof this.place === 'number' ? this.place : this.place[0].line;
-  }
-  /** No address on a frame below #0: gdb's mark of a function inlined into the next frame. */
-  get inlined(): boolean {
-    return this.level > 0 && this.addressStart < 0;
-  }
-  /** The whole frame, from `#N` (or the function for a stop location) to its last character. */
-  get range(): Span {
-    const segments = this.segments;
-    const first = segments[0];
-    const last = segments[segments.length - 1];
-    let end = this.text.length;
-    while (end > 0 && this.text.charCodeAt(end - 1) === 32) end--;
-    const startCol = this.level >= 0 ? this.text.lastIndexOf('#', this.start) : this.start;
-    return { startLine: first.line, startCol: Math.max(startCol, first.col), endLine: last.line, endCol: last.col + (end - last.from) };
-  }
-  get addressRange(): Token | null {
-    return this.addressStart < 0 ? null : this.token(this.addressStart, this.addressEnd);
-  }
-  get functionRange(): Token | null {
-    return this.function === '' ? null : this.token(this.functionStart, this.functionStart + this.function.length);
-  }
-  /** The `file:line` token (or `file:line:col`), or the library path for library frames. */
-  get locationRange(): Token | null {
-    return this.locationStart < 0 ? null : this.token(this.locationStart, this.locationEnd);
-  }
-  /** The argument list as printed (joined when gdb wrapped it), without the parentheses. */
-  get argsText(): string {
-    return this.argsStart < 0 ? '' : this.text.slice(this.argsStart, this.argsEnd);
-  }
-  get args(): FrameArg[] {
-    if (this.parsedArgs === undefined) this.parsedArgs = this.parseArgs();
-    return this.parsedArgs;
-  }
-  /** Every object pointer among the arguments, with its exact range. */
-  get pointers(): PointerRef[] {
-    const out: PointerRef[] = [];
-    for (const a of this.args) {
-      if (a.pointer !== undefined && a.pointer !== '0x0') {
-        out.push({ value: a.pointer, arg: a.name, range: { line: a.valueRange.line, start: a.valueRange.start, end: a.valueRange.start + a.pointer.length } });
-      }
-    }
-    return out;
-  }
-  /** Whether the printed argument list contains `needle` (cheap: no argument parsing). */
-  argsMention(needle: string): boolean {
-    if (this.argsStart < 0) return false;
-    const at = this.text.indexOf(needle, this.argsStart);
-    return at >= 0 && at < this.argsEnd;
-  }
-  /** The value of argument `name` (the first one, not an @entry copy when both are printed). */
-  arg(name: string): FrameArg | undefined {
-    let entry: FrameArg | undefined;
-    for (const a of this.args) {
-      if (a.name === name) {
-        if (!a.entry) return a;
-        entry ??= a;
-      }
-    }
-    return entry;
-  }
-
-  private get segments(): readonly Segment[] {
-    return typeof this.place === 'number' ? [{ from: 0, line: this.place, col: 0 }] : this.place;
-  }
-
-  private parseArgs(): FrameArg[] {
-    if (this.argsStart < 0) return [];
-    return splitArgs(this.text, this.argsStart, this.argsEnd).map((r) => {
-      const v = classifyValue(r.value);
-      const arg: FrameArg = {
-        name: r.name,
-        value: r.value,
-        kind: v.kind,
-        entry: r.entry,
-        nameRange: this.token(r.nameStart, r.nameStart + r.name.length + (r.entry ? 6 : 0)),
-        valueRange: this.token(r.valueStart, r.valueStart + r.value.length),
-      };
-      if (v.pointer !== undefined) arg.pointer = v.pointer;
-      if (v.text !== undefined) arg.text = v.text;
-      if (v.symbol !== undefined) arg.symbol = v.symbol;
-      return arg;
-    });
-  }
-
-  /** Map offsets of the joined frame text back to a document token. */
-  private token(from: number, to: number): Token {
-    if (typeof this.place === 'number') return { line: this.place, start: from, end: to };
-    let seg = this.place[0];
-    for (const s of this.place) if (s.from <= from) seg = s;
-    return { line: seg.line, start: seg.col + (from - seg.from), end: seg.col + (to - seg.from) };
-  }
-}
-
-// Function and file names repeat across hundreds of thousands of frames: one copy of each, so that
-// the many slices die young instead of each keeping a string object alive.
-const interned = new Map<string, string>();
-function intern(s: string): string {
-  const hit = interned.get(s);
-  if (hit !== undefined) return hit;
-  if (interned.size >= 50_000) interned.clear();
-  interned.set(s, s);
-  return s;
 }
 
 export interface SourceEcho {
@@ -197,51 +28,74 @@ export interface SourceEcho {
   range: Token;
 }
 
-export interface Hit {
-  /** 1-based, in log order. */
-  index: number;
-  /** Document line of the hit header. */
-  line: number;
+/** A breakpoint (or watchpoint) hit and what was printed at it. */
+export class Hit {
   /** Last non-blank line of the hit's section (before the next hit, command or separator). */
   endLine: number;
-  thread: ThreadRef | null;
-  breakpoint: number;
-  kind: 'breakpoint' | 'watchpoint' | 'catchpoint';
-  temporary: boolean;
   /** Where it stopped, as printed in the header (or, for a watchpoint, on the line after the values). */
-  stop: Frame | null;
+  stop: Frame | null = null;
   /** The line gdb echoed after the header, e.g. `2843\t    BdrvChild *child = *childp;`. */
-  source: SourceEcho | null;
-  /** The backtrace printed at this hit (`bt`), outermost last. Empty when none was printed. */
-  frames: Frame[];
+  source: SourceEcho | null = null;
+  /** The backtrace printed at this hit (`bt`), as text until its frames are first asked for. */
+  backtrace: BacktraceText | null = null;
   watch: { expression: string | null; old: string | null; new: string | null } | null;
   /** Index into `Trace.commands`, or null before any command. */
-  command: number | null;
+  command: number | null = null;
   /** The block job this hit ran for (job completion bottom halves), when known. */
-  job: string | null;
+  job: string | null = null;
+
+  constructor(
+    /** 1-based, in log order. */
+    readonly index: number,
+    /** Document line of the hit header. */
+    readonly line: number,
+    readonly thread: ThreadRef | null,
+    readonly breakpoint: number,
+    readonly kind: 'breakpoint' | 'watchpoint' | 'catchpoint',
+    readonly temporary: boolean,
+    expression: string | null,
+  ) {
+    this.endLine = line;
+    this.watch = kind === 'watchpoint' ? { expression, old: null, new: null } : null;
+  }
+
+  /** The backtrace's frames, innermost first; empty when no `bt` was printed. */
+  get frames(): Frame[] {
+    return this.backtrace?.frames ?? [];
+  }
 }
 
 export type BacktraceKind = 'thread' | 'sanitizer' | 'command' | 'orphan';
 
 /** A backtrace that belongs to no hit: `thread apply all bt`, a sanitizer report, a pasted crash. */
-export interface Backtrace {
-  kind: BacktraceKind;
-  /** The line that introduced it (thread header, sanitizer line, gdb command), if any. */
-  title: string | null;
-  thread: ThreadRef | null;
+export class Backtrace {
+  constructor(
+    readonly kind: BacktraceKind,
+    /** The line that introduced it (thread header, sanitizer line, gdb command), if any. */
+    readonly title: string | null,
+    readonly thread: ThreadRef | null,
+    /** The hit in effect when it was printed (1-based), if any. */
+    readonly hit: number | null,
+    readonly text: BacktraceText,
+  ) {}
+
   /** Document line of its first frame. */
-  line: number;
-  endLine: number;
-  frames: Frame[];
-  /** The hit in effect when it was printed (1-based), if any. */
-  hit: number | null;
+  get line(): number {
+    return this.text.firstLine;
+  }
+  get endLine(): number {
+    return this.text.lastLine;
+  }
+  get frames(): Frame[] {
+    return this.text.frames;
+  }
 }
 
 export interface Diagnostic {
   code: DiagnosticCode;
   message: string;
   count: number;
-  /** Up to MAX_DIAGNOSTIC_LINES document lines where it happened. */
+  /** Up to MAX_DIAGNOSTIC_LINES document lines where it happened, in the order found. */
   lines: number[];
 }
 
@@ -268,12 +122,21 @@ export interface Trace {
   backtraces: Backtrace[];
   commands: QmpCommand[];
   breakpoints: BreakpointDef[];
+  /**
+   * What was not understood. Frames are read on first use, so problems inside backtraces join
+   * this list then; `parseAllFrames` reads them all.
+   */
   diagnostics: Diagnostic[];
   lineCount: number;
 }
 
+/** Read every backtrace now (for complete diagnostics, or to time it). */
+export function parseAllFrames(trace: Trace): void {
+  for (const h of trace.hits) void h.frames;
+  for (const b of trace.backtraces) void b.frames;
+}
+
 const MAX_DIAGNOSTIC_LINES = 20;
-const MAX_CONTINUATIONS = 64;
 const MAX_JSON_LINES = 2000;
 
 const DIAGNOSTIC_TEXT: Record<DiagnosticCode, string> = {
@@ -296,19 +159,17 @@ const HMP_COMMAND = /^[a-z][a-z0-9_-]*(?:\s|$)/;
 // eslint-disable-next-line no-control-regex
 const BINARY = /[\x00-\x08\x0e-\x1a\x1c-\x1f]/;
 
-interface PendingFrame {
-  level: number;
-  text: string;
-  segments: Segment[];
-  parsed: FrameText;
-  continuations: number;
-  /** Where the finished frame goes. */
-  target: 'backtrace' | 'stop';
-}
-
+/** A backtrace being read: its text so far and who it belongs to. */
 interface OpenBacktrace {
-  frames: Frame[];
-  owner: Hit | Backtrace;
+  /** Text finished so far (pieces from earlier chunks), then the run `src[from, to)` being extended. */
+  parts: string[];
+  src: string;
+  from: number;
+  to: number;
+  lineCount: number;
+  firstLine: number;
+  lastLevel: number;
+  owner: Hit | { kind: BacktraceKind; title: string | null; thread: ThreadRef | null; hit: number | null };
 }
 
 type Context =
@@ -326,16 +187,21 @@ export class TraceParser {
   private readonly diag = new Map<DiagnosticCode, Diagnostic>();
   /** For each hit (by position), the explicit command in effect (index) or -1. */
   private readonly hitSection: number[] = [];
+  private readonly report = (code: DiagnosticCode, line: number) => this.addDiagnostic(code, line);
 
   private hit: Hit | null = null;
   private hitWantsBacktrace = false;
   private hitWantsStop = false;
+  private lastPromptWasBt = false;
   private expectSource = false;
-  private pending: PendingFrame | null = null;
+  /** The hit's stop location when gdb wrapped the header line. */
+  private readonly stopFrames = new FrameAssembler(this.report, (f) => {
+    if (this.hit) this.hit.stop = f;
+  });
   private bt: OpenBacktrace | null = null;
   private context: Context = { kind: 'none' };
   private lastNonBlank = -1;
-  private transaction: { line: number; text: string[]; lines: string[] } | null = null;
+  private transaction: { line: number; text: string[] } | null = null;
   private json: { line: number; text: string; depth: number; lines: number } | null = null;
 
   /** Feed the next chunk of text (any split, including inside a line or a CRLF pair). */
@@ -361,9 +227,13 @@ export class TraceParser {
         partial += chunk.slice(start);
         break;
       }
-      const line = partial === '' ? chunk.slice(start, nl) : partial + chunk.slice(start, nl);
-      partial = '';
-      this.feedLine(line);
+      if (partial === '') {
+        this.feedLine(chunk, start, nl);
+      } else {
+        const line = partial + chunk.slice(start, nl);
+        partial = '';
+        this.feedLine(line, 0, line.length);
+      }
       start = nl + 1;
       if (nl === nextCR) {
         if (start < n) {
@@ -381,68 +251,146 @@ export class TraceParser {
     if (this.partial !== '') {
       const last = this.partial;
       this.partial = '';
-      this.feedLine(last);
+      this.feedLine(last, 0, last.length);
     }
-    this.finishFrame(true);
-    if (this.hit && this.hitWantsBacktrace && this.hit.frames.length === 0 && this.lastPromptWasBt) {
-      this.report('truncated-hit', this.hit.line);
-    }
+    this.stopFrames.finish();
+    const lastBt = this.bt;
     this.closeBacktrace();
+    const hit = this.hit;
+    if (hit && lastBt?.owner === hit) {
+      // the log may end inside this hit's backtrace: read it now to know
+      const before = this.diag.get('truncated-frame')?.count ?? 0;
+      void hit.frames;
+      if ((this.diag.get('truncated-frame')?.count ?? 0) > before) this.addDiagnostic('truncated-hit', hit.line);
+    } else if (hit && this.hitWantsBacktrace && this.lastPromptWasBt) {
+      this.addDiagnostic('truncated-hit', hit.line);
+    }
     this.closeHit();
     if (this.transaction) {
-      this.report('unfinished-transaction', this.transaction.line);
+      this.addDiagnostic('unfinished-transaction', this.transaction.line);
       this.finishTransaction();
     }
     this.trace.lineCount = this.lineNo;
     attributeCommands(this.trace, this.hitSection);
     if (this.trace.hits.length === 0 && this.trace.backtraces.length === 0 && this.trace.commands.length === 0) {
-      this.report('nothing-recognised', 0);
+      this.addDiagnostic('nothing-recognised', 0);
     }
-    this.trace.diagnostics = [...this.diag.values()];
     return this.trace;
   }
 
-  private lastPromptWasBt = false;
-
-  private feedLine(raw: string): void {
+  /** One line: `src.slice(start, end)`, passed as offsets so that frame lines are never sliced. */
+  private feedLine(src: string, start: number, end: number): void {
     const lineNo = this.lineNo++;
-    if (this.pending && this.continuePending(raw, lineNo)) return;
-    this.finishFrame(false);
-    if (raw.length > MAX_LINE_LENGTH) {
-      this.report('long-line', lineNo);
+    if (this.stopFrames.isOpen && this.stopFrames.continueWith(src.slice(start, end), lineNo)) {
+      this.lastNonBlank = lineNo;
       return;
     }
-    // fast path for the commonest line by far: a frame at column 0
-    if (raw.charCodeAt(0) === 35 /* # */ && !this.json && raw.indexOf('\u00a0') < 0) {
-      let j = 1;
-      let level = 0;
-      for (let c = raw.charCodeAt(j); c >= 48 && c <= 57; c = raw.charCodeAt(++j)) level = level * 10 + (c - 48);
-      if (j > 1 && raw.charCodeAt(j) === 32) {
-        while (raw.charCodeAt(j) === 32) j++;
-        const frame = parseFrameText(raw, j);
-        if (frame) {
-          this.lastNonBlank = lineNo;
-          this.expectSource = false;
-          this.onFrame(level, frame, lineNo);
-          return;
-        }
-      }
+    this.stopFrames.finish();
+    if (end - start > MAX_LINE_LENGTH) {
+      this.addDiagnostic('long-line', lineNo);
+      return;
     }
-    const { body, line } = classifyLine(raw);
     if (this.json) {
-      this.continueJson(body.text.slice(body.offset), lineNo);
+      this.continueJson(src.slice(start, end), lineNo);
       return;
     }
+    // The commonest line by far, a frame at column 0, is only filed here: frames.ts reads it later.
+    if (src.charCodeAt(start) === 35 /* # */) {
+      const at = frameLevel(src, start);
+      if (at && this.onFrameLine(src, start, end, at.level, lineNo)) return;
+    }
+    const raw = src.slice(start, end);
+    if (this.bt && this.continuesBacktrace(raw, src, start, end, lineNo)) return;
+    this.onLine(raw, lineNo);
+  }
+
+  /** Lines inside an open backtrace: indented continuations and locals, quoted or indented frames. */
+  private continuesBacktrace(raw: string, src: string, start: number, end: number, lineNo: number): boolean {
+    const body = lineBody(raw);
+    if (body.offset >= body.text.length) return false;
+    const at = frameLevel(body.text, body.offset);
+    if (at) return this.onFrameLine(src, start, end, at.level, lineNo);
+    const indented = body.offset > body.quoteEnd;
+    const rest = body.text.slice(body.offset, body.offset + 5);
+    // A continuation at column 0 (mail damage) is an argument list or location after a frame;
+    // whether it really continues one is for frames.ts to tell.
+    const continuation =
+      (rest.startsWith('(') || rest.startsWith('at ') || rest.startsWith('from ')) && classifyLine(raw).line.kind === 'text';
+    if (indented || continuation || rest.startsWith('No lo') || rest.startsWith('No sy')) {
+      appendLine(this.bt!, src, start, end);
+      this.lastNonBlank = lineNo;
+      return true;
+    }
+    return false;
+  }
+
+  /** A `#N ` line (`src.slice(start, end)`): file it in the open backtrace or open one. */
+  private onFrameLine(src: string, start: number, end: number, level: number, lineNo: number): boolean {
+    let bt = this.bt;
+    if (bt && level <= bt.lastLevel) {
+      this.closeBacktrace();
+      bt = null;
+    }
+    if (!bt) {
+      // the first frame of a backtrace is read now, so that a `#` line of other text opens none
+      const raw = src.slice(start, end);
+      const body = lineBody(raw);
+      const at = frameLevel(body.text, body.offset);
+      if (!at || !parseFrameText(body.text, at.rest)) {
+        this.addDiagnostic('unparsed-frame', lineNo);
+        this.lastNonBlank = lineNo;
+        return true;
+      }
+      bt = this.openBacktrace(lineNo);
+    }
+    appendLine(bt, src, start, end);
+    bt.lastLevel = level;
+    this.lastNonBlank = lineNo;
+    this.expectSource = false;
+    return true;
+  }
+
+  private openBacktrace(lineNo: number): OpenBacktrace {
+    let owner: OpenBacktrace['owner'];
+    if (this.hit && this.hitWantsBacktrace && this.context.kind === 'none') {
+      owner = this.hit;
+      this.hitWantsBacktrace = false;
+    } else {
+      const c = this.context;
+      owner = {
+        kind: c.kind === 'none' ? (this.hit ? 'command' : 'orphan') : c.kind,
+        title: c.kind === 'none' ? null : c.title,
+        thread: c.kind === 'thread' ? c.thread : null,
+        hit: this.hit?.index ?? null,
+      };
+    }
+    this.bt = { parts: [], src: '', from: 0, to: 0, lineCount: 0, firstLine: lineNo, lastLevel: -1, owner };
+    return this.bt;
+  }
+
+  private closeBacktrace(): void {
+    const bt = this.bt;
+    if (!bt) return;
+    this.bt = null;
+    bt.parts.push(bt.src.slice(bt.from, bt.to));
+    const text = new BacktraceText(bt.parts.length === 1 ? bt.parts[0] : bt.parts.join('\n'), bt.firstLine, bt.firstLine + bt.lineCount - 1, this.report);
+    if (bt.owner instanceof Hit) bt.owner.backtrace = text;
+    else this.trace.backtraces.push(new Backtrace(bt.owner.kind, bt.owner.title, bt.owner.thread, bt.owner.hit, text));
+  }
+
+  private onLine(raw: string, lineNo: number): void {
+    const { line } = classifyLine(raw);
     if (line.kind !== 'blank') this.lastNonBlank = lineNo;
     const expectSource = this.expectSource;
     this.expectSource = false;
+    if (line.kind !== 'frame') this.closeBacktrace();
 
     switch (line.kind) {
       case 'blank':
-        this.closeBacktrace();
         break;
       case 'frame':
-        this.onFrame(line.level, line.frame, lineNo);
+        // quoted or indented frame (`> #1 …`, sanitizer's `    #0 …`)
+        this.onFrameLine(raw, 0, raw.length, line.level, lineNo);
         break;
       case 'hit':
         this.onHit(line.header, lineNo);
@@ -451,28 +399,23 @@ export class TraceParser {
         if (expectSource && this.hit && this.hit.source === null) {
           this.hit.source = { number: line.number, text: line.text, range: { line: lineNo, start: line.textStart, end: line.textStart + line.text.length } };
         }
-        this.closeBacktrace();
         break;
       case 'prompt':
         this.onPrompt(line.command);
         break;
       case 'qmp-shell':
-        this.closeBacktrace();
         this.onQmpShell(line.text, lineNo);
         break;
       case 'trans':
         this.onTrans(line.text, lineNo);
         break;
       case 'hmp':
-        this.closeBacktrace();
         if (HMP_COMMAND.test(line.text)) this.addCommand(parseHmpCommand(line.text, lineNo));
         break;
       case 'json':
-        this.closeBacktrace();
         this.startJson(line.text, lineNo);
         break;
       case 'thread-header':
-        this.closeBacktrace();
         this.context = { kind: 'thread', thread: { number: line.number, name: line.name }, title: raw.trim() };
         break;
       case 'thread-event':
@@ -484,33 +427,24 @@ export class TraceParser {
         if (this.hit?.watch) this.hit.watch[line.which] = line.value;
         break;
       case 'separator':
-        this.closeBacktrace();
         this.closeHit();
         break;
       case 'locals':
-        break;
       case 'bt-end':
-        this.closeBacktrace();
         break;
       case 'text':
-        if (BINARY.test(raw)) {
-          this.report('binary', lineNo);
-          break;
-        }
-        this.onText(line.text, body.offset - body.quoteEnd, raw, lineNo);
+        if (BINARY.test(raw)) this.addDiagnostic('binary', lineNo);
+        else this.onText(line.text, raw, lineNo);
         break;
     }
   }
 
-  private onText(text: string, indent: number, raw: string, lineNo: number): void {
-    // `bt full` prints each frame's locals indented by 8 spaces: they belong to the backtrace
-    if (this.bt && indent >= 6) return;
-    this.closeBacktrace();
+  private onText(text: string, raw: string, lineNo: number): void {
     if (this.hitWantsStop && this.hit) {
       const f = parseFrameText(raw, raw.length - raw.trimStart().length);
       if (f && f.function !== '' && (f.file !== null || f.open !== null)) {
         this.hitWantsStop = false;
-        this.startFrame(-1, f, lineNo, 'stop');
+        this.stopFrames.start(-1, f, lineNo);
         this.expectSource = true;
         return;
       }
@@ -519,13 +453,11 @@ export class TraceParser {
       this.context = { kind: 'sanitizer', title: text };
       return;
     }
-    if (/^#\d/.test(text)) this.report('unparsed-frame', lineNo);
-    else if (/^(?:Thread \d+ .*)?hit (?:Breakpoint|.*watchpoint)/.test(text)) this.report('unparsed-hit', lineNo);
-    else if (this.context.kind === 'none' || this.context.kind === 'command') this.context = { kind: 'none' };
+    if (/^(?:Thread \d+ .*)?hit (?:Breakpoint|.*watchpoint)/.test(text)) this.addDiagnostic('unparsed-hit', lineNo);
+    else if (this.context.kind === 'command') this.context = { kind: 'none' };
   }
 
   private onPrompt(command: string): void {
-    this.closeBacktrace();
     this.lastPromptWasBt = false;
     if (command === '') return;
     if (BT_COMMAND.test(command)) {
@@ -543,23 +475,8 @@ export class TraceParser {
   }
 
   private onHit(header: HitHeader, lineNo: number): void {
-    this.closeBacktrace();
     this.closeHit();
-    const hit: Hit = {
-      index: this.trace.hits.length + 1,
-      line: lineNo,
-      endLine: lineNo,
-      thread: header.thread,
-      breakpoint: header.number,
-      kind: header.kind,
-      temporary: header.temporary,
-      stop: null,
-      source: null,
-      frames: [],
-      watch: header.kind === 'watchpoint' ? { expression: header.expression, old: null, new: null } : null,
-      command: null,
-      job: null,
-    };
+    const hit = new Hit(this.trace.hits.length + 1, lineNo, header.thread, header.number, header.kind, header.temporary, header.expression);
     this.trace.hits.push(hit);
     this.hitSection.push(this.trace.commands.length - 1);
     this.hit = hit;
@@ -567,93 +484,13 @@ export class TraceParser {
     this.hitWantsStop = header.kind === 'watchpoint';
     this.context = { kind: 'none' };
     if (header.frame) {
-      this.startFrame(-1, header.frame, lineNo, 'stop');
+      this.stopFrames.start(-1, header.frame, lineNo);
       this.expectSource = true;
     }
   }
 
-  private onFrame(level: number, frame: FrameText, lineNo: number): void {
-    const last = this.bt?.frames[this.bt.frames.length - 1];
-    if (this.bt && last && level <= last.level) this.closeBacktrace();
-    if (!this.bt) {
-      if (this.hit && this.hitWantsBacktrace && this.context.kind === 'none') {
-        this.bt = { frames: this.hit.frames, owner: this.hit };
-        this.hitWantsBacktrace = false;
-      } else {
-        const c = this.context;
-        const bt: Backtrace = {
-          kind: c.kind === 'none' ? (this.hit ? 'command' : 'orphan') : c.kind,
-          title: c.kind === 'none' ? null : c.title,
-          thread: c.kind === 'thread' ? c.thread : null,
-          line: lineNo,
-          endLine: lineNo,
-          frames: [],
-          hit: this.hit?.index ?? null,
-        };
-        this.trace.backtraces.push(bt);
-        this.bt = { frames: bt.frames, owner: bt };
-      }
-    }
-    this.startFrame(level, frame, lineNo, 'backtrace');
-  }
-
-  private startFrame(level: number, parsed: FrameText, lineNo: number, target: PendingFrame['target']): void {
-    if (parsed.open === null) this.commitFrame(new Frame(level, parsed, lineNo), target);
-    else this.pending = { level, text: parsed.text, segments: [{ from: 0, line: lineNo, col: 0 }], parsed, continuations: 0, target };
-  }
-
-  /** Try to read `raw` as the continuation of a wrapped frame; true when consumed. */
-  private continuePending(raw: string, lineNo: number): boolean {
-    const p = this.pending!;
-    const body = lineBody(raw);
-    const cont = body.text.slice(body.offset).trimEnd();
-    const indented = body.offset > body.quoteEnd;
-    if (!continuesFrame(p.parsed.open, cont) || /^#\d/.test(cont)) return false;
-    if (!indented && classifyLine(raw).line.kind !== 'text') return false;
-    const base = p.text.trimEnd();
-    const from = base.length + 1;
-    p.text = `${base} ${cont}`;
-    p.segments.push({ from, line: lineNo, col: body.offset });
-    p.continuations++;
-    const start = p.parsed.start;
-    const reparsed = parseFrameText(p.text, start);
-    if (!reparsed) {
-      this.report('unparsed-frame', lineNo);
-      this.pending = null;
-      return true;
-    }
-    p.parsed = reparsed;
-    this.lastNonBlank = lineNo;
-    if (reparsed.open === null || p.continuations >= MAX_CONTINUATIONS) this.finishFrame(false);
-    return true;
-  }
-
-  /** Commit the pending frame, if any. At the end of the log an unclosed argument list is reported. */
-  private finishFrame(atEnd: boolean): void {
-    const p = this.pending;
-    if (!p) return;
-    this.pending = null;
-    if (p.parsed.open === 'args') {
-      this.report('truncated-frame', p.segments[0].line);
-      if (atEnd && this.hit && p.target === 'backtrace' && this.bt?.owner === this.hit) this.report('truncated-hit', this.hit.line);
-    }
-    this.commitFrame(new Frame(p.level, p.parsed, p.segments.length === 1 ? p.segments[0].line : p.segments), p.target);
-  }
-
-  private commitFrame(frame: Frame, target: PendingFrame['target']): void {
-    if (target === 'stop') {
-      if (this.hit) this.hit.stop = frame;
-    } else if (this.bt) {
-      this.bt.frames.push(frame);
-      if (!('index' in this.bt.owner)) this.bt.owner.endLine = frame.range.endLine;
-    }
-  }
-
-  private closeBacktrace(): void {
-    this.bt = null;
-  }
-
   private closeHit(): void {
+    this.closeBacktrace();
     if (this.hit) this.hit.endLine = Math.max(this.hit.line, this.lastNonBlank);
     this.hit = null;
     this.hitWantsBacktrace = false;
@@ -664,17 +501,17 @@ export class TraceParser {
     if (text === '') return;
     this.closeHit();
     if (/^transaction\(\s*$/.test(text)) {
-      this.transaction = { line: lineNo, text: [], lines: [] };
+      this.transaction = { line: lineNo, text: [] };
       return;
     }
     const cmd = parseQmpShellCommand(text, lineNo);
     if (cmd) this.addCommand(cmd);
-    else this.report('bad-command', lineNo);
+    else this.addDiagnostic('bad-command', lineNo);
   }
 
   private onTrans(text: string, lineNo: number): void {
     if (!this.transaction) {
-      this.report('bad-command', lineNo);
+      this.addDiagnostic('bad-command', lineNo);
       return;
     }
     if (text === ')') {
@@ -692,7 +529,7 @@ export class TraceParser {
     for (const a of t.text) {
       const cmd = parseQmpShellCommand(a, t.line);
       if (cmd) actions.push({ type: cmd.name, data: cmd.arguments });
-      else this.report('bad-command', t.line);
+      else this.addDiagnostic('bad-command', t.line);
     }
     this.addCommand({
       name: 'transaction',
@@ -715,8 +552,10 @@ export class TraceParser {
     this.onJson(text, lineNo);
   }
 
-  private continueJson(text: string, lineNo: number): void {
+  private continueJson(raw: string, lineNo: number): void {
     const j = this.json!;
+    const body = lineBody(raw);
+    const text = body.text.slice(body.offset);
     j.text += `\n${text}`;
     j.depth += jsonDepth(text);
     j.lines++;
@@ -735,13 +574,12 @@ export class TraceParser {
       const prev = this.trace.commands[this.trace.commands.length - 1];
       const prevHasHits = this.trace.hits.length > 0 && this.hitSection[this.hitSection.length - 1] === this.trace.commands.length - 1;
       if (prev && prev.origin === 'qmp-shell' && prev.name === msg.command.name && !prevHasHits && prev.line !== null && lineNo - prev.line <= 3) return;
-      this.closeHit();
       this.addCommand(msg.command);
     } else if (msg.kind === 'reply') {
       const prev = this.trace.commands[this.trace.commands.length - 1];
       if (prev && prev.reply === null) prev.reply = msg.reply;
     } else if (msg.kind === 'bad') {
-      this.report('bad-command', lineNo);
+      this.addDiagnostic('bad-command', lineNo);
     }
   }
 
@@ -750,15 +588,32 @@ export class TraceParser {
     this.trace.commands.push(cmd);
   }
 
-  private report(code: DiagnosticCode, line: number): void {
+  private addDiagnostic(code: DiagnosticCode, line: number): void {
     let d = this.diag.get(code);
     if (!d) {
       d = { code, message: DIAGNOSTIC_TEXT[code], count: 0, lines: [] };
       this.diag.set(code, d);
+      this.trace.diagnostics.push(d);
     }
     d.count++;
     if (d.lines.length < MAX_DIAGNOSTIC_LINES && !d.lines.includes(line)) d.lines.push(line);
   }
+}
+
+/** Add line `src[start, end)` to a backtrace: extend the current run when it follows it directly. */
+function appendLine(bt: OpenBacktrace, src: string, start: number, end: number): void {
+  bt.lineCount++;
+  const gap = start - bt.to;
+  const adjacent =
+    bt.src === src && bt.lineCount > 1 && ((gap === 1 && src.charCodeAt(bt.to) === 10) || (gap === 2 && src.charCodeAt(bt.to) === 13 && src.charCodeAt(bt.to + 1) === 10));
+  if (adjacent) {
+    bt.to = end;
+    return;
+  }
+  if (bt.lineCount > 1) bt.parts.push(bt.src.slice(bt.from, bt.to));
+  bt.src = src;
+  bt.from = start;
+  bt.to = end;
 }
 
 /** Net `{`/`[` nesting of a JSON fragment, ignoring brackets inside strings. */

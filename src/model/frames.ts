@@ -1,0 +1,321 @@
+// Frames: one object per printed frame, and the assembly of frames from backtrace text (joining
+// what gdb wrapped onto continuation lines). Backtraces are kept as text by the parser and turned
+// into frames here on first use, so that opening a 100 MB log does not build 750,000 objects.
+
+import {
+  classifyLine,
+  classifyValue,
+  continuesFrame,
+  lineBody,
+  parseFrameText,
+  splitArgs,
+  type FrameArg,
+  type FrameText,
+  type PointerRef,
+  type Span,
+  type Token,
+} from './lines';
+
+/** One piece of a wrapped frame: where `joined[from…]` sits in the document. */
+interface Segment {
+  from: number;
+  line: number;
+  col: number;
+}
+
+/** Where the parser tells what it did not understand: a diagnostic code and a document line. */
+export type Report = (code: 'unparsed-frame' | 'truncated-frame', line: number) => void;
+
+/** One frame of a backtrace, or the stop location of a hit. */
+export class Frame {
+  // One object per frame, fields copied out of the parser's FrameText: every object more is work
+  // for the garbage collector when hundreds of thousands of frames are alive.
+  readonly function: string;
+  readonly file: string | null;
+  readonly line: number | null;
+  readonly column: number | null;
+  readonly library: string | null;
+  private readonly text: string;
+  private readonly start: number;
+  private readonly addressStart: number;
+  private readonly addressEnd: number;
+  private readonly functionStart: number;
+  private readonly argsStart: number;
+  private readonly argsEnd: number;
+  private readonly locationStart: number;
+  private readonly locationEnd: number;
+  /** Lazily parsed: most features never look at most frames' arguments. */
+  private parsedArgs: FrameArg[] | undefined;
+
+  constructor(
+    /** Frame number (`#3` → 3); -1 for a hit's stop location. */
+    readonly level: number,
+    source: FrameText,
+    /** The document line of a one-line frame, or where each piece of a wrapped frame sits. */
+    private readonly place: number | readonly Segment[],
+  ) {
+    this.function = intern(source.function);
+    this.file = source.file === null ? null : intern(source.file);
+    this.line = source.line;
+    this.column = source.column;
+    this.library = source.library === null ? null : intern(source.library);
+    this.text = source.text;
+    this.start = source.start;
+    this.addressStart = source.addressStart;
+    this.addressEnd = source.addressEnd;
+    this.functionStart = source.functionStart;
+    this.argsStart = source.argsStart;
+    this.argsEnd = source.argsEnd;
+    this.locationStart = source.locationStart;
+    this.locationEnd = source.locationEnd;
+  }
+
+  get address(): string | null {
+    return this.addressStart < 0 ? null : this.text.slice(this.addressStart, this.addressEnd);
+  }
+  /** The document line where the frame starts. */
+  get logLine(): number {
+    return typeof this.place === 'number' ? this.place : this.place[0].line;
+  }
+  /** No address on a frame below #0: gdb's mark of a function inlined into the next frame. */
+  get inlined(): boolean {
+    return this.level > 0 && this.addressStart < 0;
+  }
+  /** The whole frame, from `#N` (or the function for a stop location) to its last character. */
+  get range(): Span {
+    const segments = this.segments;
+    const first = segments[0];
+    const last = segments[segments.length - 1];
+    let end = this.text.length;
+    while (end > 0 && this.text.charCodeAt(end - 1) === 32) end--;
+    const startCol = this.level >= 0 ? this.text.lastIndexOf('#', this.start) : this.start;
+    return { startLine: first.line, startCol: Math.max(startCol, first.col), endLine: last.line, endCol: last.col + (end - last.from) };
+  }
+  get addressRange(): Token | null {
+    return this.addressStart < 0 ? null : this.token(this.addressStart, this.addressEnd);
+  }
+  get functionRange(): Token | null {
+    return this.function === '' ? null : this.token(this.functionStart, this.functionStart + this.function.length);
+  }
+  /** The `file:line` token (or `file:line:col`), or the library path for library frames. */
+  get locationRange(): Token | null {
+    return this.locationStart < 0 ? null : this.token(this.locationStart, this.locationEnd);
+  }
+  /** The argument list as printed (joined when gdb wrapped it), without the parentheses. */
+  get argsText(): string {
+    return this.argsStart < 0 ? '' : this.text.slice(this.argsStart, this.argsEnd);
+  }
+  get args(): FrameArg[] {
+    if (this.parsedArgs === undefined) this.parsedArgs = this.parseArgs();
+    return this.parsedArgs;
+  }
+  /** Every object pointer among the arguments, with its exact range. */
+  get pointers(): PointerRef[] {
+    const out: PointerRef[] = [];
+    for (const a of this.args) {
+      if (a.pointer !== undefined && a.pointer !== '0x0') {
+        out.push({ value: a.pointer, arg: a.name, range: { line: a.valueRange.line, start: a.valueRange.start, end: a.valueRange.start + a.pointer.length } });
+      }
+    }
+    return out;
+  }
+  /** Whether the printed argument list contains `needle` (cheap: no argument parsing). */
+  argsMention(needle: string): boolean {
+    if (this.argsStart < 0) return false;
+    const at = this.text.indexOf(needle, this.argsStart);
+    return at >= 0 && at < this.argsEnd;
+  }
+  /** The value of argument `name` (the first one, not an @entry copy when both are printed). */
+  arg(name: string): FrameArg | undefined {
+    let entry: FrameArg | undefined;
+    for (const a of this.args) {
+      if (a.name === name) {
+        if (!a.entry) return a;
+        entry ??= a;
+      }
+    }
+    return entry;
+  }
+
+  private get segments(): readonly Segment[] {
+    return typeof this.place === 'number' ? [{ from: 0, line: this.place, col: 0 }] : this.place;
+  }
+
+  private parseArgs(): FrameArg[] {
+    if (this.argsStart < 0) return [];
+    return splitArgs(this.text, this.argsStart, this.argsEnd).map((r) => {
+      const v = classifyValue(r.value);
+      const arg: FrameArg = {
+        name: r.name,
+        value: r.value,
+        kind: v.kind,
+        entry: r.entry,
+        nameRange: this.token(r.nameStart, r.nameStart + r.name.length + (r.entry ? 6 : 0)),
+        valueRange: this.token(r.valueStart, r.valueStart + r.value.length),
+      };
+      if (v.pointer !== undefined) arg.pointer = v.pointer;
+      if (v.text !== undefined) arg.text = v.text;
+      if (v.symbol !== undefined) arg.symbol = v.symbol;
+      return arg;
+    });
+  }
+
+  /** Map offsets of the joined frame text back to a document token. */
+  private token(from: number, to: number): Token {
+    if (typeof this.place === 'number') return { line: this.place, start: from, end: to };
+    let seg = this.place[0];
+    for (const s of this.place) if (s.from <= from) seg = s;
+    return { line: seg.line, start: seg.col + (from - seg.from), end: seg.col + (to - seg.from) };
+  }
+}
+
+// Function and file names repeat across hundreds of thousands of frames: one copy of each, so that
+// the slices die young instead of each keeping a string object alive.
+const interned = new Map<string, string>();
+function intern(s: string): string {
+  const hit = interned.get(s);
+  if (hit !== undefined) return hit;
+  if (interned.size >= 50_000) interned.clear();
+  interned.set(s, s);
+  return s;
+}
+
+const MAX_CONTINUATIONS = 64;
+
+interface PendingFrame {
+  level: number;
+  text: string;
+  segments: Segment[];
+  parsed: FrameText;
+  continuations: number;
+}
+
+/**
+ * Builds frames from lines, joining continuation lines into the frame they continue: the argument
+ * list moved to the next line (older gdb), wrapped in its middle (gdb 13), `at file:line` alone.
+ */
+export class FrameAssembler {
+  private pending: PendingFrame | null = null;
+
+  constructor(
+    private readonly report: Report,
+    private readonly emit: (frame: Frame) => void,
+  ) {}
+
+  get isOpen(): boolean {
+    return this.pending !== null;
+  }
+
+  start(level: number, parsed: FrameText, lineNo: number): void {
+    this.finish();
+    if (parsed.open === null) this.emit(new Frame(level, parsed, lineNo));
+    else this.pending = { level, text: parsed.text, segments: [{ from: 0, line: lineNo, col: 0 }], parsed, continuations: 0 };
+  }
+
+  /** Read `raw` as the continuation of the open frame; true when it was one. */
+  continueWith(raw: string, lineNo: number): boolean {
+    const p = this.pending;
+    if (!p) return false;
+    const body = lineBody(raw);
+    const cont = body.text.slice(body.offset).trimEnd();
+    const indented = body.offset > body.quoteEnd;
+    if (!continuesFrame(p.parsed.open, cont) || /^#\d/.test(cont)) return false;
+    if (!indented && classifyLine(raw).line.kind !== 'text') return false;
+    const base = p.text.trimEnd();
+    const from = base.length + 1;
+    p.text = `${base} ${cont}`;
+    p.segments.push({ from, line: lineNo, col: body.offset });
+    p.continuations++;
+    const reparsed = parseFrameText(p.text, p.parsed.start);
+    if (!reparsed) {
+      this.report('unparsed-frame', lineNo);
+      this.pending = null;
+      return true;
+    }
+    p.parsed = reparsed;
+    if (reparsed.open === null || p.continuations >= MAX_CONTINUATIONS) this.finish();
+    return true;
+  }
+
+  /** Emit the open frame, if any; an argument list that never closed is reported. */
+  finish(): void {
+    const p = this.pending;
+    if (!p) return;
+    this.pending = null;
+    if (p.parsed.open === 'args') this.report('truncated-frame', p.segments[0].line);
+    this.emit(new Frame(p.level, p.parsed, p.segments.length === 1 ? p.segments[0].line : p.segments));
+  }
+}
+
+/** `#N ` at the start of a frame line (after quote prefixes and indentation): N and where the rest starts. */
+export function frameLevel(text: string, offset: number): { level: number; rest: number } | null {
+  if (text.charCodeAt(offset) !== 35 /* # */) return null;
+  let j = offset + 1;
+  let level = 0;
+  for (let c = text.charCodeAt(j); c >= 48 && c <= 57; c = text.charCodeAt(++j)) level = level * 10 + (c - 48);
+  if (j === offset + 1 || text.charCodeAt(j) !== 32) return null;
+  while (text.charCodeAt(j) === 32) j++;
+  return { level, rest: j };
+}
+
+/** Parse the frame on one line, or null when the line holds no frame. */
+export function frameOnLine(raw: string): { level: number; frame: FrameText } | null {
+  const body = lineBody(raw);
+  const at = frameLevel(body.text, body.offset);
+  if (!at) return null;
+  const frame = parseFrameText(body.text, at.rest);
+  return frame ? { level: at.level, frame } : null;
+}
+
+/** Turn a backtrace's text (its lines joined by \n, the first at document line `firstLine`) into frames. */
+export function buildFrames(text: string, firstLine: number, report: Report): Frame[] {
+  const frames: Frame[] = [];
+  const asm = new FrameAssembler(report, (f) => frames.push(f));
+  let lineNo = firstLine;
+  let start = 0;
+  for (;;) {
+    let nl = text.indexOf('\n', start);
+    if (nl < 0) nl = text.length;
+    const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+    const raw = text.slice(start, end);
+    if (!asm.continueWith(raw, lineNo)) {
+      const f = frameOnLine(raw);
+      if (f) asm.start(f.level, f.frame, lineNo);
+      else {
+        asm.finish();
+        const body = lineBody(raw);
+        if (frameLevel(body.text, body.offset)) report('unparsed-frame', lineNo);
+        // other lines inside a backtrace are `bt full` locals
+      }
+    }
+    if (nl >= text.length) break;
+    start = nl + 1;
+    lineNo++;
+  }
+  asm.finish();
+  return frames;
+}
+
+/** A backtrace as printed, turned into frames on first use. */
+export class BacktraceText {
+  private parsed: Frame[] | undefined;
+
+  constructor(
+    /** The backtrace's lines, joined by \n. */
+    readonly text: string,
+    /** Document line of its first line. */
+    readonly firstLine: number,
+    /** Document line of its last line. */
+    readonly lastLine: number,
+    private readonly report: Report,
+  ) {}
+
+  get frames(): Frame[] {
+    if (this.parsed === undefined) this.parsed = buildFrames(this.text, this.firstLine, this.report);
+    return this.parsed;
+  }
+
+  get isParsed(): boolean {
+    return this.parsed !== undefined;
+  }
+}
