@@ -71,7 +71,8 @@ function reportIntegration(outcome, runnerName) {
   }
   if (outcome.error) {
     process.stdout.write(`integration (${runnerName}): ${outcome.error}\n`);
-    if (outcome.workbenchErrors?.length) process.stdout.write(`workbench errors:\n  ${outcome.workbenchErrors.slice(-15).join('\n  ')}\n`);
+    const errors = (outcome.workbenchErrors ?? []).map((e) => e.split('\n')[0]);
+    if (errors.length) process.stdout.write(`last workbench errors:\n  ${errors.slice(-10).join('\n  ')}\n`);
     failed++;
   }
 }

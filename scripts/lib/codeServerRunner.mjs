@@ -157,7 +157,13 @@ export async function runInCodeServer({ extensionDir, testsModule, workspace, ti
   let browser;
   const workbenchErrors = [];
   try {
-    await waitForHttp(`http://127.0.0.1:${port}/healthz`, Date.now() + STARTUP_TIMEOUT_MS, server);
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}/healthz`, Date.now() + STARTUP_TIMEOUT_MS, server);
+    } catch (e) {
+      await new Promise((r) => log.end(r));
+      const tail = readFileSync(logFile, 'utf8').trim().split('\n').slice(-15).join('\n  ');
+      throw new Error(`${e.message}; its log ends:\n  ${tail}`, { cause: e });
+    }
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -168,7 +174,8 @@ export async function runInCodeServer({ extensionDir, testsModule, workspace, ti
     const exited = new Promise((r) => (finish = r));
     await page.exposeFunction('codeAutomationLog', (type, args) => {
       const text = Array.isArray(args) ? args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ') : String(args);
-      if (/open-vsx|marketplace|gallery/i.test(text)) return; // no network here: harmless
+      // harmless here: no network for the marketplace; optional native modules code-server lacks
+      if (/open-vsx|marketplace|gallery|native-watchdog|build\/Release\/watchdog|spdlog|Could not locate the bindings file/i.test(text)) return;
       if (type === 'error') workbenchErrors.push(text);
       if (verbose) process.stdout.write(`[workbench ${type}] ${text}\n`);
     });
@@ -198,7 +205,7 @@ export async function runInCodeServer({ extensionDir, testsModule, workspace, ti
       // already gone
     }
     driver.close();
-    log.end();
+    if (!log.writableEnded) log.end();
     if (verbose) process.stdout.write(`code-server log: ${logFile}\n`);
     else rmSync(tmp, { recursive: true, force: true });
   }

@@ -35,6 +35,8 @@ export class Frame {
   readonly line: number | null;
   readonly column: number | null;
   readonly library: string | null;
+  /** gdb's line ended before the frame did (cut off, or a continuation that never came). */
+  readonly incomplete: boolean;
   private readonly text: string;
   private readonly start: number;
   private readonly addressStart: number;
@@ -59,6 +61,7 @@ export class Frame {
     this.line = source.line;
     this.column = source.column;
     this.library = source.library === null ? null : intern(source.library);
+    this.incomplete = source.open === 'args' || source.open === 'maybe-args';
     this.text = source.text;
     this.start = source.start;
     this.addressStart = source.addressStart;

@@ -355,6 +355,8 @@ export function parseFrameText(text: string, start: number): FrameText | null {
     }
     fn = text.slice(i, j);
     i = j;
+    // C, C++ and linker names, `??`; not the debris of a damaged line
+    if (fn !== '' && !FUNCTION_START.test(fn)) return null;
   }
   if (addressStart < 0 && fn === '') return null;
   // arguments
@@ -384,6 +386,8 @@ export function parseFrameText(text: string, start: number): FrameText | null {
   }
   return withLocation(text, start, addressStart, addressEnd, fn, functionStart, -1, -1, i);
 }
+
+const FUNCTION_START = /^(?:[A-Za-z_$~]|\?\?)/;
 
 function isHex(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);

@@ -64,7 +64,7 @@ export function formatSummary(trace: Trace, name: string): string[] {
   }
   for (const d of trace.diagnostics) {
     const where = d.lines.length > 0 ? ` (line ${d.lines.map((l) => l + 1).join(', ')}${d.count > d.lines.length ? ', …' : ''})` : '';
-    lines.push(`  note: ${d.count} × ${d.message}${where}`);
+    lines.push(`  note (${d.count}): ${d.message}${where}`);
   }
   return lines;
 }

@@ -142,7 +142,7 @@ const MAX_JSON_LINES = 2000;
 const DIAGNOSTIC_TEXT: Record<DiagnosticCode, string> = {
   'unparsed-frame': 'lines start like a frame (#N) but could not be read as one',
   'unparsed-hit': 'lines look like a breakpoint hit but could not be read as one',
-  'truncated-frame': 'frames end before their argument list closes (the log is cut off)',
+  'truncated-frame': 'frames break off before they are complete (the log is cut off)',
   'truncated-hit': 'the log ends inside a hit, before its backtrace was complete',
   'long-line': 'lines are longer than 100,000 characters and were skipped',
   binary: 'lines hold binary data (control characters) and were skipped',
@@ -248,6 +248,8 @@ export class TraceParser {
 
   /** Finish: the last line without a newline, open frames, attribution. */
   end(): Trace {
+    // a log that does not end with a line break may have been cut in the middle of a line
+    const unterminated = this.partial !== '';
     if (this.partial !== '') {
       const last = this.partial;
       this.partial = '';
@@ -260,8 +262,13 @@ export class TraceParser {
     if (hit && lastBt?.owner === hit) {
       // the log may end inside this hit's backtrace: read it now to know
       const before = this.diag.get('truncated-frame')?.count ?? 0;
-      void hit.frames;
-      if ((this.diag.get('truncated-frame')?.count ?? 0) > before) this.addDiagnostic('truncated-hit', hit.line);
+      const last = hit.frames[hit.frames.length - 1];
+      let truncated = (this.diag.get('truncated-frame')?.count ?? 0) > before;
+      if (!truncated && unterminated && last?.incomplete) {
+        this.addDiagnostic('truncated-frame', last.logLine);
+        truncated = true;
+      }
+      if (truncated) this.addDiagnostic('truncated-hit', hit.line);
     } else if (hit && this.hitWantsBacktrace && this.lastPromptWasBt) {
       this.addDiagnostic('truncated-hit', hit.line);
     }

@@ -84,7 +84,9 @@ export function registerSummary(store: TraceStore): vscode.Disposable {
     const uri = summaryUri(document.uri);
     changed.fire(uri);
     const summaryDoc = await vscode.languages.setTextDocumentLanguage(await vscode.workspace.openTextDocument(uri), SUMMARY_LANGUAGE);
-    await vscode.window.showTextDocument(summaryDoc, { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: false });
+    // beside the log's own editor, reusing the column an earlier summary took
+    const logColumn = vscode.window.visibleTextEditors.find((e) => e.document === document)?.viewColumn ?? vscode.ViewColumn.One;
+    await vscode.window.showTextDocument(summaryDoc, { viewColumn: logColumn + 1, preview: true, preserveFocus: false });
     return { source: document.uri.toString(), lines: summaryLines(document, trace), hits: trace.hits.length, commands: trace.commands.length };
   };
 

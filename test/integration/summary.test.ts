@@ -16,6 +16,7 @@ describe('Show Summary on the sample trace', () => {
   let result: SummaryResult | undefined;
 
   before(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     const doc = await vscode.workspace.openTextDocument(workspaceFile('snapshot-commit-complete.gdb.log'));
     await vscode.window.showTextDocument(doc);
   });

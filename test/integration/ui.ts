@@ -21,6 +21,9 @@ export const ui = {
     (await call<{ texts: string[] }>('texts', { selector, frame })).texts.map((t) => t.replace(/\u00a0/g, ' ')),
   attributes: async (selector: string, name: string, frame: FrameKind = 'workbench') =>
     (await call<{ values: (string | null)[] }>('attributes', { selector, name, frame })).values,
+  /** All text of the matches as one string, white space (and word-wrap breaks) collapsed. */
+  screenText: async (selector: string, frame: FrameKind = 'workbench') =>
+    (await call<{ texts: string[] }>('texts', { selector, frame })).texts.join(' ').replace(/\s+/g, ' '),
   click: (selector: string, opts: { index?: number; frame?: FrameKind; button?: 'left' | 'right' } = {}) => call('click', { selector, ...opts }),
   press: (key: string) => call('press', { key }),
   type: (text: string) => call('type', { text }),

@@ -87,7 +87,7 @@ describe('qemu-block-trace CLI', () => {
       ['nothing-recognised'],
     );
     const text = cli('summary', p);
-    assert.match(text.stdout, /0 hits .*\n {2}note: 1 × no breakpoint hits, backtraces or QMP commands were found/);
+    assert.match(text.stdout, /0 hits .*\n {2}note \(1\): no breakpoint hits, backtraces or QMP commands were found/);
   });
 
   it('bad usage is explained, exit code 2', () => {

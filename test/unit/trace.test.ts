@@ -370,3 +370,53 @@ describe('TraceParser: streaming', () => {
     assert.deepEqual(shape(t).hits, shape(whole).hits);
   });
 });
+
+describe('TraceParser: a damaged real log (fixtures/malformed/damaged.gdb.log)', () => {
+  const text = readFixture('malformed/damaged.gdb.log');
+
+  it('keeps every good hit and command, and says what was not understood, with lines', () => {
+    const t = parseTrace(text);
+    assert.equal(t.hits.length, 26);
+    assert.deepEqual(
+      t.commands.map((c) => [c.name, c.hits.length]),
+      [
+        ['blockdev-snapshot-sync', 19],
+        ['block-commit', 6],
+        ['block-job-complete', 1],
+      ],
+    );
+    // found while reading the structure
+    assert.deepEqual(
+      t.diagnostics.map((d) => [d.code, d.lines.map((l) => l + 1)]),
+      [
+        ['binary', [101]],
+        ['truncated-frame', [693]],
+        ['truncated-hit', [688]],
+      ],
+    );
+    // found when the backtraces are read
+    for (const h of t.hits) void h.frames;
+    assert.deepEqual(
+      t.diagnostics.map((d) => d.code),
+      ['binary', 'truncated-frame', 'truncated-hit', 'unparsed-frame'],
+    );
+    assert.deepEqual(t.diagnostics[3].lines, [56]);
+    // the mangled frame is skipped; its neighbours are read
+    assert.deepEqual(
+      t.hits[2].frames.map((f) => f.level),
+      [0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13],
+    );
+    // the cut-off last frame is kept, marked incomplete
+    const last = t.hits[25].frames[t.hits[25].frames.length - 1];
+    assert.deepEqual([last.level, last.function, last.incomplete], [2, 'bdrv_root_unre', true]);
+  });
+
+  it('a frame whose function name is debris is not a frame', () => {
+    const t = parseTrace('#5  )))((( mangled\n');
+    assert.deepEqual(t.backtraces, []);
+    assert.deepEqual(
+      t.diagnostics.map((d) => d.code),
+      ['unparsed-frame', 'nothing-recognised'],
+    );
+  });
+});
