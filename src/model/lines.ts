@@ -309,42 +309,57 @@ const SAN_MODULE_RE = /^ ?\(([^()=]+)\+0x[0-9a-fA-F]+\)(?: \(BuildId: [0-9a-f]+\
  * Returns null only when nothing frame-like is there.
  */
 export function parseFrameText(text: string, start: number): FrameText | null {
-  let i = start;
   const n = text.length;
-  let addressStart = -1;
-  let addressEnd = -1;
+  // one record, filled in as the line is read
+  const f: FrameText = {
+    text,
+    start,
+    addressStart: -1,
+    addressEnd: -1,
+    function: '',
+    functionStart: start,
+    argsStart: -1,
+    argsEnd: -1,
+    file: null,
+    line: null,
+    column: null,
+    library: null,
+    locationStart: -1,
+    locationEnd: -1,
+    open: null,
+  };
+  let i = start;
   if (text.charCodeAt(i) === 48 /* 0 */ && text.charCodeAt(i + 1) === 120 /* x */) {
     let j = i + 2;
     while (j < n && isHex(text.charCodeAt(j))) j++;
     if (j > i + 2) {
-      addressStart = i;
-      addressEnd = j;
+      f.addressStart = i;
+      f.addressEnd = j;
       i = j;
       if (text.startsWith(' in ', i)) {
         i += 4;
       } else if (text.startsWith(' (', i) || text.startsWith(' in', i)) {
         // sanitizer frame with no function: `#2 0x55d3 (/usr/bin/qemu+0x1234)`
-        const m = SAN_MODULE_RE.exec(text.slice(i));
-        if (m) {
-          const libStart = i + m[0].indexOf('(') + 1;
-          return frameText(text, start, addressStart, addressEnd, '??', i, -1, -1, null, null, null, m[1], libStart, libStart + m[1].length, null);
-        }
+        f.function = '??';
+        f.functionStart = i;
+        if (withModule(f, i)) return f;
         if (text.startsWith(' in', i) && i + 3 === n) i += 3;
         else return null;
       } else if (i >= n) {
-        return frameText(text, start, addressStart, addressEnd, '??', i, -1, -1, null, null, null, null, -1, -1, null);
+        f.function = '??';
+        f.functionStart = i;
+        return f;
       } else {
         return null;
       }
     }
   }
   // function name
-  const functionStart = i;
-  let fn: string;
+  f.functionStart = i;
   if (text.charCodeAt(i) === 60 /* < */) {
     const close = text.indexOf('>', i);
     if (close < 0) return null;
-    fn = text.slice(i, close + 1);
+    f.function = text.slice(i, close + 1);
     i = close + 1;
   } else {
     let j = i;
@@ -353,38 +368,41 @@ export function parseFrameText(text: string, start: number): FrameText | null {
       if (ch === 32 || ch === 40 /* ( */ || ch === 9) break;
       j++;
     }
-    fn = text.slice(i, j);
+    f.function = text.slice(i, j);
     i = j;
     // C, C++ and linker names, `??`; not the debris of a damaged line
-    if (fn !== '' && !FUNCTION_START.test(fn)) return null;
+    if (f.function !== '' && !FUNCTION_START.test(f.function)) return null;
   }
-  if (addressStart < 0 && fn === '') return null;
+  if (f.addressStart < 0 && f.function === '') return null;
   // arguments
   let k = i;
   while (k < n && text.charCodeAt(k) === 32) k++;
   if (k < n && text.charCodeAt(k) === 40 /* ( */ && !(text.charCodeAt(k + 1) === 47 /* / */ && SAN_MODULE_RE.test(text.slice(i)))) {
-    const argsStart = k + 1;
+    f.argsStart = k + 1;
     // Fast path, nearly every frame: the argument list closes right before ` at file:line` or
     // ` from lib` at the end of the line, so it need not be scanned character by character.
     const at = text.lastIndexOf(') at ');
-    const from = at < 0 ? text.lastIndexOf(') from ') : -1;
-    const close = Math.max(at, from);
-    if (close >= argsStart - 1) {
-      const located = withLocation(text, start, addressStart, addressEnd, fn, functionStart, argsStart, close, close + 1);
-      if (located && located.open === null) return located;
+    const close = at >= 0 ? at : text.lastIndexOf(') from ');
+    if (close >= f.argsStart - 1) {
+      f.argsEnd = close;
+      if (withLocation(f, close + 1) && f.open === null) return f;
     }
-    const end = findClosingParen(text, argsStart);
+    const end = findClosingParen(text, f.argsStart);
     if (end < 0) {
       // wrapped mid-argument-list (gdb 13) or cut off: the next line may continue it
-      return frameText(text, start, addressStart, addressEnd, fn, functionStart, argsStart, n, null, null, null, null, -1, -1, 'args');
+      f.argsEnd = n;
+      f.open = 'args';
+      return f;
     }
-    return withLocation(text, start, addressStart, addressEnd, fn, functionStart, argsStart, end, end + 1);
+    f.argsEnd = end;
+    return withLocation(f, end + 1);
   }
   if (k >= n) {
     // `#1  0x… in bdrv_attach_child_common` with the argument list on the next line
-    return frameText(text, start, addressStart, addressEnd, fn, functionStart, -1, -1, null, null, null, null, -1, -1, fn.startsWith('<') ? null : 'maybe-args');
+    f.open = f.function.startsWith('<') ? null : 'maybe-args';
+    return f;
   }
-  return withLocation(text, start, addressStart, addressEnd, fn, functionStart, -1, -1, i);
+  return withLocation(f, i);
 }
 
 const FUNCTION_START = /^(?:[A-Za-z_$~]|\?\?)/;
@@ -393,17 +411,10 @@ function isHex(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
 }
 
-function withLocation(
-  text: string,
-  start: number,
-  addressStart: number,
-  addressEnd: number,
-  fn: string,
-  functionStart: number,
-  argsStart: number,
-  argsEnd: number,
-  i: number,
-): FrameText | null {
+/** Read what follows the argument list (from `i`): ` at file:line`, ` from lib`, sanitizer forms. */
+function withLocation(f: FrameText, i: number): FrameText | null {
+  const text = f.text;
+  f.open = null;
   // fast path for ` at FILE:LINE` ending the line, without slicing or regular expressions
   if (text.startsWith(' at ', i)) {
     const colon = text.lastIndexOf(':');
@@ -418,60 +429,56 @@ function withLocation(
     }
     // a path with spaces falls through to the regular expression below
     if (colon > i + 4 && k === end && end > colon + 1 && !hasSpace(text, i + 4, colon)) {
-      return frameText(text, start, addressStart, addressEnd, fn, functionStart, argsStart, argsEnd, text.slice(i + 4, colon), lineNo, null, null, i + 4, end, null);
+      return located(f, text.slice(i + 4, colon), lineNo, null, i + 4, end);
     }
   }
   const tail = text.slice(i);
   if (tail.trim() === '') {
-    return frameText(text, start, addressStart, addressEnd, fn, functionStart, argsStart, argsEnd, null, null, null, null, -1, -1, 'maybe-location');
+    f.open = 'maybe-location';
+    return f;
   }
   let m = AT_RE.exec(tail);
-  if (m) {
-    const locStart = i + 4;
-    return frameText(text, start, addressStart, addressEnd, fn, functionStart, argsStart, argsEnd, m[1], Number(m[2]), null, null, locStart, locStart + m[1].length + 1 + m[2].length, null);
-  }
+  if (m) return located(f, m[1], Number(m[2]), null, i + 4, i + 4 + m[1].length + 1 + m[2].length);
   m = FROM_RE.exec(tail) ?? AT_LIBRARY_RE.exec(tail);
   if (m) {
-    const locStart = i + tail.indexOf(m[1]);
-    return frameText(text, start, addressStart, addressEnd, fn, functionStart, argsStart, argsEnd, null, null, null, m[1], locStart, locStart + m[1].length, null);
+    const at = i + tail.indexOf(m[1]);
+    f.library = m[1];
+    f.locationStart = at;
+    f.locationEnd = at + m[1].length;
+    return f;
   }
   m = SAN_LOCATION_RE.exec(tail);
   if (m) {
-    const locStart = i + 1;
     const len = m[1].length + 1 + m[2].length + (m[3] ? 1 + m[3].length : 0);
-    return frameText(text, start, addressStart, addressEnd, fn, functionStart, argsStart, argsEnd, m[1], Number(m[2]), m[3] ? Number(m[3]) : null, null, locStart, locStart + len, null);
+    return located(f, m[1], Number(m[2]), m[3] ? Number(m[3]) : null, i + 1, i + 1 + len);
   }
-  m = SAN_MODULE_RE.exec(tail);
-  if (m) {
-    const libStart = i + tail.indexOf('(') + 1;
-    return frameText(text, start, addressStart, addressEnd, fn, functionStart, argsStart, argsEnd, null, null, null, m[1], libStart, libStart + m[1].length, null);
-  }
-  return null;
+  return withModule(f, i) ? f : null;
+}
+
+/** A sanitizer's `(/path/module.so+0x1234)` after the function (from `i`): the module is the library. */
+function withModule(f: FrameText, i: number): boolean {
+  const tail = f.text.slice(i);
+  const m = SAN_MODULE_RE.exec(tail);
+  if (!m) return false;
+  const at = i + tail.indexOf('(') + 1;
+  f.library = m[1];
+  f.locationStart = at;
+  f.locationEnd = at + m[1].length;
+  return true;
+}
+
+function located(f: FrameText, file: string, line: number, column: number | null, from: number, to: number): FrameText {
+  f.file = file;
+  f.line = line;
+  f.column = column;
+  f.locationStart = from;
+  f.locationEnd = to;
+  return f;
 }
 
 function hasSpace(text: string, from: number, to: number): boolean {
   for (let k = from; k < to; k++) if (text.charCodeAt(k) === 32) return true;
   return false;
-}
-
-function frameText(
-  text: string,
-  start: number,
-  addressStart: number,
-  addressEnd: number,
-  fn: string,
-  functionStart: number,
-  argsStart: number,
-  argsEnd: number,
-  file: string | null,
-  line: number | null,
-  column: number | null,
-  library: string | null,
-  locationStart: number,
-  locationEnd: number,
-  open: FrameText['open'],
-): FrameText {
-  return { text, start, addressStart, addressEnd, function: fn, functionStart, argsStart, argsEnd, file, line, column, library, locationStart, locationEnd, open };
 }
 
 /**
