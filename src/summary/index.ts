@@ -38,6 +38,10 @@ function pickTraceDocument(lastTrace: vscode.TextDocument | undefined): vscode.T
   return lastTrace && !lastTrace.isClosed ? lastTrace : undefined;
 }
 
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 export function registerSummary(store: TraceStore): vscode.Disposable {
   const changed = new vscode.EventEmitter<vscode.Uri>();
   let lastTrace: vscode.TextDocument | undefined;
@@ -65,7 +69,7 @@ export function registerSummary(store: TraceStore): vscode.Disposable {
     }
     const trace = store.get(doc);
     const problems = trace.diagnostics.reduce((n, d) => n + d.count, 0);
-    status.text = `${problems > 0 ? '$(warning)' : '$(debug-breakpoint)'} ${trace.hits.length} hits · ${trace.commands.length} commands`;
+    status.text = `${problems > 0 ? '$(warning)' : '$(debug-breakpoint)'} ${count(trace.hits.length, 'hit')} · ${count(trace.commands.length, 'command')}`;
     status.tooltip = new vscode.MarkdownString(
       problems === 0
         ? 'QEMU Block Trace: everything in this log was understood. Click for the summary.'
