@@ -6,7 +6,7 @@
 // serves a small "UI driver" on loopback (QBT_UI_DRIVER): tests POST {action, ...} to it and it
 // clicks, reads or photographs the workbench with Playwright, as a person would see it.
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync, createWriteStream } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync, createWriteStream, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -60,6 +60,25 @@ function uiDriver(getPage, screenshotDir) {
       if (!f) return { texts: [] };
       return { texts: await f.locator(selector).allInnerTexts() };
     },
+    /** Tree and list rows as a person reads them: label, description, icon, selected or not. */
+    async rows(page, { selector }) {
+      const rows = await page.locator(selector).evaluateAll((els) =>
+        els.map((el) => {
+          const text = (q) => el.querySelector(q)?.textContent?.trim() ?? '';
+          const iconEl = el.querySelector('.custom-view-tree-node-item-icon') ?? el.querySelector('.monaco-icon-label .codicon');
+          const icon = [...(iconEl?.classList ?? [])].find((c) => c.startsWith('codicon-')) ?? '';
+          return {
+            label: text('.label-name'),
+            description: text('.label-description'),
+            icon: icon.replace(/^codicon-/, ''),
+            selected: el.classList.contains('selected'),
+            expanded: el.getAttribute('aria-expanded') === 'true',
+            level: Number(el.getAttribute('aria-level') ?? 0),
+          };
+        }),
+      );
+      return { rows };
+    },
     async attributes(page, { selector, name, frame }) {
       const f = frameFor(page, frame);
       if (!f) return { values: [] };
@@ -69,6 +88,12 @@ function uiDriver(getPage, screenshotDir) {
       const f = frameFor(page, frame);
       if (!f) throw new Error('no such frame');
       await f.locator(selector).nth(index).click({ button, timeout: 10_000 });
+      return {};
+    },
+    async hover(page, { selector, frame, index = 0 }) {
+      const f = frameFor(page, frame);
+      if (!f) throw new Error('no such frame');
+      await f.locator(selector).nth(index).hover({ timeout: 10_000 });
       return {};
     },
     async press(page, { key }) {
@@ -133,6 +158,19 @@ export async function runInCodeServer({ extensionDir, testsModule, workspace, ti
   await new Promise((r) => driver.listen(0, '127.0.0.1', r));
   const driverUrl = `http://127.0.0.1:${driver.address().port}`;
 
+  // a quiet profile: no prompts about git repositories or tips in the way of the tests
+  mkdirSync(join(tmp, 'user-data', 'User'), { recursive: true });
+  writeFileSync(
+    join(tmp, 'user-data', 'User', 'settings.json'),
+    JSON.stringify({
+      'git.openRepositoryInParentFolders': 'never',
+      'workbench.startupEditor': 'none',
+      'workbench.tips.enabled': false,
+      'extensions.ignoreRecommendations': true,
+      'telemetry.telemetryLevel': 'off',
+      'update.mode': 'none',
+    }),
+  );
   const env = { ...process.env, QBT_RESULTS: resultsFile, QBT_UI_DRIVER: driverUrl, QBT_TEST_WORKSPACE: ws };
   const server = spawn(
     process.execPath,

@@ -13,18 +13,29 @@ async function call<T>(action: string, params: Record<string, unknown> = {}): Pr
 
 export type FrameKind = 'workbench' | 'webview';
 
+export interface Row {
+  label: string;
+  description: string;
+  icon: string;
+  selected: boolean;
+  expanded: boolean;
+  level: number;
+}
+
 export const ui = {
   available: driver !== undefined,
   screenshot: (name: string) => call<{ path: string }>('screenshot', { name }),
   /** innerText of every match; the editor renders spaces as NBSP, given back as plain spaces. */
   texts: async (selector: string, frame: FrameKind = 'workbench') =>
     (await call<{ texts: string[] }>('texts', { selector, frame })).texts.map((t) => t.replace(/\u00a0/g, ' ')),
+  rows: async (selector: string) => (await call<{ rows: Row[] }>('rows', { selector })).rows,
   attributes: async (selector: string, name: string, frame: FrameKind = 'workbench') =>
     (await call<{ values: (string | null)[] }>('attributes', { selector, name, frame })).values,
   /** All text of the matches as one string, white space (and word-wrap breaks) collapsed. */
   screenText: async (selector: string, frame: FrameKind = 'workbench') =>
     (await call<{ texts: string[] }>('texts', { selector, frame })).texts.join(' ').replace(/\s+/g, ' '),
   click: (selector: string, opts: { index?: number; frame?: FrameKind; button?: 'left' | 'right' } = {}) => call('click', { selector, ...opts }),
+  hover: (selector: string, opts: { index?: number; frame?: FrameKind } = {}) => call('hover', { selector, ...opts }),
   press: (key: string) => call('press', { key }),
   type: (text: string) => call('type', { text }),
   waitFor: (selector: string, opts: { frame?: FrameKind; state?: 'visible' | 'attached' | 'hidden'; timeout?: number } = {}) =>

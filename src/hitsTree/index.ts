@@ -1,0 +1,193 @@
+// The Hits view in the QEMU Trace container: which trace it shows, navigation between the tree and
+// the log in both directions, grouping and filtering, Next / Previous Hit.
+
+import * as vscode from 'vscode';
+import { GROUPINGS, hitAfterLine, hitAtLine, type Grouping } from '../model/hitGroups';
+import type { Hit } from '../model/trace';
+import { LANGUAGE_ID, TraceStore } from '../traceStore';
+import { HitsTreeProvider, type HitsTreeNode } from './provider';
+
+export const HITS_VIEW = 'qemuBlockTrace.hits';
+const GROUPING_KEY = 'qemuBlockTrace.hits.grouping';
+const EXAMPLE = ['examples', 'snapshot-commit-complete.gdb.log'];
+
+function isInATab(uri: vscode.Uri): boolean {
+  const key = uri.toString();
+  return vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === key));
+}
+
+/** A trace still shown in some tab, to show when the current one goes away. */
+function anotherOpenTrace(): vscode.TextDocument | undefined {
+  return vscode.window.visibleTextEditors.map((e) => e.document).find((d) => TraceStore.isTrace(d) && !d.isClosed && isInATab(d.uri));
+}
+
+export function registerHitsTree(context: vscode.ExtensionContext, store: TraceStore): vscode.Disposable {
+  const provider = new HitsTreeProvider(context.workspaceState.get<Grouping>(GROUPING_KEY, 'command'));
+  const view = vscode.window.createTreeView(HITS_VIEW, { treeDataProvider: provider, showCollapseAll: true });
+  /** A hit the tree selected to follow the cursor: its selection must not move the cursor back. */
+  let following: number | undefined;
+  /**
+   * The selected node's id. A refresh (an edit, a new filter) re-announces the same selection;
+   * only a change of selection, a person's choice, moves the editor.
+   */
+  let selectedId: string | undefined;
+
+  const describe = () => {
+    const doc = provider.document;
+    void vscode.commands.executeCommand('setContext', 'qemuBlockTrace.hasTrace', doc !== undefined);
+    void vscode.commands.executeCommand('setContext', 'qemuBlockTrace.hitsFiltered', provider.currentFilter !== '');
+    view.description = doc ? doc.uri.path.slice(doc.uri.path.lastIndexOf('/') + 1) : undefined;
+    const { listed, total } = provider.counts;
+    if (doc && total === 0) view.message = 'No breakpoint hits in this log.';
+    else if (provider.currentFilter !== '') view.message = `Filter “${provider.currentFilter}”: ${listed} of ${total} hits.`;
+    else view.message = undefined;
+  };
+
+  const showDocument = (doc: vscode.TextDocument | undefined) => {
+    provider.show(doc, doc ? store.get(doc) : undefined);
+    describe();
+  };
+
+  const followEditor = (editor: vscode.TextEditor | undefined) => {
+    // a source file or the summary keeps the last trace in view, so frames can be clicked through
+    if (editor && TraceStore.isTrace(editor.document) && editor.document !== provider.document) showDocument(editor.document);
+  };
+
+  const revealInLog = async (line: number, endLine: number, endCol: number) => {
+    const doc = provider.document;
+    if (!doc) return;
+    const editor =
+      vscode.window.visibleTextEditors.find((e) => e.document === doc) ??
+      (await vscode.window.showTextDocument(doc, { preserveFocus: true, preview: false }));
+    const range = new vscode.Range(line, 0, endLine, endCol);
+    editor.selection = new vscode.Selection(range.start, range.end);
+    editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  };
+
+  const onSelect = (node: HitsTreeNode | undefined) => {
+    if (node?.id === selectedId) return;
+    selectedId = node?.id;
+    if (!node || node.type === 'group' || node.type === 'plumbing') return;
+    if (node.type === 'hit') {
+      if (following === node.hit.index) return;
+      const doc = provider.document;
+      const end = doc && node.hit.line < doc.lineCount ? doc.lineAt(node.hit.line).text.length : 0;
+      void revealInLog(node.hit.line, node.hit.line, end);
+    } else {
+      // source navigation, when it comes, opens the frame's source; until then its line in the log
+      const r = node.frame.range;
+      void revealInLog(r.startLine, r.endLine, r.endCol);
+    }
+  };
+
+  const followCursor = (e: vscode.TextEditorSelectionChangeEvent) => {
+    const trace = provider.trace;
+    if (!trace || e.textEditor.document !== provider.document || !view.visible) return;
+    if (!vscode.workspace.getConfiguration('qemuBlockTrace.tree', e.textEditor.document).get<boolean>('followCursor', true)) return;
+    const hit = hitAtLine(trace, e.selections[0].active.line);
+    if (!hit) return;
+    const selected = view.selection[0];
+    if (selected && selected.type !== 'group' && selected.hit.index === hit.index) return;
+    const node = provider.nodeOfHit(hit.index);
+    if (!node) return;
+    following = hit.index;
+    view.reveal(node, { select: true, focus: false, expand: false }).then(
+      () => setTimeout(() => (following = undefined), 100),
+      () => (following = undefined),
+    );
+  };
+
+  const stepHit = (direction: 1 | -1) => {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor || !TraceStore.isTrace(editor.document)) return;
+    const hit: Hit | undefined = hitAfterLine(store.get(editor.document), editor.selection.active.line, direction);
+    if (!hit) {
+      vscode.window.setStatusBarMessage(direction === 1 ? 'No hit after this line.' : 'No hit before this line.', 2500);
+      return;
+    }
+    const start = new vscode.Position(hit.line, 0);
+    editor.selection = new vscode.Selection(start, start);
+    editor.revealRange(new vscode.Range(start, start), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  };
+
+  // menus call commands with arguments of their own: only a known grouping or a string counts
+  const groupBy = async (grouping?: unknown) => {
+    let choice = GROUPINGS.find((g) => g.id === grouping)?.id;
+    if (!choice) {
+      const picked = await vscode.window.showQuickPick(
+        GROUPINGS.map((g) => ({ label: g.label, detail: g.detail, id: g.id, picked: g.id === provider.currentGrouping, description: g.id === provider.currentGrouping ? 'current' : undefined })),
+        { title: 'Group Hits By', placeHolder: 'How to group the breakpoint hits' },
+      );
+      choice = picked?.id;
+    }
+    if (!choice) return;
+    provider.setGrouping(choice);
+    await context.workspaceState.update(GROUPING_KEY, choice);
+    describe();
+  };
+
+  const filterHits = async (text?: unknown) => {
+    const value =
+      (typeof text === 'string' ? text : undefined) ??
+      (await vscode.window.showInputBox({
+        title: 'Filter Hits',
+        prompt: 'Show only hits whose command, functions, pointers or names contain this text (empty: all hits)',
+        placeHolder: 'e.g. bdrv_append, 0x5555578ddc80, over01, block-commit',
+        value: provider.currentFilter,
+      }));
+    if (value === undefined) return;
+    provider.setFilter(value);
+    describe();
+  };
+
+  const openTrace = async () => {
+    const picked = await vscode.window.showOpenDialog({
+      title: 'Open a gdb Trace',
+      canSelectMany: false,
+      filters: { 'gdb logs': ['log', 'gdblog', 'gdb-trace', 'txt'], 'All files': ['*'] },
+    });
+    if (!picked?.[0]) return;
+    let doc = await vscode.workspace.openTextDocument(picked[0]);
+    if (doc.languageId !== LANGUAGE_ID) doc = await vscode.languages.setTextDocumentLanguage(doc, LANGUAGE_ID);
+    await vscode.window.showTextDocument(doc);
+  };
+
+  const openExample = async () => {
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(context.extensionUri, ...EXAMPLE));
+    await vscode.window.showTextDocument(doc);
+  };
+
+  const dropClosedTrace = () => {
+    const doc = provider.document;
+    if (doc && !isInATab(doc.uri)) showDocument(anotherOpenTrace());
+  };
+
+  followEditor(vscode.window.activeTextEditor);
+  describe();
+
+  return vscode.Disposable.from(
+    view,
+    view.onDidChangeSelection((e) => onSelect(e.selection[0])),
+    vscode.window.onDidChangeActiveTextEditor(followEditor),
+    vscode.window.onDidChangeTextEditorSelection(followCursor),
+    store.onDidChange(({ document, trace }) => {
+      if (document === provider.document) {
+        provider.show(document, trace);
+        describe();
+      }
+    }),
+    // the view keeps its trace while any tab shows it; closing the last one clears it
+    vscode.window.tabGroups.onDidChangeTabs(dropClosedTrace),
+    vscode.window.onDidChangeVisibleTextEditors(dropClosedTrace),
+    vscode.workspace.onDidCloseTextDocument((doc) => {
+      if (doc === provider.document) showDocument(anotherOpenTrace());
+    }),
+    vscode.commands.registerCommand('qemuBlockTrace.groupHitsBy', groupBy),
+    vscode.commands.registerCommand('qemuBlockTrace.filterHits', filterHits),
+    vscode.commands.registerCommand('qemuBlockTrace.clearHitsFilter', () => filterHits('')),
+    vscode.commands.registerCommand('qemuBlockTrace.nextHit', () => stepHit(1)),
+    vscode.commands.registerCommand('qemuBlockTrace.previousHit', () => stepHit(-1)),
+    vscode.commands.registerCommand('qemuBlockTrace.openTrace', openTrace),
+    vscode.commands.registerCommand('qemuBlockTrace.openExample', openExample),
+  );
+}

@@ -1,0 +1,259 @@
+// The Hits tree: groups (commands, callers, threads, breakpoints) → hits → frames, with the
+// event-loop plumbing that ends every stack folded into one node. Children are built on expand.
+
+import * as vscode from 'vscode';
+import type { Frame } from '../model/frames';
+import { groupHits, hitMatches, inferredBecause, plumbingStart, shortLocation, type Grouping, type HitGroup } from '../model/hitGroups';
+import { commandLabel, formatRanges } from '../model/summary';
+import type { Hit, Trace } from '../model/trace';
+
+export class GroupNode {
+  readonly type = 'group';
+  constructor(
+    readonly group: HitGroup,
+    readonly id: string,
+  ) {}
+}
+
+export class HitNode {
+  readonly type = 'hit';
+  constructor(
+    readonly hit: Hit,
+    readonly parent: GroupNode | undefined,
+    readonly id: string,
+  ) {}
+}
+
+export class FrameNode {
+  readonly type = 'frame';
+  constructor(
+    readonly hit: Hit,
+    readonly frame: Frame,
+    readonly parent: HitNode | PlumbingNode,
+    readonly id: string,
+  ) {}
+}
+
+export class PlumbingNode {
+  readonly type = 'plumbing';
+  constructor(
+    readonly hit: Hit,
+    readonly frames: Frame[],
+    readonly parent: HitNode,
+    readonly id: string,
+  ) {}
+}
+
+export type HitsTreeNode = GroupNode | HitNode | FrameNode | PlumbingNode;
+
+/** What the tree shows: one trace document, grouped and filtered. */
+interface Shown {
+  document: vscode.TextDocument;
+  trace: Trace;
+  roots: (GroupNode | HitNode)[];
+  /** The node of each hit (by index) that is listed, built on first use. */
+  hitNodes: Map<number, HitNode>;
+  groupOf: Map<number, GroupNode | undefined>;
+  listed: number;
+}
+
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
+export class HitsTreeProvider implements vscode.TreeDataProvider<HitsTreeNode> {
+  private readonly changed = new vscode.EventEmitter<HitsTreeNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private shown: Shown | undefined;
+
+  constructor(
+    private grouping: Grouping,
+    private filter = '',
+  ) {}
+
+  get document(): vscode.TextDocument | undefined {
+    return this.shown?.document;
+  }
+  get trace(): Trace | undefined {
+    return this.shown?.trace;
+  }
+  get currentGrouping(): Grouping {
+    return this.grouping;
+  }
+  get currentFilter(): string {
+    return this.filter;
+  }
+  /** How many hits the tree lists (after the filter), and of how many. */
+  get counts(): { listed: number; total: number } {
+    return { listed: this.shown?.listed ?? 0, total: this.shown?.trace.hits.length ?? 0 };
+  }
+
+  /** Show `trace` of `document` (or nothing), keeping grouping and filter. */
+  show(document: vscode.TextDocument | undefined, trace: Trace | undefined): void {
+    this.shown = document && trace ? this.build(document, trace) : undefined;
+    this.changed.fire(undefined);
+  }
+
+  setGrouping(grouping: Grouping): void {
+    this.grouping = grouping;
+    this.rebuild();
+  }
+
+  setFilter(filter: string): void {
+    this.filter = filter.trim();
+    this.rebuild();
+  }
+
+  private rebuild(): void {
+    if (this.shown) this.shown = this.build(this.shown.document, this.shown.trace);
+    this.changed.fire(undefined);
+  }
+
+  private build(document: vscode.TextDocument, trace: Trace): Shown {
+    const hits = this.filter === '' ? trace.hits : trace.hits.filter((h) => hitMatches(trace, h, this.filter));
+    const groupOf = new Map<number, GroupNode | undefined>();
+    const shown: Shown = { document, trace, roots: [], hitNodes: new Map(), groupOf, listed: hits.length };
+    if (this.grouping === 'flat') {
+      shown.roots = hits.map((h) => this.hitNode(shown, h, undefined));
+      return shown;
+    }
+    const groups = groupHits(trace, this.grouping, hits).map((g) => new GroupNode(g, `${this.grouping}:${g.key}`));
+    for (const g of groups) for (const h of g.group.hits) groupOf.set(h.index, g);
+    shown.roots = groups;
+    return shown;
+  }
+
+  private hitNode(shown: Shown, hit: Hit, parent: GroupNode | undefined): HitNode {
+    let node = shown.hitNodes.get(hit.index);
+    if (!node) {
+      node = new HitNode(hit, parent, `${parent?.id ?? 'flat'}/hit:${hit.index}`);
+      shown.hitNodes.set(hit.index, node);
+    }
+    return node;
+  }
+
+  /** The listed node of hit `index` (for reveal), or undefined when the filter hides it. */
+  nodeOfHit(index: number): HitNode | undefined {
+    const shown = this.shown;
+    if (!shown) return undefined;
+    const hit = shown.trace.hits[index - 1];
+    if (!hit) return undefined;
+    if (this.grouping === 'flat') return shown.hitNodes.get(index);
+    const group = shown.groupOf.get(index);
+    return group ? this.hitNode(shown, hit, group) : undefined;
+  }
+
+  getChildren(node?: HitsTreeNode): HitsTreeNode[] {
+    const shown = this.shown;
+    if (!shown) return [];
+    if (!node) return shown.roots;
+    switch (node.type) {
+      case 'group':
+        return node.group.hits.map((h) => this.hitNode(shown, h, node));
+      case 'hit': {
+        const frames = node.hit.frames;
+        const cut = plumbingStart(frames);
+        const visible = frames.slice(0, cut).map((f) => new FrameNode(node.hit, f, node, `${node.id}/f${f.level}`));
+        if (cut >= frames.length) return visible;
+        return [...visible, new PlumbingNode(node.hit, frames.slice(cut), node, `${node.id}/plumbing`)];
+      }
+      case 'plumbing':
+        return node.frames.map((f) => new FrameNode(node.hit, f, node, `${node.id}/f${f.level}`));
+      case 'frame':
+        return [];
+    }
+  }
+
+  getParent(node: HitsTreeNode): HitsTreeNode | undefined {
+    return node.type === 'group' ? undefined : node.parent;
+  }
+
+  getTreeItem(node: HitsTreeNode): vscode.TreeItem {
+    switch (node.type) {
+      case 'group':
+        return this.groupItem(node);
+      case 'hit':
+        return this.hitItem(node);
+      case 'plumbing': {
+        const item = new vscode.TreeItem(`… ${node.frames.length} event-loop frames`, vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = node.id;
+        item.iconPath = new vscode.ThemeIcon('fold');
+        item.tooltip = node.frames.map((f) => `#${f.level} ${f.function || '??'}`).join('\n');
+        item.contextValue = 'plumbing';
+        return item;
+      }
+      case 'frame':
+        return this.frameItem(node);
+    }
+  }
+
+  private groupItem(node: GroupNode): vscode.TreeItem {
+    const g = node.group;
+    const item = new vscode.TreeItem(g.label, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = node.id;
+    item.description = plural(g.hits.length, 'hit');
+    item.contextValue = 'group';
+    const cmd = g.command;
+    const tip = new vscode.MarkdownString();
+    if (cmd) {
+      item.iconPath = new vscode.ThemeIcon(cmd.origin === 'inferred' ? 'lightbulb' : 'terminal');
+      tip.appendCodeblock(cmd.text ?? commandLabel(cmd), 'text');
+      const why = inferredBecause(cmd);
+      tip.appendMarkdown(why ? `**Inferred.** ${why}` : `Typed at line ${(cmd.line ?? 0) + 1} (${cmd.origin}).`);
+    } else if (cmd === null) {
+      item.iconPath = new vscode.ThemeIcon('debug-start');
+      tip.appendMarkdown('Hits that ran before the first command of the log (QEMU starting up, or a command the log does not show).');
+    } else {
+      item.iconPath = new vscode.ThemeIcon(this.grouping === 'caller' ? 'symbol-function' : this.grouping === 'thread' ? 'server-process' : 'debug-breakpoint');
+      tip.appendText(g.label);
+    }
+    if (g.hits.length > 0) tip.appendMarkdown(`\n\nHits ${formatRanges(g.hits.map((h) => h.index))}.`);
+    item.tooltip = tip;
+    return item;
+  }
+
+  private hitItem(node: HitNode): vscode.TreeItem {
+    const h = node.hit;
+    const fn = h.stop?.function ?? (h.kind === 'watchpoint' ? `watch ${h.watch?.expression ?? ''}` : 'hit');
+    const item = new vscode.TreeItem(`#${h.index} ${fn}`, h.backtrace ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    item.id = node.id;
+    const where = shortLocation(h.stop);
+    item.description = [where, h.job ? `job ${h.job}` : null].filter(Boolean).join(' · ');
+    item.iconPath = new vscode.ThemeIcon(h.kind === 'watchpoint' ? 'eye' : 'debug-breakpoint');
+    item.contextValue = 'hit';
+    const tip = new vscode.MarkdownString();
+    tip.appendMarkdown(`**Hit #${h.index}** of ${h.kind} ${h.breakpoint}${h.thread ? `, thread ${h.thread.number}${h.thread.name ? ` "${h.thread.name}"` : ''}` : ''}, log line ${h.line + 1}`);
+    if (h.source) tip.appendCodeblock(`${h.source.number}\t${h.source.text}`, 'c');
+    if (h.watch) tip.appendMarkdown(`\n\nOld value = \`${h.watch.old ?? '?'}\`, new value = \`${h.watch.new ?? '?'}\``);
+    if (h.job) tip.appendMarkdown(`\n\nRuns for job \`${h.job}\`.`);
+    item.tooltip = tip;
+    return item;
+  }
+
+  private frameItem(node: FrameNode): vscode.TreeItem {
+    const f = node.frame;
+    const item = new vscode.TreeItem(`#${f.level} ${f.function || '??'}`, vscode.TreeItemCollapsibleState.None);
+    item.id = node.id;
+    item.description = shortLocation(f) ?? '';
+    item.iconPath = new vscode.ThemeIcon(f.library !== null ? 'library' : 'debug-stackframe-dot');
+    item.contextValue = 'frame';
+    const tip = new vscode.MarkdownString();
+    tip.appendMarkdown(`**#${f.level} ${escapeMarkdown(f.function || '??')}**`);
+    if (f.file) tip.appendMarkdown(` — \`${escapeCode(f.file)}:${f.line}\``);
+    else if (f.library) tip.appendMarkdown(` — \`${escapeCode(f.library)}\``);
+    if (f.args.length > 0) {
+      tip.appendMarkdown('\n\n| argument | value |\n|---|---|\n');
+      for (const a of f.args) tip.appendMarkdown(`| ${escapeCell(a.name)}${a.entry ? '@entry' : ''} | \`${escapeCode(escapeCell(a.value))}\` |\n`);
+    }
+    item.tooltip = tip;
+    return item;
+  }
+}
+
+function escapeMarkdown(s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+\-.!<>|]/g, '\\$&');
+}
+function escapeCode(s: string): string {
+  return s.replace(/`/g, "'");
+}
+function escapeCell(s: string): string {
+  return s.replace(/\|/g, '\\|');
+}

@@ -1,0 +1,168 @@
+// How hits are grouped, labelled, filtered and found, for the Hits tree (and anything else that
+// lists hits). Pure: no vscode; reads backtraces as text where it can, so that listing 40,000 hits
+// does not build their frames.
+
+import type { QmpCommand } from './commands';
+import { frameOnLine, type Frame } from './frames';
+import { commandLabel } from './summary';
+import type { Hit, Trace } from './trace';
+
+export type Grouping = 'command' | 'thread' | 'breakpoint' | 'caller' | 'flat';
+
+export const GROUPINGS: readonly { id: Grouping; label: string; detail: string }[] = [
+  { id: 'command', label: 'QMP Command', detail: 'the command that caused each hit' },
+  { id: 'caller', label: 'Caller (frame #1)', detail: 'the function that called the breakpoint' },
+  { id: 'thread', label: 'Thread', detail: 'the thread that hit the breakpoint' },
+  { id: 'breakpoint', label: 'Breakpoint', detail: 'which breakpoint or watchpoint' },
+  { id: 'flat', label: 'None (flat list)', detail: 'every hit in log order' },
+];
+
+export interface HitGroup {
+  /** Stable within a grouping across re-parses of the same log. */
+  key: string;
+  label: string;
+  hits: Hit[];
+  /** For command groups: the command (null for hits before any command). */
+  command?: QmpCommand | null;
+}
+
+/** Group the hits of a trace; groups in order of their first hit (commands in log order). */
+export function groupHits(trace: Trace, by: Grouping, hits: readonly Hit[] = trace.hits): HitGroup[] {
+  if (by === 'flat') return [{ key: 'all', label: 'All hits', hits: [...hits] }];
+  if (by === 'command') {
+    const groups: HitGroup[] = [];
+    const before = hits.filter((h) => h.command === null);
+    if (before.length > 0) groups.push({ key: 'before', label: 'Before any command', hits: before, command: null });
+    const seen = new Map<string, number>();
+    const byCommand = new Map<number, Hit[]>();
+    for (const h of hits) if (h.command !== null) (byCommand.get(h.command) ?? byCommand.set(h.command, []).get(h.command)!).push(h);
+    trace.commands.forEach((c, i) => {
+      const label = commandLabel(c);
+      // the same command twice gets the same key plus its occurrence, stable when other text changes
+      const n = (seen.get(label) ?? 0) + 1;
+      seen.set(label, n);
+      const own = byCommand.get(i);
+      if (own || hits === trace.hits) groups.push({ key: `${label}#${n}`, label, hits: own ?? [], command: c });
+    });
+    return groups;
+  }
+  const map = new Map<string, HitGroup>();
+  for (const h of hits) {
+    const key = groupKey(trace, h, by);
+    let g = map.get(key);
+    if (!g) {
+      g = { key, label: key, hits: [] };
+      map.set(key, g);
+    }
+    g.hits.push(h);
+  }
+  const groups = [...map.values()];
+  // callers: the most frequent first, as a profile reads
+  if (by === 'caller') groups.sort((a, b) => b.hits.length - a.hits.length || a.label.localeCompare(b.label));
+  return groups;
+}
+
+function groupKey(trace: Trace, h: Hit, by: Exclude<Grouping, 'flat' | 'command'>): string {
+  switch (by) {
+    case 'thread':
+      return h.thread ? `Thread ${h.thread.number}${h.thread.name ? ` "${h.thread.name}"` : ''}` : 'Thread (not named by gdb)';
+    case 'breakpoint': {
+      const kind = h.kind === 'watchpoint' ? 'Watchpoint' : h.kind === 'catchpoint' ? 'Catchpoint' : 'Breakpoint';
+      const def = trace.breakpoints.find((b) => b.number === h.breakpoint);
+      const where = h.kind === 'watchpoint' ? h.watch?.expression : (h.stop?.function ?? (def?.file ? `${basename(def.file)}:${def.line}` : null));
+      return `${kind} ${h.breakpoint}${where ? ` — ${where}` : ''}`;
+    }
+    case 'caller':
+      return callerOf(h) ?? '(no caller printed)';
+  }
+}
+
+/** The function of frame #1 (the breakpoint's caller), read from the backtrace text alone. */
+export function callerOf(hit: Hit): string | null {
+  const bt = hit.backtrace;
+  if (!bt) return null;
+  if (bt.isParsed) return bt.frames.find((f) => f.level === 1)?.function ?? null;
+  const text = bt.text;
+  const at = text.indexOf('\n#1 ');
+  if (at < 0) return bt.frames.find((f) => f.level === 1)?.function ?? null;
+  const end = text.indexOf('\n', at + 1);
+  return frameOnLine(text.slice(at + 1, end < 0 ? text.length : end))?.frame.function ?? null;
+}
+
+export function basename(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+/** `block.c:2843`, or the library's file name, or null. */
+export function shortLocation(frame: Frame | null): string | null {
+  if (!frame) return null;
+  if (frame.file !== null) return `${basename(frame.file)}:${frame.line}`;
+  if (frame.library !== null) return basename(frame.library);
+  return null;
+}
+
+// The event loop, AIO dispatch, glib, coroutine entry and thread start frames that end every stack.
+const PLUMBING =
+  /^(?:main|qemu_main|qemu_default_main|qemu_main_loop|main_loop_wait|os_host_main_loop_wait|glib_pollfds_poll|aio_\w+|g_main_\w+|g_main_context_\w+|qemu_bh_\w+|aio_bh_\w+|do_qmp_dispatch_bh|monitor_qmp_\w+|coroutine_trampoline|__start_context|qemu_coroutine_switch|start_thread|clone3?|__clone\w*|qemu_thread_start|iothread_run|__libc_start_\w+|_start|\?\?|)$/;
+
+export function isPlumbingFrame(frame: Frame): boolean {
+  return PLUMBING.test(frame.function);
+}
+
+/** Where the run of plumbing frames that ends the stack starts (frames.length when there is none). */
+export function plumbingStart(frames: readonly Frame[]): number {
+  let i = frames.length;
+  while (i > 0 && isPlumbingFrame(frames[i - 1])) i--;
+  // a stack that is all plumbing keeps its first frame visible
+  return Math.max(i, Math.min(1, frames.length));
+}
+
+/**
+ * Whether a hit matches a filter: its command, its stop function, or anything printed in its
+ * backtrace (function names, pointers, node names in string arguments, file names). Case-insensitive.
+ */
+export function hitMatches(trace: Trace, hit: Hit, query: string): boolean {
+  const q = query.trim().toLowerCase();
+  if (q === '') return true;
+  if (`#${hit.index}` === q) return true;
+  const cmd = hit.command === null ? null : trace.commands[hit.command];
+  if (cmd && commandLabel(cmd).toLowerCase().includes(q)) return true;
+  if (hit.job?.toLowerCase().includes(q)) return true;
+  if (hit.stop?.function.toLowerCase().includes(q)) return true;
+  return (hit.backtrace?.text.toLowerCase().includes(q) ?? false) || (hit.stop?.args.some((a) => a.value.toLowerCase().includes(q)) ?? false);
+}
+
+/** The hit whose section holds document line `line` (header to its last line), if any. */
+export function hitAtLine(trace: Trace, line: number): Hit | undefined {
+  const hits = trace.hits;
+  let lo = 0;
+  let hi = hits.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (hits[mid].line <= line) {
+      found = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  if (found < 0) return undefined;
+  const h = hits[found];
+  return line <= h.endLine ? h : undefined;
+}
+
+/** The hit after (or before) document line `line`, for Next / Previous Hit. */
+export function hitAfterLine(trace: Trace, line: number, direction: 1 | -1): Hit | undefined {
+  const hits = trace.hits;
+  if (direction === 1) return hits.find((h) => h.line > line);
+  for (let i = hits.length - 1; i >= 0; i--) if (hits[i].line < line) return hits[i];
+  return undefined;
+}
+
+/** Why a command was inferred, in words. */
+export function inferredBecause(cmd: QmpCommand): string | null {
+  if (cmd.origin !== 'inferred' || !cmd.inferredFrom) return null;
+  const f = cmd.inferredFrom;
+  return `No command line in the log: inferred from frame #${f.frame} ${f.function} of hit #${f.hit}.`;
+}
