@@ -31,10 +31,17 @@ const bytes = statSync(file).size;
 const mb = bytes / 1e6;
 
 // the model, bundled as the extension and CLI bundle it
-await esbuild.build({ entryPoints: [join(ROOT, 'src', 'model', 'trace.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: join(dir, 'model.js'), logLevel: 'warning' });
+await esbuild.build({
+  stdin: { contents: "export * from './trace'; export * from './hitGroups'; export * from './summary';", resolveDir: join(ROOT, 'src', 'model'), loader: 'ts' },
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  outfile: join(dir, 'model.js'),
+  logLevel: 'warning',
+});
 
 const PARSE = `
-const { parseTraceStream, parseAllFrames } = require(${JSON.stringify(join(dir, 'model.js'))});
+const { parseTraceStream, parseAllFrames, groupHits, callerOf, shortLocation, commandLabel } = require(${JSON.stringify(join(dir, 'model.js'))});
 const { createReadStream } = require('node:fs');
 const mode = process.argv[1];
 (async () => {
@@ -43,13 +50,29 @@ const mode = process.argv[1];
   const trace = await parseTraceStream(createReadStream(${JSON.stringify(file)}, { encoding: 'utf8', highWaterMark: 1 << 18 }));
   const t1 = process.hrtime.bigint();
   const peakParse = process.resourceUsage().maxRSS / 1024;
+  // the Hits tree: its first level (commands, labelled as typed) and expanding the largest group
+  // (each hit's label and description: stop function, location, caller) — the tree's own work
+  const tt0 = process.hrtime.bigint();
+  const groups = groupHits(trace, 'command');
+  const firstLevel = groups.map((g) => [g.label, g.hits.length + ' hits']);
+  const tt1 = process.hrtime.bigint();
+  const biggest = groups.reduce((a, b) => (b.hits.length > a.hits.length ? b : a));
+  const rows = biggest.hits.map((h) => ['#' + h.index + ' ' + (h.stop && h.stop.function), [shortLocation(h.stop), callerOf(h)].join(' · ')]);
+  const tt2 = process.hrtime.bigint();
+  const callers = groupHits(trace, 'caller');
+  const tt3 = process.hrtime.bigint();
+  const [thread] = groupHits(trace, 'thread');
+  const all = thread.hits.map((h) => ['#' + h.index + ' ' + (h.stop && h.stop.function), [shortLocation(h.stop), callerOf(h)].join(' · ')]);
+  const tt4 = process.hrtime.bigint();
+  const tree = { firstLevelMs: Number(tt1 - tt0) / 1e6, groups: firstLevel.length, expandMs: Number(tt2 - tt1) / 1e6, expanded: rows.length,
+    callersMs: Number(tt3 - tt2) / 1e6, callers: callers.length, threadMs: Number(tt4 - tt3) / 1e6, threadHits: all.length };
   parseAllFrames(trace);
   const t2 = process.hrtime.bigint();
   let frames = 0, args = 0;
   for (const h of trace.hits) frames += h.frames.length;
   if (mode === 'args') for (const h of trace.hits) for (const f of h.frames) args += f.args.length;
   const t3 = process.hrtime.bigint();
-  console.log(JSON.stringify({ parseMs: Number(t1 - t0) / 1e6, framesMs: Number(t2 - t1) / 1e6, argsMs: Number(t3 - t2) / 1e6, hits: trace.hits.length, frames, args, peakParse,
+  console.log(JSON.stringify({ parseMs: Number(t1 - t0) / 1e6, framesMs: Number(t2 - t1) / 1e6, argsMs: Number(t3 - t2) / 1e6, hits: trace.hits.length, frames, args, peakParse, tree,
     commands: trace.commands.length, peakMB: process.resourceUsage().maxRSS / 1024, baseMB: base / 1048576 }));
 })();`;
 
@@ -87,6 +110,8 @@ process.stdout.write(
     `  hits, commands, attribution; backtraces kept as text and read into frames on first use:`,
     `  + every frame of every backtrace ${f(parse.framesMs)} ms  peak RSS ${parse.peakMB.toFixed(0)} MB`,
     `  + every argument of every frame  ${f(withArgs.argsMs)} ms  (${withArgs.args} arguments)`,
+    `Hits tree, after the parse: first level ${parse.tree.firstLevelMs.toFixed(1)} ms (${parse.tree.groups} commands); expanding the largest (${parse.tree.expanded} hits) ${parse.tree.expandMs.toFixed(1)} ms; grouping by caller ${parse.tree.callersMs.toFixed(0)} ms (${parse.tree.callers} callers);`,
+    `  worst case, one thread holding every hit: grouping and its ${parse.tree.threadHits} rows ${parse.tree.threadMs.toFixed(0)} ms`,
     `grep -c 'hit Breakpoint'     ${f(grep.ms)} ms  ${(mb / (grep.ms / 1000)).toFixed(0).padStart(4)} MB/s  → ${grep.out} hits`,
     `awk hits + frames            ${f(awk.ms)} ms  ${(mb / (awk.ms / 1000)).toFixed(0).padStart(4)} MB/s  → ${awkHits} hits, ${awkFrames} frames`,
     '',

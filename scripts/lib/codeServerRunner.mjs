@@ -60,6 +60,18 @@ function uiDriver(getPage, screenshotDir) {
       if (!f) return { texts: [] };
       return { texts: await f.locator(selector).allInnerTexts() };
     },
+    /** The text each editor shows, visual line by visual line, top to bottom. */
+    async editorTexts(page) {
+      const texts = await page.locator('.monaco-editor .view-lines').evaluateAll((editors) =>
+        editors.map((v) =>
+          [...v.querySelectorAll('.view-line')]
+            .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
+            .map((l) => l.textContent.replace(/\u00a0/g, ' '))
+            .join('\n'),
+        ),
+      );
+      return { texts };
+    },
     /** Tree and list rows as a person reads them: label, description, icon, selected or not. */
     async rows(page, { selector }) {
       const rows = await page.locator(selector).evaluateAll((els) =>
@@ -94,6 +106,19 @@ function uiDriver(getPage, screenshotDir) {
       const f = frameFor(page, frame);
       if (!f) throw new Error('no such frame');
       await f.locator(selector).nth(index).hover({ timeout: 10_000 });
+      return {};
+    },
+    /** Drag the right edge of an element (the side bar's sash) by dx pixels, as with a mouse. */
+    async dragEdge(page, { selector, dx }) {
+      const box = await page.locator(selector).first().boundingBox();
+      if (!box) throw new Error(`nothing to drag: ${selector}`);
+      const x = box.x + box.width - 1;
+      const y = box.y + box.height / 2;
+      await page.mouse.move(x, y);
+      await page.mouse.down();
+      await page.mouse.move(x + dx / 2, y, { steps: 5 });
+      await page.mouse.move(x + dx, y, { steps: 5 });
+      await page.mouse.up();
       return {};
     },
     async press(page, { key }) {

@@ -3,7 +3,7 @@
 
 import * as vscode from 'vscode';
 import type { Frame } from '../model/frames';
-import { groupHits, hitMatches, inferredBecause, plumbingStart, shortLocation, type Grouping, type HitGroup } from '../model/hitGroups';
+import { callerOf, groupHits, hitMatches, inferredBecause, plumbingStart, shortLocation, type Grouping, type HitGroup } from '../model/hitGroups';
 import { commandLabel, formatRanges } from '../model/summary';
 import type { Hit, Trace } from '../model/trace';
 
@@ -215,8 +215,9 @@ export class HitsTreeProvider implements vscode.TreeDataProvider<HitsTreeNode> {
     const fn = h.stop?.function ?? (h.kind === 'watchpoint' ? `watch ${h.watch?.expression ?? ''}` : 'hit');
     const item = new vscode.TreeItem(`#${h.index} ${fn}`, h.backtrace ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = node.id;
-    const where = shortLocation(h.stop);
-    item.description = [where, h.job ? `job ${h.job}` : null].filter(Boolean).join(' · ');
+    // every hit of a breakpoint has the same label and location: the caller tells them apart
+    const caller = callerOf(h);
+    item.description = [shortLocation(h.stop), caller ? `← ${caller}` : null, h.job ? `job ${h.job}` : null].filter(Boolean).join(' · ');
     item.iconPath = new vscode.ThemeIcon(h.kind === 'watchpoint' ? 'eye' : 'debug-breakpoint');
     item.contextValue = 'hit';
     const tip = new vscode.MarkdownString();

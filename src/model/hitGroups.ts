@@ -124,7 +124,8 @@ export function plumbingStart(frames: readonly Frame[]): number {
 export function hitMatches(trace: Trace, hit: Hit, query: string): boolean {
   const q = query.trim().toLowerCase();
   if (q === '') return true;
-  if (`#${hit.index}` === q) return true;
+  // `#21` names hit 21 (not frame #21 of every deep stack)
+  if (/^#\d+$/.test(q)) return `#${hit.index}` === q;
   const cmd = hit.command === null ? null : trace.commands[hit.command];
   if (cmd && commandLabel(cmd).toLowerCase().includes(q)) return true;
   if (hit.job?.toLowerCase().includes(q)) return true;

@@ -43,7 +43,7 @@ describe('A damaged log', () => {
       ],
     );
     if (ui.available) {
-      await eventually(async () => ((await ui.screenText('.monaco-editor .view-lines')).includes('could not be read as one (line 57)') ? true : undefined), 'notes on screen');
+      await eventually(async () => ((await ui.editorText()).includes('could not be read as one (line 57)') ? true : undefined), 'notes on screen');
       await ui.screenshot('damaged-log-summary');
     }
   });

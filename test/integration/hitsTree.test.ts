@@ -23,6 +23,9 @@ describe('The Hits tree on the sample trace', () => {
     await vscode.window.showTextDocument(doc);
     await vscode.commands.executeCommand('qemuBlockTrace.groupHitsBy', 'command');
     await vscode.commands.executeCommand('workbench.view.extension.qemuBlockTrace');
+    // a side bar wide enough to read: drag its edge, as a person would
+    await ui.waitFor('.part.sidebar');
+    await ui.dragEdge('.part.sidebar', 260);
   });
 
   it('lists the 3 commands with 19, 6 and 9 hits, the first marked inferred', async () => {
@@ -42,7 +45,8 @@ describe('The Hits tree on the sample trace', () => {
     await ui.click(row('block-commit device=over01'));
     await eventually(async () => ((await rowTexts()).some((r) => r.startsWith('#21 bdrv_replace_child_noperm')) ? true : undefined), 'hits of block-commit');
     const rows = await rowTexts();
-    assert.ok(rows.includes('#21 bdrv_replace_child_noperm block.c:2843'), rows.join(' | '));
+    assert.ok(rows.includes('#21 bdrv_replace_child_noperm block.c:2843 · ← bdrv_replace_child_tran'), rows.join(' | '));
+    assert.ok(rows.includes('#20 bdrv_replace_child_noperm block.c:2843 · ← bdrv_attach_child_common'), rows.join(' | '));
     await ui.click(row('#21 bdrv_replace_child_noperm'));
     const editor = await eventually(() => {
       const e = vscode.window.visibleTextEditors.find((x) => x.document === doc);
@@ -76,7 +80,7 @@ describe('The Hits tree on the sample trace', () => {
       const r = (await ui.rows(ROWS)).find((x) => x.selected);
       return r?.label.startsWith('#26 ') ? `${r.label} ${r.description}` : undefined;
     }, 'hit 26 selected');
-    assert.match(selected, /^#26 bdrv_replace_child_noperm block.c:2843 · job jobA$/);
+    assert.match(selected, /^#26 bdrv_replace_child_noperm block.c:2843 · ← bdrv_detach_child · job jobA$/);
     assert.equal(vscode.window.activeTextEditor?.selection.active.line, 699, 'the cursor stays where the user put it');
   });
 

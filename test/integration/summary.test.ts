@@ -51,15 +51,13 @@ describe('Show Summary on the sample trace', () => {
 
   it('is what a person sees in the workbench: the summary text and the status bar counts', async function () {
     if (!ui.available) this.skip();
-    const shown = await eventually(async () => {
-      const texts = await ui.texts(".monaco-editor .view-lines");
-      return texts.find((t) => t.includes('block-job-complete device=jobA'));
-    }, 'summary text on screen');
-    assert.match(shown, /hits 20-25 +\(6\) +block-commit/);
-    const status = await eventually(async () => {
-      const texts = await ui.texts('.statusbar-item');
-      return texts.find((t) => t.includes('34 hits'));
-    }, 'status bar entry');
+    let seen = '';
+    await eventually(async () => {
+      seen = await ui.editorText();
+      return seen.includes('block-job-complete device=jobA') ? true : undefined;
+    }, 'summary text on screen').catch(() => assert.fail(`summary text not on screen; saw: ${seen.slice(0, 2000)}`));
+    assert.match(seen, /hits 20-25 \(6\) block-commit device=over01 job-id=jobA \[qmp-shell, line 488\]/);
+    const status = await eventually(async () => (await ui.texts('.statusbar-item')).find((t) => t.includes('34 hits')), 'status bar entry');
     assert.match(status, /34 hits · 3 commands/);
     await ui.screenshot('summary');
   });

@@ -31,11 +31,14 @@ export const ui = {
   rows: async (selector: string) => (await call<{ rows: Row[] }>('rows', { selector })).rows,
   attributes: async (selector: string, name: string, frame: FrameKind = 'workbench') =>
     (await call<{ values: (string | null)[] }>('attributes', { selector, name, frame })).values,
+  /** What all editors show, as one string with white space (and word-wrap breaks) collapsed. */
+  editorText: async () => (await call<{ texts: string[] }>('editorTexts')).texts.join(' ').replace(/\s+/g, ' '),
   /** All text of the matches as one string, white space (and word-wrap breaks) collapsed. */
   screenText: async (selector: string, frame: FrameKind = 'workbench') =>
     (await call<{ texts: string[] }>('texts', { selector, frame })).texts.join(' ').replace(/\s+/g, ' '),
   click: (selector: string, opts: { index?: number; frame?: FrameKind; button?: 'left' | 'right' } = {}) => call('click', { selector, ...opts }),
   hover: (selector: string, opts: { index?: number; frame?: FrameKind } = {}) => call('hover', { selector, ...opts }),
+  dragEdge: (selector: string, dx: number) => call('dragEdge', { selector, dx }),
   press: (key: string) => call('press', { key }),
   type: (text: string) => call('type', { text }),
   waitFor: (selector: string, opts: { frame?: FrameKind; state?: 'visible' | 'attached' | 'hidden'; timeout?: number } = {}) =>
