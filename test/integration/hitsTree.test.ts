@@ -119,6 +119,25 @@ describe('The Hits tree on the sample trace', () => {
     await eventually(async () => ((await rowTexts()).length === 3 ? true : undefined), 'all commands again');
   });
 
+  it('expansion and selection survive re-reading the log after an edit', async () => {
+    await eventually(async () => ((await rowTexts()).length >= 3 ? true : undefined), 'rows');
+    if (!(await ui.rows(ROWS)).find((r) => r.label.startsWith('block-commit'))?.expanded) await ui.click(row('block-commit device=over01'));
+    await ui.click(row('#23 bdrv_replace_child_noperm'));
+    await eventually(async () => ((await ui.rows(ROWS)).find((r) => r.selected)?.label.startsWith('#23 ') ? true : undefined), 'hit 23 selected');
+    const editor = await vscode.window.showTextDocument(doc, { preserveFocus: true });
+    try {
+      await editor.edit((e) => e.insert(new vscode.Position(doc.lineCount, 0), '\n(gdb) info threads\n'));
+      await new Promise((r) => setTimeout(r, 600)); // past the re-parse delay
+      const rows = await ui.rows(ROWS);
+      assert.ok(rows.find((r) => r.label.startsWith('block-commit'))?.expanded, 'block-commit still expanded');
+      assert.ok(rows.find((r) => r.selected)?.label.startsWith('#23 '), 'hit 23 still selected');
+    } finally {
+      await vscode.window.showTextDocument(doc, { preserveFocus: false });
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+    }
+    assert.equal(doc.isDirty, false);
+  });
+
   it('Next Hit and Previous Hit move between hit headers', async () => {
     await vscode.window.showTextDocument(doc, { preserveFocus: false });
     await ui.press('Control+g');
