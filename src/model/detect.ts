@@ -1,0 +1,18 @@
+// Does a text look like a gdb trace? Read from the start of a file (the first 64 KB), to switch a
+// `.log` or plain-text document to the gdb-trace language.
+
+export const DETECTION_WINDOW = 64 * 1024;
+
+const HIT = /^(?:> ?)*\s*(?:Thread \d+(?: "[^"]*")? hit )?(?:Temporary breakpoint|Breakpoint|Hardware watchpoint|Watchpoint) \d+(?:\.\d+)?[,:] /m;
+const FRAME = /^(?:> ?)*\s*#\d+ +(?:0x[0-9a-fA-F]+ in |[A-Za-z_?<])/gm;
+const PROMPT = /^(?:> ?)*\(gdb\)/gm;
+
+/** Whether the beginning of `text` is a gdb session log: a hit with frames, or prompts with frames. */
+export function looksLikeGdbTrace(text: string): boolean {
+  const head = text.length > DETECTION_WINDOW ? text.slice(0, DETECTION_WINDOW) : text;
+  const frames = head.match(FRAME)?.length ?? 0;
+  if (frames === 0) return false;
+  if (HIT.test(head)) return frames >= 1;
+  const prompts = head.match(PROMPT)?.length ?? 0;
+  return (prompts >= 1 && frames >= 2) || frames >= 5;
+}
