@@ -2,6 +2,7 @@
 
 import type * as vscode from 'vscode';
 import { registerDetection } from './detection';
+import { registerPointers } from './editor/pointers';
 import { registerStructure } from './editor/structure';
 import { registerHitsTree } from './hitsTree';
 import { registerSummary } from './summary';
@@ -9,7 +10,7 @@ import { TraceStore } from './traceStore';
 
 export function activate(context: vscode.ExtensionContext): void {
   const store = new TraceStore();
-  context.subscriptions.push(store, registerDetection(), registerSummary(store), registerStructure(store), registerHitsTree(context, store));
+  context.subscriptions.push(store, registerDetection(), registerSummary(store), registerStructure(store), registerPointers(store), registerHitsTree(context, store));
 }
 
 export function deactivate(): void {}

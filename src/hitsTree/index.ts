@@ -24,8 +24,11 @@ function anotherOpenTrace(): vscode.TextDocument | undefined {
 export function registerHitsTree(context: vscode.ExtensionContext, store: TraceStore): vscode.Disposable {
   const provider = new HitsTreeProvider(context.workspaceState.get<Grouping>(GROUPING_KEY, 'command'));
   const view = vscode.window.createTreeView(HITS_VIEW, { treeDataProvider: provider, showCollapseAll: true });
-  /** A hit the tree selected to follow the cursor: its selection must not move the cursor back. */
-  let following: number | undefined;
+  /**
+   * Nodes the tree selected itself to follow the cursor. Their selection events can arrive after
+   * the cursor moved on again; they must never move it back.
+   */
+  const following = new Set<string>();
   /**
    * The selected node's id. A refresh (an edit, a new filter) re-announces the same selection;
    * only a change of selection, a person's choice, moves the editor.
@@ -67,9 +70,9 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
   const onSelect = (node: HitsTreeNode | undefined) => {
     if (node?.id === selectedId) return;
     selectedId = node?.id;
+    if (node && following.delete(node.id)) return;
     if (!node || node.type === 'group' || node.type === 'plumbing') return;
     if (node.type === 'hit') {
-      if (following === node.hit.index) return;
       const doc = provider.document;
       const end = doc && node.hit.line < doc.lineCount ? doc.lineAt(node.hit.line).text.length : 0;
       void revealInLog(node.hit.line, node.hit.line, end);
@@ -90,11 +93,8 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
     if (selected && selected.type !== 'group' && selected.hit.index === hit.index) return;
     const node = provider.nodeOfHit(hit.index);
     if (!node) return;
-    following = hit.index;
-    view.reveal(node, { select: true, focus: false, expand: false }).then(
-      () => setTimeout(() => (following = undefined), 100),
-      () => (following = undefined),
-    );
+    following.add(node.id);
+    view.reveal(node, { select: true, focus: false, expand: false }).then(undefined, () => following.delete(node.id));
   };
 
   const stepHit = (direction: 1 | -1) => {

@@ -1,0 +1,123 @@
+// What a pointer is, where the reader's eye is: hover, highlights of the same object, and inline
+// name hints (`0x5555578ddc80 ‹over01›`); and a hover on frames with their arguments.
+
+import * as vscode from 'vscode';
+import { hitAtLine } from '../model/hitGroups';
+import { describeIdentity, Identities, shortLabel, type ObjectIdentity } from '../model/identities';
+import type { Frame, Trace } from '../model/trace';
+import { LANGUAGE_ID, type TraceStore } from '../traceStore';
+
+const identitiesOf = new WeakMap<Trace, Identities>();
+
+/** The identities of a trace, built on first use (they read every frame) and kept with it. */
+export function identities(trace: Trace): Identities {
+  let ids = identitiesOf.get(trace);
+  if (!ids) {
+    ids = new Identities(trace);
+    identitiesOf.set(trace, ids);
+  }
+  return ids;
+}
+
+const line1 = (n: number) => n + 1;
+
+function lifetime(id: ObjectIdentity): string {
+  const hits = id.firstHit === null ? '' : id.firstHit === id.lastHit ? ` (hit ${id.firstHit})` : ` (hits ${id.firstHit}–${id.lastHit})`;
+  const span = id.firstLine === id.lastLine ? `Seen on line ${line1(id.firstLine)}` : `Seen from line ${line1(id.firstLine)} to line ${line1(id.lastLine)}`;
+  return `${span}${hits}${id.ended === 'deleted' ? `; freed after hit ${id.lastHit}` : ''}.`;
+}
+
+function pointerHover(ids: Identities, id: ObjectIdentity): vscode.MarkdownString {
+  const md = new vscode.MarkdownString();
+  md.appendMarkdown(`\`${id.address}\` — ${escape(describeIdentity(id))}\n\n${lifetime(id)}`);
+  const others = ids.incarnations(id.address).filter((o) => o !== id);
+  if (others.length > 0) {
+    const kind = id.kind === 'node' ? 'node' : 'object';
+    const earlier = others.filter((o) => o.incarnation < id.incarnation);
+    const later = others.filter((o) => o.incarnation > id.incarnation);
+    if (later.length > 0) {
+      md.appendMarkdown(`\n\nThe address is reused: this is an earlier, different ${kind} than the one it holds from line ${line1(later[0].firstLine)} on:`);
+    } else {
+      md.appendMarkdown(`\n\nThe address was used before by another object:`);
+    }
+    for (const o of [...earlier, ...later]) md.appendMarkdown(`\n- lines ${line1(o.firstLine)}–${line1(o.lastLine)}: ${escape(describeIdentity(o))}`);
+  }
+  return md;
+}
+
+function frameHover(frame: Frame): vscode.MarkdownString {
+  const md = new vscode.MarkdownString();
+  md.appendMarkdown(`**#${frame.level >= 0 ? frame.level : ''} ${escape(frame.function || '??')}**`);
+  const where = frame.file ? `${frame.file}:${frame.line}${frame.column !== null ? `:${frame.column}` : ''}` : frame.library;
+  if (where) md.appendMarkdown(` — \`${where.replace(/`/g, "'")}\``);
+  if (frame.inlined) md.appendMarkdown(' (inlined)');
+  if (frame.args.length > 0) {
+    md.appendMarkdown('\n\n| argument | value |\n|---|---|\n');
+    for (const a of frame.args) md.appendMarkdown(`| ${escape(a.name)}${a.entry ? '@entry' : ''} | \`${a.value.replace(/`/g, "'").replace(/\|/g, '\\|')}\` |\n`);
+  }
+  return md;
+}
+
+function escape(s: string): string {
+  return s.replace(/[\\`*_{}[\]<>#|]/g, '\\$&');
+}
+
+/** The frame (or hit stop location) whose lines hold `line`. */
+function frameAtLine(trace: Trace, line: number): Frame | undefined {
+  const hit = hitAtLine(trace, line);
+  const frames = hit ? [...(hit.stop ? [hit.stop] : []), ...hit.frames] : trace.backtraces.filter((b) => b.line <= line && line <= b.endLine).flatMap((b) => b.frames);
+  return frames.find((f) => f.range.startLine <= line && line <= f.range.endLine);
+}
+
+export function registerPointers(store: TraceStore): vscode.Disposable {
+  const selector: vscode.DocumentSelector = { language: LANGUAGE_ID };
+  const hintsChanged = new vscode.EventEmitter<void>();
+  return vscode.Disposable.from(
+    hintsChanged,
+    store.onDidChange(() => hintsChanged.fire()),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('qemuBlockTrace.hints')) hintsChanged.fire();
+    }),
+    vscode.languages.registerHoverProvider(selector, {
+      provideHover(doc, pos) {
+        const trace = store.get(doc);
+        const ids = identities(trace);
+        const p = ids.pointerAt(pos.line, pos.character);
+        if (p) return new vscode.Hover(pointerHover(ids, p.identity), new vscode.Range(p.range.line, p.range.start, p.range.line, p.range.end));
+        const frame = frameAtLine(trace, pos.line);
+        const fr = frame?.functionRange;
+        if (frame && fr && fr.line === pos.line && fr.start <= pos.character && pos.character <= fr.end) {
+          return new vscode.Hover(frameHover(frame), new vscode.Range(fr.line, fr.start, fr.line, fr.end));
+        }
+        return undefined;
+      },
+    }),
+    vscode.languages.registerDocumentHighlightProvider(selector, {
+      provideDocumentHighlights(doc, pos) {
+        const p = identities(store.get(doc)).pointerAt(pos.line, pos.character);
+        if (!p) return undefined;
+        return p.identity.sightings.map((r) => new vscode.DocumentHighlight(new vscode.Range(r.line, r.start, r.line, r.end), vscode.DocumentHighlightKind.Read));
+      },
+    }),
+    vscode.languages.registerInlayHintsProvider(selector, {
+      onDidChangeInlayHints: hintsChanged.event,
+      provideInlayHints(doc, range) {
+        if (!vscode.workspace.getConfiguration('qemuBlockTrace.hints', doc).get<boolean>('pointerNames', true)) return [];
+        const ids = identities(store.get(doc));
+        const hints: vscode.InlayHint[] = [];
+        for (let line = range.start.line; line <= range.end.line; line++) {
+          for (const p of ids.pointersOn(line)) {
+            const label = shortLabel(p.identity);
+            if (!label) continue;
+            const hint = new vscode.InlayHint(new vscode.Position(line, p.range.end), `‹${label}›`);
+            hint.paddingLeft = true;
+            hint.tooltip = describeIdentity(p.identity);
+            hints.push(hint);
+          }
+        }
+        return hints;
+      },
+    }),
+  );
+}
+

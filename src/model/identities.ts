@@ -1,0 +1,332 @@
+// What each pointer in a trace is: a node (BlockDriverState), a BlockBackend, a block job, an edge
+// (BdrvChild) or a transaction, with its name, driver and file, and its lifetime. Addresses are
+// reused after free, so identity is (address, incarnation): a node deleted, or opened anew at an
+// address already in use before, starts a new incarnation (design.md §5).
+
+import type { Frame } from './frames';
+import type { Token } from './lines';
+import type { Hit, Trace } from './trace';
+
+export type ObjectKind = 'node' | 'backend' | 'job' | 'edge' | 'transaction';
+
+export interface ObjectIdentity {
+  address: string;
+  /** 1-based, per address, in log order. */
+  incarnation: number;
+  kind: ObjectKind | null;
+  /** Node name, job id, or edge name (`root`, `file`, `backing`, `main node`). */
+  name: string | null;
+  /** Block driver, without `bdrv_`: qcow2, file, mirror_top. */
+  driver: string | null;
+  filename: string | null;
+  /** A few words on what it is for: `edge root of BlockBackend 0x…`, `BlockBackend of qcow2_co_create`. */
+  role: string | null;
+  firstLine: number;
+  lastLine: number;
+  firstHit: number | null;
+  lastHit: number | null;
+  /** How it ended, when the log shows it: `deleted` (bdrv_delete, blk_delete, freed edge). */
+  ended: 'deleted' | null;
+  /** Every place the pointer is printed during this incarnation. */
+  sightings: Token[];
+}
+
+/** One printed pointer and the incarnation it belongs to. */
+interface Sighting {
+  range: Token;
+  identity: ObjectIdentity;
+}
+
+// Which arguments hold which kind of object, by name (and, for a few, by function).
+const NODE_ARGS = new Set(['bs', 'child_bs', 'new_bs', 'bs_new', 'bs_top', 'parent_bs', 'from', 'to', 'base', 'top', 'target', 'old_bs', 'overlay_bs', 'backing_hd', 'base_bs', 'filter_bs', 'unfiltered_bs', 'cow_bs', 'above_base', 'parent', 'child_bs_new', 'new_node', 'state_bs']);
+const BACKEND_ARGS = new Set(['blk']);
+const JOB_ARGS = new Set(['job']);
+const TRANSACTION_ARGS = new Set(['tran']);
+
+function kindOf(frame: Frame, arg: string): ObjectKind | null {
+  if (NODE_ARGS.has(arg)) return arg === 'parent' && !/unref_child|open_child|attach|detach/.test(frame.function) ? null : 'node';
+  if (BACKEND_ARGS.has(arg)) return 'backend';
+  if (JOB_ARGS.has(arg) && /job/.test(frame.function)) return 'job';
+  if (TRANSACTION_ARGS.has(arg)) return 'transaction';
+  if (arg === 'child' && !/attach_child/.test(frame.function)) return 'edge';
+  if (arg === 'opaque') {
+    if (frame.function === 'job_exit') return 'job';
+    const cls = frame.arg('child_class')?.symbol;
+    if (cls === 'child_of_bds') return 'node';
+    if (cls === 'child_root') return 'backend';
+    if (cls === 'child_job') return 'job';
+  }
+  return null;
+}
+
+const unquote = (s: string | undefined) => (s === undefined ? null : s.replace(/\\(["\\'])/g, '$1'));
+
+/** What a hit says about the objects it prints. */
+interface HitEvidence {
+  created: Set<string>;
+  deleted: Set<string>;
+  facts: Map<string, Partial<Pick<ObjectIdentity, 'kind' | 'name' | 'driver' | 'filename' | 'role'>>>;
+}
+
+function evidenceOf(hit: Hit, frames: Frame[], jobIds: ReadonlyMap<string, string>): HitEvidence {
+  const ev: HitEvidence = { created: new Set(), deleted: new Set(), facts: new Map() };
+  const fact = (address: string | undefined, f: Partial<Pick<ObjectIdentity, 'kind' | 'name' | 'driver' | 'filename' | 'role'>>) => {
+    if (!address || address === '0x0') return;
+    const cur = ev.facts.get(address) ?? {};
+    for (const [k, v] of Object.entries(f) as [keyof typeof f, string | null][]) if (v !== null && v !== undefined && cur[k] === undefined) (cur as Record<string, unknown>)[k] = v;
+    ev.facts.set(address, cur);
+  };
+  const all = hit.stop ? [hit.stop, ...frames] : frames;
+  for (const f of all) for (const a of f.args) if (a.pointer && a.pointer !== '0x0') fact(a.pointer, { kind: kindOf(f, a.name) ?? undefined });
+
+  const byName = (fn: string) => frames.find((f) => f.function === fn);
+  for (const f of frames) {
+    switch (f.function) {
+      case 'bdrv_open_driver': {
+        const bs = f.arg('bs')?.pointer;
+        const drv = f.arg('drv')?.symbol;
+        fact(bs, { kind: 'node', name: unquote(f.arg('node_name')?.text) ?? undefined, driver: drv?.replace(/^bdrv_/, '') });
+        if (bs) ev.created.add(bs);
+        break;
+      }
+      case 'bdrv_open_common':
+        if (f.arg('bs')?.pointer) ev.created.add(f.arg('bs')!.pointer!);
+        break;
+      case 'bdrv_delete':
+        if (f.arg('bs')?.pointer) ev.deleted.add(f.arg('bs')!.pointer!);
+        break;
+      case 'blk_delete':
+        if (f.arg('blk')?.pointer) ev.deleted.add(f.arg('blk')!.pointer!);
+        break;
+      case 'bdrv_root_unref_child': {
+        // the edge is freed; what it was is told by the frame above
+        const child = f.arg('child')?.pointer;
+        if (!child || child === '0x0') break;
+        ev.deleted.add(child);
+        const above = frames[frames.indexOf(f) + 1];
+        if (above?.function === 'blk_remove_bs') fact(child, { kind: 'edge', name: 'root', role: `edge root of BlockBackend ${above.arg('blk')?.pointer ?? '?'}` });
+        else if (above?.function === 'bdrv_unref_child') fact(child, { kind: 'edge', role: `edge of node ${above.arg('parent')?.pointer ?? '?'}` });
+        else if (above?.function === 'block_job_remove_all_bdrv') fact(child, { kind: 'edge', role: `edge of job ${above.arg('job')?.pointer ?? '?'}` });
+        break;
+      }
+      case 'bdrv_attach_child_common': {
+        // QEMU 7.2+: the edge pointer is frame #0's `child`
+        const name = unquote(f.arg('child_name')?.text);
+        const opaque = f.arg('opaque')?.pointer;
+        const child = f.arg('child_bs')?.pointer;
+        const edge = frames[0]?.function === 'bdrv_replace_child_noperm' ? frames[0].arg('child')?.pointer : undefined;
+        if (edge && edge !== '0x0' && frames[0].arg('childp') === undefined) fact(edge, { kind: 'edge', name: name ?? undefined, role: `edge ${name ?? '?'} of ${opaque ?? '?'} to node ${child ?? '?'}` });
+        break;
+      }
+      case 'bdrv_append': {
+        const bsNew = f.arg('bs_new')?.pointer;
+        const bsTop = f.arg('bs_top')?.pointer;
+        const snap = byName('qmp_blockdev_snapshot_sync');
+        if (snap) {
+          fact(bsTop, { kind: 'node', name: unquote(snap.arg('node_name')?.text) ?? unquote(snap.arg('device')?.text) ?? undefined });
+          fact(bsNew, { kind: 'node', name: unquote(snap.arg('snapshot_node_name')?.text) ?? undefined, filename: unquote(snap.arg('snapshot_file')?.text) ?? undefined });
+        }
+        const mirror = byName('mirror_start_job');
+        if (mirror) {
+          // an implicit filter: named by filter_node_name when the user gave one
+          const named = unquote(mirror.arg('filter_node_name')?.text);
+          fact(bsNew, { kind: 'node', name: named ?? 'mirror_top', driver: 'mirror_top', role: 'filter of the block job' });
+        }
+        const commit = byName('commit_start');
+        if (commit && !mirror) fact(bsNew, { kind: 'node', name: unquote(commit.arg('filter_node_name')?.text) ?? 'commit_top', driver: 'commit_top', role: 'filter of the block job' });
+        break;
+      }
+      case 'blk_insert_bs':
+      case 'blk_new_with_bs': {
+        const blk = f.arg('blk')?.pointer;
+        const user = frames.slice(frames.indexOf(f) + 1).find((x) => !x.function.startsWith('blk_') && !x.function.startsWith('bdrv_'));
+        if (blk && user) fact(blk, { kind: 'backend', role: `BlockBackend of ${user.function}` });
+        break;
+      }
+      default:
+        break;
+    }
+    // a file name belongs to the nearest node below the frame that names it
+    const filename = f.arg('filename')?.text;
+    if (filename !== undefined && filename !== '') {
+      const below = frames.slice(0, frames.indexOf(f)).reverse();
+      for (const b of below) {
+        const node = b.args.find((a) => a.pointer && a.pointer !== '0x0' && kindOf(b, a.name) === 'node');
+        if (node) {
+          fact(node.pointer, { filename: unquote(filename) ?? undefined });
+          break;
+        }
+      }
+    }
+  }
+  for (const [ptr, id] of jobIds) if (ev.facts.has(ptr)) fact(ptr, { kind: 'job', name: id });
+  return ev;
+}
+
+/** Every pointer of a trace and what it is. Built once per trace (it reads every frame). */
+export class Identities {
+  private readonly byAddress = new Map<string, ObjectIdentity[]>();
+  private readonly byLine = new Map<number, Sighting[]>();
+
+  constructor(trace: Trace) {
+    const current = new Map<string, { identity: ObjectIdentity; established: boolean; endsAfter: number | null }>();
+    const jobIds = jobIdsOf(trace);
+    for (const hit of trace.hits) {
+      const frames = hit.frames;
+      const ev = evidenceOf(hit, frames, jobIds);
+      const touched = new Set<string>();
+      const all = hit.stop ? [hit.stop, ...frames] : frames;
+      for (const f of all) {
+        for (const p of f.pointers) {
+          let cur = current.get(p.value);
+          const kindHere = ev.facts.get(p.value)?.kind;
+          const firstInHit = cur !== undefined && cur.identity.lastHit !== hit.index;
+          const startNew =
+            !cur ||
+            // freed: a later hit is another object, unless it is still the same deletion (bdrv_close detaches child by child)
+            (cur.endsAfter !== null && cur.endsAfter < hit.index && !(ev.deleted.has(p.value) && cur.endsAfter === hit.index - 1)) ||
+            // opened anew at an address in use before
+            (firstInHit && ev.created.has(p.value) && cur.established) ||
+            // an address cannot change what it is without being freed and reused
+            (firstInHit && kindHere !== undefined && cur.identity.kind !== null && kindHere !== cur.identity.kind);
+          if (startNew) {
+            const list = this.byAddress.get(p.value) ?? [];
+            const identity: ObjectIdentity = {
+              address: p.value,
+              incarnation: list.length + 1,
+              kind: null,
+              name: null,
+              driver: null,
+              filename: null,
+              role: null,
+              firstLine: p.range.line,
+              lastLine: p.range.line,
+              firstHit: hit.index,
+              lastHit: hit.index,
+              ended: null,
+              sightings: [],
+            };
+            list.push(identity);
+            this.byAddress.set(p.value, list);
+            cur = { identity, established: false, endsAfter: null };
+            current.set(p.value, cur);
+          }
+          const id = cur!.identity;
+          id.sightings.push(p.range);
+          id.lastLine = Math.max(id.lastLine, p.range.line);
+          id.lastHit = hit.index;
+          if (!ev.created.has(p.value)) cur!.established = true;
+          touched.add(p.value);
+          const onLine = this.byLine.get(p.range.line) ?? [];
+          onLine.push({ range: p.range, identity: id });
+          this.byLine.set(p.range.line, onLine);
+        }
+      }
+      for (const address of touched) {
+        const cur = current.get(address)!;
+        const facts = ev.facts.get(address);
+        if (facts) for (const [k, v] of Object.entries(facts)) if (v && (cur.identity as unknown as Record<string, unknown>)[k] === null) (cur.identity as unknown as Record<string, unknown>)[k] = v;
+        if (ev.deleted.has(address)) {
+          cur.endsAfter = hit.index;
+          cur.identity.ended = 'deleted';
+        }
+      }
+    }
+    // pointers of free-standing backtraces: the incarnation alive at their line, or one of their own
+    for (const bt of trace.backtraces) {
+      for (const f of bt.frames) {
+        for (const p of f.pointers) {
+          const id = this.at(p.value, p.range.line) ?? this.fresh(p.value, p.range.line);
+          id.sightings.push(p.range);
+          const onLine = this.byLine.get(p.range.line) ?? [];
+          onLine.push({ range: p.range, identity: id });
+          this.byLine.set(p.range.line, onLine);
+        }
+      }
+    }
+  }
+
+  private fresh(address: string, line: number): ObjectIdentity {
+    const list = this.byAddress.get(address) ?? [];
+    const id: ObjectIdentity = { address, incarnation: list.length + 1, kind: null, name: null, driver: null, filename: null, role: null, firstLine: line, lastLine: line, firstHit: null, lastHit: null, ended: null, sightings: [] };
+    list.push(id);
+    this.byAddress.set(address, list);
+    return id;
+  }
+
+  /** Every incarnation of an address, in log order. */
+  incarnations(address: string): ObjectIdentity[] {
+    return this.byAddress.get(address) ?? [];
+  }
+
+  /** The incarnation of `address` in effect at document line `line`. */
+  at(address: string, line: number): ObjectIdentity | undefined {
+    const list = this.byAddress.get(address);
+    if (!list) return undefined;
+    let found: ObjectIdentity | undefined;
+    for (const id of list) if (id.firstLine <= line) found = id;
+    return found ?? list[0];
+  }
+
+  /** The pointer printed at a document position, and what it is. */
+  pointerAt(line: number, column: number): { range: Token; identity: ObjectIdentity } | undefined {
+    return this.byLine.get(line)?.find((s) => s.range.start <= column && column <= s.range.end);
+  }
+
+  /** The pointers printed on a line. */
+  pointersOn(line: number): readonly { range: Token; identity: ObjectIdentity }[] {
+    return this.byLine.get(line) ?? [];
+  }
+}
+
+/** Job pointer → job id, from the stacks that create or attach a job under a `job_id="…"` frame. */
+function jobIdsOf(trace: Trace): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const hit of trace.hits) {
+    const text = hit.backtrace?.text ?? '';
+    if (text.indexOf('job_id=') < 0) continue;
+    let id: string | null = null;
+    let ptr: string | null = null;
+    for (const f of hit.frames) {
+      const j = f.arg('job_id')?.text;
+      if (j !== undefined && id === null) id = unquote(j);
+      const p = f.arg('job')?.pointer ?? (f.arg('child_class')?.symbol === 'child_job' ? f.arg('opaque')?.pointer : undefined);
+      if (p && ptr === null) ptr = p;
+    }
+    if (id && ptr && !out.has(ptr)) out.set(ptr, id);
+  }
+  // job ids also named by the hits that attribution tied to a job
+  for (const hit of trace.hits) {
+    if (!hit.job) continue;
+    const p = /job_exit \(opaque=(0x[0-9a-fA-F]+)/.exec(hit.backtrace?.text ?? '')?.[1];
+    if (p && !out.has(p)) out.set(p, hit.job);
+  }
+  return out;
+}
+
+/** A short name for inline hints: node name, job id, edge name, or the file's base name. */
+export function shortLabel(id: ObjectIdentity): string | null {
+  if (id.kind === 'job') return id.name ? `job ${id.name}` : 'job';
+  if (id.kind === 'edge') return id.name ? `edge ${id.name}` : null;
+  if (id.name) return id.name;
+  if (id.filename) return id.filename.slice(id.filename.lastIndexOf('/') + 1);
+  return null;
+}
+
+const KIND_WORDS: Record<ObjectKind, string> = {
+  node: 'node (BlockDriverState)',
+  backend: 'BlockBackend',
+  job: 'block job',
+  edge: 'edge (BdrvChild)',
+  transaction: 'transaction (Transaction)',
+};
+
+/** One line saying what an object is: `node over01 (qcow2), /tmp/overlay01.qcow2`. */
+export function describeIdentity(id: ObjectIdentity): string {
+  const what = id.kind ? KIND_WORDS[id.kind] : 'pointer';
+  const parts = [id.name ? `${what} ${id.kind === 'job' || id.kind === 'node' ? id.name : `“${id.name}”`}` : `${id.kind ? 'unnamed ' : ''}${what}`];
+  if (id.driver && id.driver !== id.name) parts[0] += ` (${id.driver})`;
+  if (id.filename) parts.push(id.filename);
+  if (id.role) parts.push(id.role);
+  return parts.join(', ');
+}

@@ -1,0 +1,122 @@
+import * as assert from 'node:assert/strict';
+import { describeIdentity, Identities, shortLabel } from '../../src/model/identities';
+import { parseTrace, type Trace } from '../../src/model/trace';
+import { readFixture } from './helpers';
+
+describe('pointer identities on the sample', () => {
+  const t = parseTrace(readFixture('traces/snapshot-commit-complete.log'));
+  const ids = new Identities(t);
+  const at = (address: string, line1: number) => ids.at(address, line1 - 1)!;
+
+  it('0x555556a7ae40 is node drive01', () => {
+    const id = at('0x555556a7ae40', 700);
+    assert.deepEqual([id.kind, id.name], ['node', 'drive01']);
+    assert.equal(ids.incarnations('0x555556a7ae40').length, 1);
+  });
+
+  it('0x555556f9acd0 is job jobA', () => {
+    const id = at('0x555556f9acd0', 700);
+    assert.deepEqual([id.kind, id.name, shortLabel(id)], ['job', 'jobA', 'job jobA']);
+  });
+
+  it("0x5555578d7870 is the commit's filter (mirror_top), freed at completion", () => {
+    const id = at('0x5555578d7870', 600);
+    assert.deepEqual([id.kind, id.name, id.driver, id.ended], ['node', 'mirror_top', 'mirror_top', 'deleted']);
+    assert.equal(id.firstHit, 20);
+  });
+
+  it('0x5555578ddc80 is a temporary node first, then node over01 (qcow2) at the same address', () => {
+    const [first, second] = ids.incarnations('0x5555578ddc80');
+    assert.equal(ids.incarnations('0x5555578ddc80').length, 2);
+    assert.deepEqual([first.kind, first.name, first.filename, first.firstLine + 1], ['node', null, '/tmp/overlay01.qcow2', 6]);
+    assert.deepEqual([second.kind, second.name, second.driver, second.incarnation], ['node', 'over01', 'qcow2', 2]);
+    assert.equal(at('0x5555578ddc80', 6), first);
+    assert.equal(at('0x5555578ddc80', 369), second);
+    assert.ok(second.firstHit! > first.lastHit!);
+    assert.equal(describeIdentity(second), 'node (BlockDriverState) over01 (qcow2), /tmp/overlay01.qcow2');
+  });
+
+  it('a node deleted and opened again is a new incarnation; a deletion over several hits is one', () => {
+    assert.deepEqual(
+      ids.incarnations('0x555556b08d20').map((i) => [i.firstHit, i.lastHit, i.ended]),
+      [
+        [4, 8, 'deleted'],
+        [10, 14, 'deleted'],
+        [15, 16, null],
+      ],
+    );
+    assert.deepEqual(
+      ids.incarnations('0x555557158250').map((i) => [i.firstHit, i.lastHit, i.kind]),
+      [
+        [1, 2, 'backend'],
+        [6, 8, 'backend'],
+        [12, 14, 'backend'],
+      ],
+    );
+  });
+
+  it('an address that changes kind is another object: a transaction, then edges', () => {
+    assert.deepEqual(
+      ids.incarnations('0x555557347940').map((i) => [i.kind, i.firstHit, i.name]),
+      [
+        ['transaction', 1, null],
+        ['edge', 17, 'root'],
+        ['edge', 33, null],
+      ],
+    );
+  });
+
+  it('every printed pointer has exactly one identity, and the sightings are exact ranges', () => {
+    const text = readFixture('traces/snapshot-commit-complete.log').split('\n');
+    let count = 0;
+    text.forEach((line, i) => {
+      for (const p of ids.pointersOn(i)) {
+        assert.equal(line.slice(p.range.start, p.range.end), p.identity.address, `line ${i + 1}`);
+        count++;
+      }
+    });
+    const printed = text.join('\n').match(/=0x(?!0\b)[0-9a-f]+/g)!.length;
+    assert.equal(count, printed);
+    assert.equal(ids.pointerAt(5, text[5].indexOf('0x5555578ddc80') + 3)?.identity.address, '0x5555578ddc80');
+  });
+});
+
+interface Truth {
+  afterHit: number;
+  memGraph: { nodes: { addr: string; node_name: string; driver: string }[]; jobs: { addr: string; id: string }[] };
+}
+
+function checkAgainstMemory(t: Trace, truth: Truth[]): number {
+  const ids = new Identities(t);
+  let checked = 0;
+  for (const e of truth) {
+    const hit = t.hits[e.afterHit - 1];
+    if (!hit) continue;
+    for (const n of e.memGraph.nodes) {
+      const id = ids.at(n.addr, hit.endLine);
+      if (!id || id.firstLine > hit.endLine) continue; // never printed up to here
+      assert.equal(id.kind, 'node', `${n.addr} is a node (${n.node_name}) after hit ${e.afterHit}`);
+      if (id.name && !n.node_name.startsWith('#')) {
+        assert.equal(id.name, n.node_name, `${n.addr} after hit ${e.afterHit}`);
+        checked++;
+      }
+      if (id.driver) assert.equal(id.driver, n.driver, `${n.addr} driver after hit ${e.afterHit}`);
+    }
+    for (const j of e.memGraph.jobs ?? []) {
+      const id = ids.at(j.addr, hit.endLine);
+      if (id && id.name) assert.equal(id.name, j.id);
+    }
+  }
+  return checked;
+}
+
+describe('pointer identities against QEMU’s memory (the real traces’ .truth.json)', () => {
+  for (const name of ['v10.2.0-mirror', 'v7.1.0-stream', 'v10.2.0-failures']) {
+    it(`${name}: node names and drivers agree with what QEMU held at each checkpoint`, () => {
+      const t = parseTrace(readFixture(`traces/${name}.log`));
+      const truth = JSON.parse(readFixture(`traces/${name}.truth.json`)) as Truth[];
+      const checked = checkAgainstMemory(t, truth);
+      assert.ok(checked > 0, 'some names were checked');
+    });
+  }
+});
