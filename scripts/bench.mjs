@@ -32,7 +32,7 @@ const mb = bytes / 1e6;
 
 // the model, bundled as the extension and CLI bundle it
 await esbuild.build({
-  stdin: { contents: "export * from './trace'; export * from './hitGroups'; export * from './summary';", resolveDir: join(ROOT, 'src', 'model'), loader: 'ts' },
+  stdin: { contents: "export * from './trace'; export * from './hitGroups'; export * from './summary'; export * from './identities';", resolveDir: join(ROOT, 'src', 'model'), loader: 'ts' },
   bundle: true,
   platform: 'node',
   format: 'cjs',
@@ -41,7 +41,7 @@ await esbuild.build({
 });
 
 const PARSE = `
-const { parseTraceStream, parseAllFrames, groupHits, callerOf, shortLocation, commandLabel } = require(${JSON.stringify(join(dir, 'model.js'))});
+const { parseTraceStream, parseAllFrames, groupHits, callerOf, shortLocation, commandLabel, Identities } = require(${JSON.stringify(join(dir, 'model.js'))});
 const { createReadStream } = require('node:fs');
 const mode = process.argv[1];
 (async () => {
@@ -72,7 +72,12 @@ const mode = process.argv[1];
   for (const h of trace.hits) frames += h.frames.length;
   if (mode === 'args') for (const h of trace.hits) for (const f of h.frames) args += f.args.length;
   const t3 = process.hrtime.bigint();
-  console.log(JSON.stringify({ parseMs: Number(t1 - t0) / 1e6, framesMs: Number(t2 - t1) / 1e6, argsMs: Number(t3 - t2) / 1e6, hits: trace.hits.length, frames, args, peakParse, tree,
+  let identitiesMs = null;
+  if (mode === 'args') {
+    new Identities(trace);
+    identitiesMs = Number(process.hrtime.bigint() - t3) / 1e6;
+  }
+  console.log(JSON.stringify({ parseMs: Number(t1 - t0) / 1e6, framesMs: Number(t2 - t1) / 1e6, argsMs: Number(t3 - t2) / 1e6, identitiesMs, hits: trace.hits.length, frames, args, peakParse, tree,
     commands: trace.commands.length, peakMB: process.resourceUsage().maxRSS / 1024, baseMB: base / 1048576 }));
 })();`;
 
@@ -110,6 +115,7 @@ process.stdout.write(
     `  hits, commands, attribution; backtraces kept as text and read into frames on first use:`,
     `  + every frame of every backtrace ${f(parse.framesMs)} ms  peak RSS ${parse.peakMB.toFixed(0)} MB`,
     `  + every argument of every frame  ${f(withArgs.argsMs)} ms  (${withArgs.args} arguments)`,
+    `  + pointer identities (hover, highlights, hints; built on first use) ${f(withArgs.identitiesMs)} ms`,
     `Hits tree, after the parse: first level ${parse.tree.firstLevelMs.toFixed(1)} ms (${parse.tree.groups} commands); expanding the largest (${parse.tree.expanded} hits) ${parse.tree.expandMs.toFixed(1)} ms; grouping by caller ${parse.tree.callersMs.toFixed(0)} ms (${parse.tree.callers} callers);`,
     `  worst case, one thread holding every hit: grouping and its ${parse.tree.threadHits} rows ${parse.tree.threadMs.toFixed(0)} ms`,
     `grep -c 'hit Breakpoint'     ${f(grep.ms)} ms  ${(mb / (grep.ms / 1000)).toFixed(0).padStart(4)} MB/s  → ${grep.out} hits`,
