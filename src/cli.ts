@@ -1,8 +1,9 @@
 // The command line: the same model as the extension, outside the editor.
 //   qemu-block-trace summary LOG [--json]
 
-import { createReadStream, statSync } from 'node:fs';
-import { parseTraceStream, type Trace } from './model/trace';
+import { statSync } from 'node:fs';
+import type { Trace } from './model/trace';
+import { readTraceFile } from './traceFile';
 import { formatSummary, traceToJson } from './model/summary';
 
 const USAGE = `usage: qemu-block-trace summary LOG [--json]
@@ -13,7 +14,7 @@ const USAGE = `usage: qemu-block-trace summary LOG [--json]
 class UsageError extends Error {}
 
 /** Read and parse a log from disk, streaming; errors say what is wrong with the path. */
-export async function readTraceFile(path: string): Promise<Trace> {
+async function readLog(path: string): Promise<Trace> {
   let st;
   try {
     st = statSync(path);
@@ -21,9 +22,8 @@ export async function readTraceFile(path: string): Promise<Trace> {
     throw new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
   if (st.isDirectory()) throw new UsageError(`cannot read ${path}: it is a directory, not a log file`);
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 18 });
   try {
-    return await parseTraceStream(stream as AsyncIterable<string>);
+    return await readTraceFile(path);
   } catch (e) {
     throw new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
@@ -41,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
   const unknown = rest.filter((a) => a.startsWith('--') && a !== '--json');
   if (unknown.length > 0) throw new UsageError(`unknown option ${unknown[0]}\n${USAGE}`);
   if (files.length !== 1) throw new UsageError(`summary takes one LOG file\n${USAGE}`);
-  const trace = await readTraceFile(files[0]);
+  const trace = await readLog(files[0]);
   const out = json ? `${JSON.stringify(traceToJson(trace), null, 2)}\n` : `${formatSummary(trace, files[0]).join('\n')}\n`;
   await new Promise<void>((resolve, reject) => process.stdout.write(out, (e) => (e ? reject(e) : resolve())));
   return 0;

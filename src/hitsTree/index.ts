@@ -4,12 +4,15 @@
 import * as vscode from 'vscode';
 import { GROUPINGS, hitAfterLine, hitAtLine, type Grouping } from '../model/hitGroups';
 import type { Hit } from '../model/trace';
+import { readTraceFile } from '../traceFile';
 import { LANGUAGE_ID, TraceStore } from '../traceStore';
 import { HitsTreeProvider, type HitsTreeNode } from './provider';
 
 export const HITS_VIEW = 'qemuBlockTrace.hits';
 const GROUPING_KEY = 'qemuBlockTrace.hits.grouping';
 const EXAMPLE = ['examples', 'snapshot-commit-complete.gdb.log'];
+/** VS Code does not hand documents over 50 MB to extensions. */
+const LARGE_FILE_BYTES = 50 * 1024 * 1024;
 
 function isInATab(uri: vscode.Uri): boolean {
   const key = uri.toString();
@@ -36,18 +39,21 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
   let selectedId: string | undefined;
 
   const describe = () => {
-    const doc = provider.document;
-    void vscode.commands.executeCommand('setContext', 'qemuBlockTrace.hasTrace', doc !== undefined);
+    const source = provider.source;
+    void vscode.commands.executeCommand('setContext', 'qemuBlockTrace.hasTrace', source !== undefined);
     void vscode.commands.executeCommand('setContext', 'qemuBlockTrace.hitsFiltered', provider.currentFilter !== '');
-    view.description = doc ? doc.uri.path.slice(doc.uri.path.lastIndexOf('/') + 1) : undefined;
+    const name = source ? source.uri.path.slice(source.uri.path.lastIndexOf('/') + 1) : undefined;
+    view.description = source && !source.document ? `${name} (read from disk)` : name;
     const { listed, total } = provider.counts;
-    if (doc && total === 0) view.message = 'No breakpoint hits in this log.';
-    else if (provider.currentFilter !== '') view.message = `Filter “${provider.currentFilter}”: ${listed} of ${total} hits.`;
-    else view.message = undefined;
+    const notes: string[] = [];
+    if (source && !source.document) notes.push(`Read from disk: ${name} is larger than VS Code hands to extensions.`);
+    if (source && total === 0) notes.push('No breakpoint hits in this log.');
+    else if (provider.currentFilter !== '') notes.push(`Filter “${provider.currentFilter}”: ${listed} of ${total} hits.`);
+    view.message = notes.length > 0 ? notes.join(' ') : undefined;
   };
 
   const showDocument = (doc: vscode.TextDocument | undefined) => {
-    provider.show(doc, doc ? store.get(doc) : undefined);
+    provider.show(doc ? { uri: doc.uri, document: doc, trace: store.get(doc) } : undefined);
     describe();
   };
 
@@ -57,12 +63,18 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
   };
 
   const revealInLog = async (line: number, endLine: number, endCol: number) => {
-    const doc = provider.document;
-    if (!doc) return;
+    const source = provider.source;
+    if (!source) return;
+    const doc = source.document;
+    const range = new vscode.Range(line, 0, endLine, endCol);
+    if (!doc) {
+      // a log too large for VS Code to hand over: the editor opens it itself, at the line
+      await vscode.commands.executeCommand('vscode.open', source.uri, { selection: range, preserveFocus: true, preview: false });
+      return;
+    }
     const editor =
       vscode.window.visibleTextEditors.find((e) => e.document === doc) ??
       (await vscode.window.showTextDocument(doc, { preserveFocus: true, preview: false }));
-    const range = new vscode.Range(line, 0, endLine, endCol);
     editor.selection = new vscode.Selection(range.start, range.end);
     editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   };
@@ -140,14 +152,34 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
     describe();
   };
 
-  const openTrace = async () => {
-    const picked = await vscode.window.showOpenDialog({
-      title: 'Open a gdb Trace',
-      canSelectMany: false,
-      filters: { 'gdb logs': ['log', 'gdblog', 'gdb-trace', 'txt'], 'All files': ['*'] },
-    });
-    if (!picked?.[0]) return;
-    let doc = await vscode.workspace.openTextDocument(picked[0]);
+  const openTrace = async (target?: unknown) => {
+    const uri =
+      target instanceof vscode.Uri
+        ? target
+        : (
+            await vscode.window.showOpenDialog({
+              title: 'Open a gdb Trace',
+              canSelectMany: false,
+              filters: { 'gdb logs': ['log', 'gdblog', 'gdb-trace', 'txt'], 'All files': ['*'] },
+            })
+          )?.[0];
+    if (!uri) return;
+    const size = (await vscode.workspace.fs.stat(uri)).size;
+    if (size > LARGE_FILE_BYTES && uri.scheme === 'file') {
+      const trace = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Reading ${Math.round(size / 1e6)} MB gdb trace from disk…` },
+        () => readTraceFile(uri.fsPath),
+      );
+      await vscode.commands.executeCommand('vscode.open', uri, { preview: false });
+      provider.show({ uri, document: undefined, trace });
+      describe();
+      void vscode.commands.executeCommand('workbench.view.extension.qemuBlockTrace');
+      void vscode.window.showInformationMessage(
+        `${uri.path.slice(uri.path.lastIndexOf('/') + 1)} is larger than VS Code hands to extensions (50 MB): its ${trace.hits.length} hits were read from disk. The Hits view works; highlighting, hovers and the outline need a smaller log.`,
+      );
+      return;
+    }
+    let doc = await vscode.workspace.openTextDocument(uri);
     if (doc.languageId !== LANGUAGE_ID) doc = await vscode.languages.setTextDocumentLanguage(doc, LANGUAGE_ID);
     await vscode.window.showTextDocument(doc);
   };
@@ -158,8 +190,8 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
   };
 
   const dropClosedTrace = () => {
-    const doc = provider.document;
-    if (doc && !isInATab(doc.uri)) showDocument(anotherOpenTrace());
+    const source = provider.source;
+    if (source && !isInATab(source.uri)) showDocument(anotherOpenTrace());
   };
 
   followEditor(vscode.window.activeTextEditor);
@@ -172,7 +204,7 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
     vscode.window.onDidChangeTextEditorSelection(followCursor),
     store.onDidChange(({ document, trace }) => {
       if (document === provider.document) {
-        provider.show(document, trace);
+        provider.show({ uri: document.uri, document, trace });
         describe();
       }
     }),

@@ -46,9 +46,19 @@ export class PlumbingNode {
 
 export type HitsTreeNode = GroupNode | HitNode | FrameNode | PlumbingNode;
 
-/** What the tree shows: one trace document, grouped and filtered. */
+/**
+ * A trace the tree can show: an open document, or a log read from disk because it is larger than
+ * VS Code hands to extensions (50 MB), which has a file but no document.
+ */
+export interface TraceSource {
+  uri: vscode.Uri;
+  document: vscode.TextDocument | undefined;
+  trace: Trace;
+}
+
+/** What the tree shows: one trace, grouped and filtered. */
 interface Shown {
-  document: vscode.TextDocument;
+  source: TraceSource;
   trace: Trace;
   roots: (GroupNode | HitNode)[];
   /** The node of each hit (by index) that is listed, built on first use. */
@@ -69,8 +79,11 @@ export class HitsTreeProvider implements vscode.TreeDataProvider<HitsTreeNode> {
     private filter = '',
   ) {}
 
+  get source(): TraceSource | undefined {
+    return this.shown?.source;
+  }
   get document(): vscode.TextDocument | undefined {
-    return this.shown?.document;
+    return this.shown?.source.document;
   }
   get trace(): Trace | undefined {
     return this.shown?.trace;
@@ -86,9 +99,9 @@ export class HitsTreeProvider implements vscode.TreeDataProvider<HitsTreeNode> {
     return { listed: this.shown?.listed ?? 0, total: this.shown?.trace.hits.length ?? 0 };
   }
 
-  /** Show `trace` of `document` (or nothing), keeping grouping and filter. */
-  show(document: vscode.TextDocument | undefined, trace: Trace | undefined): void {
-    this.shown = document && trace ? this.build(document, trace) : undefined;
+  /** Show a trace (or nothing), keeping grouping and filter. */
+  show(source: TraceSource | undefined): void {
+    this.shown = source ? this.build(source) : undefined;
     this.changed.fire(undefined);
   }
 
@@ -103,14 +116,15 @@ export class HitsTreeProvider implements vscode.TreeDataProvider<HitsTreeNode> {
   }
 
   private rebuild(): void {
-    if (this.shown) this.shown = this.build(this.shown.document, this.shown.trace);
+    if (this.shown) this.shown = this.build(this.shown.source);
     this.changed.fire(undefined);
   }
 
-  private build(document: vscode.TextDocument, trace: Trace): Shown {
+  private build(source: TraceSource): Shown {
+    const trace = source.trace;
     const hits = this.filter === '' ? trace.hits : trace.hits.filter((h) => hitMatches(trace, h, this.filter));
     const groupOf = new Map<number, GroupNode | undefined>();
-    const shown: Shown = { document, trace, roots: [], hitNodes: new Map(), groupOf, listed: hits.length };
+    const shown: Shown = { source, trace, roots: [], hitNodes: new Map(), groupOf, listed: hits.length };
     if (this.grouping === 'flat') {
       shown.roots = hits.map((h) => this.hitNode(shown, h, undefined));
       return shown;

@@ -120,8 +120,8 @@ export function parseQmpJson(text: string, line: number): QmpJson {
 const NOT_COMMANDS = /^(?:dispatch|marshal_output_\w+|\w+_bh|command_\w+|\w+_co)$/;
 // a frame's function, with or without an address: `#9  0x… in hmp_x (` or `#0  hmp_x (`
 const HMP_FRAME = /(?: in |#\d+ +)hmp_\w/;
-const JOB_EXIT = /(?: in |#\d+ +)job_exit /;
-const JOB_EXIT_FRAME = /(?: in |#\d+ +)job_exit \(opaque=(0x[0-9a-fA-F]+)/;
+const JOB_EXIT = /(?: in |#\d+ +)job_(?:exit|co_entry) /;
+const JOB_EXIT_FRAME = /(?: in |#\d+ +)job_(?:exit|co_entry) \(opaque=(0x[0-9a-fA-F]+)/;
 const JOB_ARG_FRAME = /(?: in |#\d+ +)(?:block_)?job_\w+ \(job=(0x[0-9a-fA-F]+)/;
 
 export interface CommandInBacktrace {
@@ -230,9 +230,13 @@ const JOB_POINTER_IN_TEXT = /block_job_add_bdrv \(job=(0x[0-9a-fA-F]+)/;
 const JOB_POINTER_OF_ATTACH = /<child_job>[^)]*?opaque=(0x[0-9a-fA-F]+)/;
 const JOB_STARTERS = /^(?:block_job_create|job_create|mirror_start_job|stream_start|commit_start|commit_active_start|backup_job_create|block_job_add_bdrv)$/;
 
-/** The job a completion hit runs for: `job_exit(opaque=J)`, else a `job=J` argument of a job frame. */
+/**
+ * The job a hit runs for: its completion bottom half (`job_exit(opaque=J)`) or its coroutine
+ * (`job_co_entry(opaque=J)`), else a `job=J` argument of a job frame there.
+ */
 function completedJob(text: string): string | null {
-  if (text.indexOf('job_exit') < 0 || !JOB_EXIT.test(text)) return null;
+  if (text.indexOf('job_exit') < 0 && text.indexOf('job_co_entry') < 0) return null;
+  if (!JOB_EXIT.test(text)) return null;
   return JOB_EXIT_FRAME.exec(text)?.[1] ?? JOB_ARG_FRAME.exec(text)?.[1] ?? null;
 }
 
@@ -279,8 +283,13 @@ export function attributeCommands(trace: Trace, sections: readonly number[]): vo
   let current: QmpCommand | null = null;
   let currentSection = -1;
   let seenSection = -1;
-  /** Hits before any command, waiting to see whether an inferred command comes next. */
-  let orphans: number[] = [];
+  /**
+   * Hits with no evidence of their own (coroutines, the main loop) since the current command's
+   * last hit that had some, or since its line. They are the current command's, unless the next hit
+   * with evidence opens an inferred command: then they ran inside that one (an unlogged command's
+   * image creation, say, runs in a coroutine before its first qmp_* frame shows).
+   */
+  let pending: number[] = [];
 
   trace.hits.forEach((hit, i) => {
     const section = sections[i];
@@ -290,7 +299,7 @@ export function attributeCommands(trace: Trace, sections: readonly number[]): vo
       seenSection = Math.max(seenSection, section);
       currentSection = section;
       current = section >= 0 ? explicit[section] : null;
-      orphans = [];
+      pending = [];
     }
     const text = hit.backtrace?.text ?? '';
     if (learnJobs(hit, text, current, jobIdByPointer, knownJobs) && current) noteJobs(current);
@@ -314,13 +323,12 @@ export function attributeCommands(trace: Trace, sections: readonly number[]): vo
         };
         inferred.push(cmd);
         inferredInvocation.set(cmd, named.invocation);
-        // hits that ran before any command (coroutines of this very command) belong to it
-        position.set(cmd, orphans.length > 0 ? trace.hits[orphans[0]].line : hit.line);
-        for (const o of orphans) ownerOf[o] = cmd;
-        orphans = [];
+        position.set(cmd, pending.length > 0 ? trace.hits[pending[0]].line : hit.line);
+        for (const o of pending) ownerOf[o] = cmd;
         current = cmd;
         noteJobs(cmd);
       }
+      pending = [];
       ownerOf[i] = current;
       return;
     }
@@ -334,12 +342,13 @@ export function attributeCommands(trace: Trace, sections: readonly number[]): vo
         const owner = lastCommandForJob.get(id);
         if (owner) {
           ownerOf[i] = owner;
+          if (owner === current) pending = [];
           return;
         }
       }
     }
-    if (current) ownerOf[i] = current;
-    else orphans.push(i);
+    ownerOf[i] = current;
+    pending.push(i);
   });
 
   const commands = [...explicit, ...inferred].sort((a, b) => (position.get(a) ?? 0) - (position.get(b) ?? 0));

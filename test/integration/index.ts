@@ -29,6 +29,9 @@ export async function run(): Promise<void> {
     const runner = mocha.run(() => resolve(runner.stats!));
   });
   base.consoleLog = original;
+  // figures the tests measured (timings), printed after the results
+  const figures = ((globalThis as Record<string, unknown>).__qbtFigures as string[] | undefined) ?? [];
+  if (figures.length > 0) lines.push('', 'measured:', ...figures.map((f) => `  ${f}`));
   const out = process.env.QBT_RESULTS;
   if (out) fs.writeFileSync(out, JSON.stringify({ passed: stats.passes, failed: stats.failures, pending: stats.pending, lines }));
   if (stats.failures > 0) throw new Error(`${stats.failures} integration tests failed`);

@@ -60,3 +60,9 @@ export async function eventually<T>(probe: () => Promise<T | undefined> | T | un
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** Record a measured figure; the runner prints them after the test results. */
+export function reportFigure(line: string): void {
+  const g = globalThis as Record<string, unknown>;
+  ((g.__qbtFigures as string[] | undefined) ?? (g.__qbtFigures = [] as string[]) as string[]).push(line);
+}

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { argumentsFromFrame, parseQmpJson, parseQmpShellCommand } from '../../src/model/commands';
 import { commandLabel, formatSummary } from '../../src/model/summary';
 import { parseTrace, type Trace } from '../../src/model/trace';
+import { readFixture } from './helpers';
 
 let hitNo = 0;
 /** One breakpoint hit with `bt`: frames given innermost first, as `function (args) at file:line`. */
@@ -245,5 +246,29 @@ describe('attributing hits to commands (design.md §4)', () => {
     assert.deepEqual(argumentsFromFrame(f), { 'node-name': 'n', 'snapshot-file': '/tmp/n-over.qcow2', 'snapshot-node-name': 'n-over' });
     const g = parseTrace('#0  qmp_drive_mirror (has_mode=true, mode=NEW_IMAGE_MODE_ABSOLUTE_PATHS, speed=0, unmap=true) at ../blockdev.c:3000').backtraces[0].frames[0];
     assert.deepEqual(argumentsFromFrame(g), { mode: 'absolute-paths', speed: 0, unmap: true });
+  });
+});
+
+describe('attribution across repeated sessions', () => {
+  it('an unlogged command after a typed one takes the coroutine hits that ran just before it', () => {
+    const one = readFixture('traces/snapshot-commit-complete.log');
+    const t = parseTrace(`${one}\n${one}`);
+    assert.deepEqual(
+      t.commands.map((c) => [c.name, c.origin, c.hits.length]),
+      [
+        ['blockdev-snapshot-sync', 'inferred', 19],
+        ['block-commit', 'qmp-shell', 6],
+        ['block-job-complete', 'qmp-shell', 9],
+        ['blockdev-snapshot-sync', 'inferred', 19],
+        ['block-commit', 'qmp-shell', 6],
+        ['block-job-complete', 'qmp-shell', 9],
+      ],
+    );
+    assert.deepEqual(t.commands[3].hits.slice(0, 2), [35, 36]);
+  });
+
+  it('hits without evidence stay with the typed command when no other command shows', () => {
+    const t = parseTrace(['(QEMU) blockdev-create job-id=j1 options.driver=qcow2', ...hit(...COROUTINE), ...hit(...COROUTINE)].join('\n'));
+    assert.deepEqual(names(t), [['blockdev-create', 'qmp-shell', [1, 2]]]);
   });
 });
