@@ -120,8 +120,6 @@ export function parseQmpJson(text: string, line: number): QmpJson {
 const NOT_COMMANDS = /^(?:dispatch|marshal_output_\w+|\w+_bh|command_\w+|\w+_co)$/;
 // a frame's function, with or without an address: `#9  0x… in hmp_x (` or `#0  hmp_x (`
 const HMP_FRAME = /(?: in |#\d+ +)hmp_\w/;
-const JOB_EXIT = /(?: in |#\d+ +)job_(?:exit|co_entry) /;
-const JOB_EXIT_FRAME = /(?: in |#\d+ +)job_(?:exit|co_entry) \(opaque=(0x[0-9a-fA-F]+)/;
 const JOB_ARG_FRAME = /(?: in |#\d+ +)(?:block_)?job_\w+ \(job=(0x[0-9a-fA-F]+)/;
 
 export interface CommandInBacktrace {
@@ -235,9 +233,13 @@ const JOB_STARTERS = /^(?:block_job_create|job_create|mirror_start_job|stream_st
  * (`job_co_entry(opaque=J)`), else a `job=J` argument of a job frame there.
  */
 function completedJob(text: string): string | null {
-  if (text.indexOf('job_exit') < 0 && text.indexOf('job_co_entry') < 0) return null;
-  if (!JOB_EXIT.test(text)) return null;
-  return JOB_EXIT_FRAME.exec(text)?.[1] ?? JOB_ARG_FRAME.exec(text)?.[1] ?? null;
+  for (const fn of ['job_exit (', 'job_co_entry (']) {
+    const at = text.indexOf(fn);
+    if (at < 0 || !isFrameFunction(text, at)) continue;
+    const m = /^opaque=(0x[0-9a-fA-F]+)/.exec(text.slice(at + fn.length, at + fn.length + 40));
+    return m?.[1] ?? JOB_ARG_FRAME.exec(text)?.[1] ?? null;
+  }
+  return null;
 }
 
 /** Job ids named in a command's arguments (`job-id`, or `device`/`id` naming a known job). */
@@ -302,7 +304,9 @@ export function attributeCommands(trace: Trace, sections: readonly number[]): vo
       pending = [];
     }
     const text = hit.backtrace?.text ?? '';
-    if (learnJobs(hit, text, current, jobIdByPointer, knownJobs) && current) noteJobs(current);
+    // most stacks never mention a job: one scan decides whether the job rules need to look
+    const mentionsJob = text.indexOf('job') >= 0;
+    if (mentionsJob && learnJobs(hit, text, current, jobIdByPointer, knownJobs) && current) noteJobs(current);
 
     const named = commandInBacktrace(text);
     if (named) {
@@ -333,7 +337,7 @@ export function attributeCommands(trace: Trace, sections: readonly number[]): vo
       return;
     }
 
-    const ptr = completedJob(text);
+    const ptr = mentionsJob ? completedJob(text) : null;
     if (ptr) {
       const id = jobIdByPointer.get(ptr);
       if (id) {
