@@ -36,7 +36,7 @@ if (withTests) {
   for (const suite of ['test/unit', 'test/integration']) {
     const entries = tsFiles(suite);
     if (entries.length === 0) continue;
-    targets.push({ ...common, entryPoints: entries, outdir: join('out', suite), outbase: suite, external: ['vscode', 'mocha', 'playwright-core', 'vscode-textmate', 'vscode-oniguruma'] });
+    targets.push({ ...common, entryPoints: entries, outdir: join('out', suite), outbase: suite, external: ['vscode', 'mocha', 'playwright-core', 'vscode-textmate', 'vscode-oniguruma', 'web-tree-sitter'] });
   }
 }
 
