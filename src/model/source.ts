@@ -1,3 +1,5 @@
+import { relocate, type COutline } from './cSource';
+
 // From a frame's `file:line` to a file of the user's QEMU checkout (design.md §6): path mappings,
 // the source root, the build directory, absolute paths from another machine, and a unique suffix
 // match among the workspace's files. File access is injected, so tests use in-memory trees.
@@ -114,4 +116,58 @@ export function resolveSourcePath(file: string, config: SourceConfig, files: Sou
 /** A workspace folder is a QEMU tree when it has `block.c` and `include/block/`. */
 export function looksLikeQemuTree(folder: string, files: SourceFiles): boolean {
   return files.exists(join(folder, 'block.c')) && files.exists(join(folder, 'include/block'));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Frames
+
+export type FrameLocationMethod = 'exact' | 'relocated-call' | 'relocated-text' | 'function' | 'suffix-match' | 'unresolved';
+
+export type FrameLocation =
+  | { path: string; line: number; method: FrameLocationMethod; delta: number; note: string }
+  | { path: null; reason: string };
+
+/** What resolution needs of a frame (a model Frame satisfies it). */
+export interface FrameRef {
+  function: string;
+  file: string | null;
+  line: number | null;
+  library: string | null;
+}
+
+/** Reads the files to relocate in. */
+export interface SourceReader extends SourceFiles {
+  read(path: string): string | undefined;
+  /** A key that changes when the file does (path + mtime), for the parse cache. */
+  version(path: string): string;
+}
+
+export interface CRelocator {
+  outline(key: string, text: string): Promise<COutline>;
+}
+
+/**
+ * The line of the user's checkout a frame was executing: the file by `resolveSourcePath`, the line
+ * checked (and if need be relocated) against the function the frame names. `inner` is the
+ * next-inner frame's function, or for frame #0 the source line gdb echoed.
+ */
+export async function resolveFrameLocation(
+  frame: FrameRef,
+  inner: { callee?: string; text?: string },
+  config: SourceConfig,
+  files: SourceReader,
+  c: CRelocator,
+): Promise<FrameLocation> {
+  if (frame.library !== null) return { path: null, reason: `a library frame (${frame.library}): no source` };
+  if (frame.file === null || frame.line === null) return { path: null, reason: `${frame.function || '??'} has no file:line in the log` };
+  const where = resolveSourcePath(frame.file, config, files);
+  if (where.path === null) return where;
+  const bySuffix = where.via === 'workspace-suffix' || where.via === 'absolute-suffix';
+  const text = /\.[ch]$/.test(where.path) && frame.function && frame.function !== '??' ? files.read(where.path) : undefined;
+  if (text === undefined) {
+    return { path: where.path, line: frame.line, method: bySuffix ? 'suffix-match' : 'exact', delta: 0, note: bySuffix ? `found by its path's suffix` : `line ${frame.line} as printed` };
+  }
+  const outline = await c.outline(files.version(where.path), text);
+  const r = relocate(outline, frame.function, frame.line, inner);
+  return { path: where.path, line: r.line, method: r.method, delta: r.delta, note: r.note };
 }
