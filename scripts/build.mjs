@@ -1,7 +1,7 @@
 // One esbuild configuration for everything that ships: the extension host bundle and the CLI.
 // `--watch` rebuilds on change; `--tests` also compiles the test suites to out/ for mocha.
 import * as esbuild from 'esbuild';
-import { readdirSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ROOT } from './lib/testEnv.mjs';
 
@@ -16,11 +16,14 @@ const common = {
   sourcemap: true,
   logLevel: 'warning',
   absWorkingDir: ROOT,
+  // web-tree-sitter is an ES module that asks for import.meta.url; in a CommonJS bundle that is the bundle's own file
+  define: { 'import.meta.url': '__bundleUrl' },
+  banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
 };
 
 const targets = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
-  { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: `#!/usr/bin/env node\n${common.banner.js}` } },
 ];
 
 function tsFiles(dir) {
@@ -39,6 +42,14 @@ if (withTests) {
     targets.push({ ...common, entryPoints: entries, outdir: join('out', suite), outbase: suite, external: ['vscode', 'mocha', 'playwright-core', 'vscode-textmate', 'vscode-oniguruma', 'web-tree-sitter'] });
   }
 }
+
+// the WASM that source navigation loads at run time ships beside the bundles
+const WASM = [
+  ['node_modules/web-tree-sitter/web-tree-sitter.wasm', 'dist/web-tree-sitter.wasm'],
+  ['node_modules/tree-sitter-c/tree-sitter-c.wasm', 'dist/tree-sitter-c.wasm'],
+];
+mkdirSync(join(ROOT, 'dist'), { recursive: true });
+for (const [from, to] of WASM) copyFileSync(join(ROOT, from), join(ROOT, to));
 
 if (watch) {
   const contexts = await Promise.all(targets.map((t) => esbuild.context(t)));

@@ -3,6 +3,7 @@
 import type * as vscode from 'vscode';
 import { registerDetection } from './detection';
 import { registerPointers } from './editor/pointers';
+import { registerSourceNavigation, SourceNavigator } from './editor/sourceNavigation';
 import { registerStructure } from './editor/structure';
 import { registerHitsTree } from './hitsTree';
 import { registerSummary } from './summary';
@@ -10,7 +11,16 @@ import { TraceStore } from './traceStore';
 
 export function activate(context: vscode.ExtensionContext): void {
   const store = new TraceStore();
-  context.subscriptions.push(store, registerDetection(), registerSummary(store), registerStructure(store), registerPointers(store), registerHitsTree(context, store));
+  const navigator = new SourceNavigator(context.extensionUri);
+  context.subscriptions.push(
+    store,
+    registerDetection(),
+    registerSummary(store),
+    registerStructure(store),
+    registerPointers(store, navigator),
+    registerSourceNavigation(store, navigator),
+    registerHitsTree(context, store),
+  );
 }
 
 export function deactivate(): void {}

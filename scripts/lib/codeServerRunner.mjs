@@ -96,10 +96,10 @@ function uiDriver(getPage, screenshotDir) {
       if (!f) return { values: [] };
       return { values: await f.locator(selector).evaluateAll((els, n) => els.map((e) => e.getAttribute(n)), name) };
     },
-    async click(page, { selector, frame, index = 0, button = 'left' }) {
+    async click(page, { selector, frame, index = 0, button = 'left', modifiers = [] }) {
       const f = frameFor(page, frame);
       if (!f) throw new Error('no such frame');
-      await f.locator(selector).nth(index).click({ button, timeout: 10_000 });
+      await f.locator(selector).nth(index).click({ button, modifiers, timeout: 10_000 });
       return {};
     },
     async hover(page, { selector, frame, index = 0 }) {

@@ -2,10 +2,10 @@
 // name hints (`0x5555578ddc80 ‹over01›`); and a hover on frames with their arguments.
 
 import * as vscode from 'vscode';
-import { hitAtLine } from '../model/hitGroups';
 import { describeIdentity, Identities, shortLabel, type ObjectIdentity } from '../model/identities';
 import type { Frame, Trace } from '../model/trace';
 import { LANGUAGE_ID, type TraceStore } from '../traceStore';
+import { frameAt, locationTarget, type SourceNavigator } from './sourceNavigation';
 
 const identitiesOf = new WeakMap<Trace, Identities>();
 
@@ -62,14 +62,7 @@ function escape(s: string): string {
   return s.replace(/[\\`*_{}[\]<>#|]/g, '\\$&');
 }
 
-/** The frame (or hit stop location) whose lines hold `line`. */
-function frameAtLine(trace: Trace, line: number): Frame | undefined {
-  const hit = hitAtLine(trace, line);
-  const frames = hit ? [...(hit.stop ? [hit.stop] : []), ...hit.frames] : trace.backtraces.filter((b) => b.line <= line && line <= b.endLine).flatMap((b) => b.frames);
-  return frames.find((f) => f.range.startLine <= line && line <= f.range.endLine);
-}
-
-export function registerPointers(store: TraceStore): vscode.Disposable {
+export function registerPointers(store: TraceStore, navigator: SourceNavigator): vscode.Disposable {
   const selector: vscode.DocumentSelector = { language: LANGUAGE_ID };
   const hintsChanged = new vscode.EventEmitter<void>();
   return vscode.Disposable.from(
@@ -79,15 +72,22 @@ export function registerPointers(store: TraceStore): vscode.Disposable {
       if (e.affectsConfiguration('qemuBlockTrace.hints')) hintsChanged.fire();
     }),
     vscode.languages.registerHoverProvider(selector, {
-      provideHover(doc, pos) {
+      async provideHover(doc, pos) {
         const trace = store.get(doc);
         const ids = identities(trace);
         const p = ids.pointerAt(pos.line, pos.character);
         if (p) return new vscode.Hover(pointerHover(ids, p.identity), new vscode.Range(p.range.line, p.range.start, p.range.line, p.range.end));
-        const frame = frameAtLine(trace, pos.line);
-        const fr = frame?.functionRange;
-        if (frame && fr && fr.line === pos.line && fr.start <= pos.character && pos.character <= fr.end) {
-          return new vscode.Hover(frameHover(frame), new vscode.Range(fr.line, fr.start, fr.line, fr.end));
+        const at = frameAt(trace, pos.line);
+        const fr = at?.frame.functionRange;
+        if (at && fr && fr.line === pos.line && fr.start <= pos.character && pos.character <= fr.end) {
+          const md = frameHover(at.frame);
+          if (at.frame.file) {
+            const r = await navigator.resolve(doc, at.frame, at.inner);
+            md.appendMarkdown(
+              r.path === null ? `\n\nSource: not found (${escape(r.reason)}).` : `\n\nSource: [${escape(r.path)}:${r.line}](${locationTarget(r).toString()})${r.method === 'exact' ? '' : ` — ${escape(r.note)}`}`,
+            );
+          }
+          return new vscode.Hover(md, new vscode.Range(fr.line, fr.start, fr.line, fr.end));
         }
         return undefined;
       },

@@ -11,6 +11,8 @@ import { HitsTreeProvider, type HitsTreeNode } from './provider';
 export const HITS_VIEW = 'qemuBlockTrace.hits';
 const GROUPING_KEY = 'qemuBlockTrace.hits.grouping';
 const EXAMPLE = ['examples', 'snapshot-commit-complete.gdb.log'];
+/** How long after a rebuild the tree's selection events are its own, not a person's. */
+const REFRESH_SETTLE_MS = 400;
 /** VS Code does not hand documents over 50 MB to extensions. */
 const LARGE_FILE_BYTES = 50 * 1024 * 1024;
 
@@ -83,6 +85,8 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
     if (node?.id === selectedId) return;
     selectedId = node?.id;
     if (node && following.delete(node.id)) return;
+    // a rebuilt tree re-announces the selection it restores, possibly an older one: not a choice
+    if (Date.now() - provider.refreshedAt < REFRESH_SETTLE_MS) return;
     if (!node || node.type === 'group' || node.type === 'plumbing') return;
     if (node.type === 'hit') {
       const doc = provider.document;
@@ -221,5 +225,14 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
     vscode.commands.registerCommand('qemuBlockTrace.previousHit', () => stepHit(-1)),
     vscode.commands.registerCommand('qemuBlockTrace.openTrace', openTrace),
     vscode.commands.registerCommand('qemuBlockTrace.openExample', openExample),
+    // the code lens `hit 5 of 19 · blockdev-snapshot-sync`: show that hit in the tree
+    vscode.commands.registerCommand('qemuBlockTrace.revealHit', async (index: unknown) => {
+      const editor = vscode.window.activeTextEditor;
+      if (editor && TraceStore.isTrace(editor.document) && editor.document !== provider.document) showDocument(editor.document);
+      const node = typeof index === 'number' ? provider.nodeOfHit(index) : undefined;
+      if (!node) return;
+      await vscode.commands.executeCommand('workbench.view.extension.qemuBlockTrace');
+      await view.reveal(node, { select: true, focus: true, expand: false });
+    }),
   );
 }

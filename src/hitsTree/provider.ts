@@ -73,6 +73,8 @@ export class HitsTreeProvider implements vscode.TreeDataProvider<HitsTreeNode> {
   private readonly changed = new vscode.EventEmitter<HitsTreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private shown: Shown | undefined;
+  /** When the tree last rebuilt (Date.now()). */
+  refreshedAt = 0;
 
   constructor(
     private grouping: Grouping,
@@ -102,6 +104,7 @@ export class HitsTreeProvider implements vscode.TreeDataProvider<HitsTreeNode> {
   /** Show a trace (or nothing), keeping grouping and filter. */
   show(source: TraceSource | undefined): void {
     this.shown = source ? this.build(source) : undefined;
+    this.refreshedAt = Date.now();
     this.changed.fire(undefined);
   }
 
@@ -117,6 +120,7 @@ export class HitsTreeProvider implements vscode.TreeDataProvider<HitsTreeNode> {
 
   private rebuild(): void {
     if (this.shown) this.shown = this.build(this.shown.source);
+    this.refreshedAt = Date.now();
     this.changed.fire(undefined);
   }
 

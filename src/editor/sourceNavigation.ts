@@ -1,0 +1,227 @@
+// From frames to the user's QEMU checkout: go to definition, Ctrl+click links, code lenses above
+// hits, and a one-time offer to choose the source folder when none is known.
+
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import { CSourceParser } from '../model/cSource';
+import { hitAtLine } from '../model/hitGroups';
+import { looksLikeQemuTree, resolveFrameLocation, type FrameLocation, type SourceConfig, type SourceReader } from '../model/source';
+import { commandLabel } from '../model/summary';
+import type { Frame, Hit, Trace } from '../model/trace';
+import { LANGUAGE_ID, type TraceStore } from '../traceStore';
+
+const disk: SourceReader = {
+  exists: (p) => fs.existsSync(p),
+  read: (p) => {
+    try {
+      return fs.readFileSync(p, 'utf8');
+    } catch {
+      return undefined;
+    }
+  },
+  version: (p) => {
+    try {
+      return `${p}@${fs.statSync(p).mtimeMs}`;
+    } catch {
+      return p;
+    }
+  },
+};
+
+/** The frame (or hit stop location) whose lines hold `line`, with what is needed to relocate it. */
+export function frameAt(trace: Trace, line: number): { frame: Frame; inner: { callee?: string; text?: string }; hit: Hit | undefined } | undefined {
+  const hit = hitAtLine(trace, line);
+  if (hit) {
+    if (hit.stop && hit.stop.range.startLine <= line && line <= hit.stop.range.endLine) return { frame: hit.stop, inner: { text: hit.source?.text }, hit };
+    const i = hit.frames.findIndex((f) => f.range.startLine <= line && line <= f.range.endLine);
+    if (i >= 0) return { frame: hit.frames[i], inner: i === 0 ? { text: hit.source?.text } : { callee: hit.frames[i - 1].function }, hit };
+    return undefined;
+  }
+  for (const b of trace.backtraces) {
+    if (line < b.line || line > b.endLine) continue;
+    const i = b.frames.findIndex((f) => f.range.startLine <= line && line <= f.range.endLine);
+    if (i >= 0) return { frame: b.frames[i], inner: i === 0 ? {} : { callee: b.frames[i - 1].function }, hit: undefined };
+  }
+  return undefined;
+}
+
+export class SourceNavigator {
+  private readonly parser: CSourceParser;
+  private workspaceFiles: Promise<string[]> | undefined;
+  private offered = false;
+
+  constructor(extensionUri: vscode.Uri) {
+    this.parser = new CSourceParser({
+      runtimeWasm: vscode.Uri.joinPath(extensionUri, 'dist', 'web-tree-sitter.wasm').fsPath,
+      grammarWasm: vscode.Uri.joinPath(extensionUri, 'dist', 'tree-sitter-c.wasm').fsPath,
+    });
+  }
+
+  /** Settings, with the source root defaulting to the workspace folder that is a QEMU tree. */
+  private async config(doc: vscode.TextDocument): Promise<SourceConfig> {
+    const c = vscode.workspace.getConfiguration('qemuBlockTrace.source', doc);
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    const root = c.get<string>('root', '') || folders.map((f) => f.uri.fsPath).find((p) => looksLikeQemuTree(p, disk)) || null;
+    const mappings = c.get<{ from: string; to: string }[]>('pathMappings', []).filter((m) => typeof m?.from === 'string' && typeof m?.to === 'string');
+    this.workspaceFiles ??= Promise.resolve(vscode.workspace.findFiles('**/*.{c,h,inc}', '**/node_modules/**', 50_000)).then((uris) => uris.map((u) => u.fsPath));
+    return { root, buildDir: c.get<string>('buildDir', '') || null, pathMappings: mappings, workspaceFiles: await this.workspaceFiles };
+  }
+
+  /** Where a frame's line is in the checkout, or why it cannot be found. */
+  async resolve(doc: vscode.TextDocument, frame: Frame, inner: { callee?: string; text?: string }): Promise<FrameLocation> {
+    const r = await resolveFrameLocation(frame, inner, await this.config(doc), disk, this.parser);
+    if (r.path === null && /no QEMU source folder is known/.test(r.reason)) this.offerChooseRoot(doc);
+    return r;
+  }
+
+  /** Where a function is defined, in the file a frame names. */
+  async definitionOf(doc: vscode.TextDocument, frame: Frame, inner: { callee?: string; text?: string }): Promise<vscode.Location | undefined> {
+    const r = await this.resolve(doc, frame, inner);
+    if (r.path === null) return undefined;
+    const text = disk.read(r.path);
+    if (text === undefined) return undefined;
+    const outline = await this.parser.outline(disk.version(r.path), text);
+    const def = outline.functions.find((f) => f.name === frame.function);
+    return def ? new vscode.Location(vscode.Uri.file(r.path), new vscode.Position(def.nameLine - 1, 0)) : undefined;
+  }
+
+  onFilesChanged(): void {
+    this.workspaceFiles = undefined;
+  }
+
+  private offerChooseRoot(doc: vscode.TextDocument): void {
+    if (this.offered) return;
+    this.offered = true;
+    void vscode.window
+      .showInformationMessage('QEMU Block Trace: frames open in your QEMU checkout once it knows where it is.', 'Choose QEMU Source Folder…')
+      .then(async (choice) => {
+        if (!choice) return;
+        const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, title: 'Your QEMU Source Folder' });
+        if (!picked?.[0]) return;
+        const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+        await vscode.workspace.getConfiguration('qemuBlockTrace.source', doc).update('root', picked[0].fsPath, target);
+      });
+  }
+}
+
+export function locationTarget(r: Extract<FrameLocation, { path: string }>): vscode.Uri {
+  return vscode.Uri.file(r.path).with({ fragment: `L${r.line}` });
+}
+
+function basename(p: string): string {
+  return p.slice(p.lastIndexOf('/') + 1);
+}
+
+class FrameLink extends vscode.DocumentLink {
+  constructor(
+    range: vscode.Range,
+    readonly doc: vscode.TextDocument,
+    readonly line: number,
+  ) {
+    super(range);
+  }
+}
+
+class HitLens extends vscode.CodeLens {
+  constructor(
+    range: vscode.Range,
+    readonly doc: vscode.TextDocument,
+    readonly hit: Hit,
+    readonly kind: 'source' | 'position',
+  ) {
+    super(range);
+  }
+}
+
+export function registerSourceNavigation(store: TraceStore, navigator: SourceNavigator): vscode.Disposable {
+  const selector: vscode.DocumentSelector = { language: LANGUAGE_ID };
+  const lensesChanged = new vscode.EventEmitter<void>();
+  return vscode.Disposable.from(
+    lensesChanged,
+    store.onDidChange(() => lensesChanged.fire()),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('qemuBlockTrace.source')) lensesChanged.fire();
+    }),
+    vscode.workspace.onDidCreateFiles(() => navigator.onFilesChanged()),
+    vscode.workspace.onDidDeleteFiles(() => navigator.onFilesChanged()),
+    vscode.languages.registerDefinitionProvider(selector, {
+      async provideDefinition(doc, pos) {
+        const at = frameAt(store.get(doc), pos.line);
+        if (!at) return undefined;
+        const loc = at.frame.locationRange;
+        if (loc && loc.line === pos.line && loc.start <= pos.character && pos.character <= loc.end && at.frame.file) {
+          const r = await navigator.resolve(doc, at.frame, at.inner);
+          return r.path === null ? undefined : new vscode.Location(vscode.Uri.file(r.path), new vscode.Position(r.line - 1, 0));
+        }
+        const fr = at.frame.functionRange;
+        if (fr && fr.line === pos.line && fr.start <= pos.character && pos.character <= fr.end) return navigator.definitionOf(doc, at.frame, at.inner);
+        return undefined;
+      },
+    }),
+    vscode.languages.registerDocumentLinkProvider(selector, {
+      provideDocumentLinks(doc) {
+        const trace = store.get(doc);
+        const links: FrameLink[] = [];
+        const add = (f: Frame) => {
+          const r = f.locationRange;
+          if (r && f.file) links.push(new FrameLink(new vscode.Range(r.line, r.start, r.line, r.end), doc, f.logLine));
+        };
+        for (const h of trace.hits) {
+          if (h.stop) add(h.stop);
+          h.frames.forEach(add);
+        }
+        for (const b of trace.backtraces) b.frames.forEach(add);
+        return links;
+      },
+      async resolveDocumentLink(link: FrameLink) {
+        const at = frameAt(store.get(link.doc), link.range.start.line);
+        if (!at) return link;
+        const r = await navigator.resolve(link.doc, at.frame, at.inner);
+        if (r.path === null) {
+          link.tooltip = `Not found: ${r.reason}`;
+          return link;
+        }
+        link.target = locationTarget(r);
+        link.tooltip = `${r.path}:${r.line}${r.method === 'exact' ? '' : ` — ${r.note}`}`;
+        return link;
+      },
+    }),
+    vscode.languages.registerCodeLensProvider(selector, {
+      onDidChangeCodeLenses: lensesChanged.event,
+      provideCodeLenses(doc) {
+        // cheap: one range per hit; what each lens says is worked out only for the visible ones
+        const lenses: HitLens[] = [];
+        for (const h of store.get(doc).hits) {
+          const range = new vscode.Range(h.line, 0, h.line, 0);
+          if (h.stop?.file) lenses.push(new HitLens(range, doc, h, 'source'));
+          lenses.push(new HitLens(range, doc, h, 'position'));
+        }
+        return lenses;
+      },
+      async resolveCodeLens(lens: HitLens) {
+        const h = lens.hit;
+        const trace = store.get(lens.doc);
+        if (lens.kind === 'position') {
+          const cmd = h.command === null ? null : trace.commands[h.command];
+          const pos = cmd ? `hit ${cmd.hits.indexOf(h.index) + 1} of ${cmd.hits.length} · ${cmd.name}` : `hit ${h.index} · before any command`;
+          lens.command = { title: pos, command: 'qemuBlockTrace.revealHit', arguments: [h.index], tooltip: cmd ? commandLabel(cmd) : undefined };
+          return lens;
+        }
+        const stop = h.stop!;
+        const r = await navigator.resolve(lens.doc, stop, { text: h.source?.text });
+        if (r.path === null) {
+          lens.command = { title: `${basename(stop.file!)}:${stop.line} ${stop.function} (source not found)`, command: '', tooltip: r.reason };
+        } else {
+          const moved = r.delta !== 0 ? ` (moved ${r.delta > 0 ? '+' : ''}${r.delta})` : r.method === 'unresolved' ? ' (?)' : '';
+          lens.command = {
+            title: `${basename(r.path)}:${r.line} ${stop.function}${moved}`,
+            command: 'vscode.open',
+            arguments: [vscode.Uri.file(r.path), { selection: new vscode.Range(r.line - 1, 0, r.line - 1, 0) }],
+            tooltip: `${r.path}:${r.line} — ${r.note}`,
+          };
+        }
+        return lens;
+      },
+    }),
+  );
+}

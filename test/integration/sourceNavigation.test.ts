@@ -1,0 +1,88 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { parseTrace } from '../../src/model/trace';
+import { MOVED_BY, writeQemuTree } from '../support/qemuTree';
+import { eventually, ui } from './ui';
+
+const SAMPLE = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'traces', 'snapshot-commit-complete.log');
+const TOKEN = '../block.c:2843';
+
+describe('From a frame to the QEMU checkout', () => {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'qbt-qemu-'));
+  let doc: vscode.TextDocument;
+  const config = () => vscode.workspace.getConfiguration('qemuBlockTrace.source');
+
+  before(async () => {
+    const trace = parseTrace(fs.readFileSync(SAMPLE, 'utf8'));
+    writeQemuTree(path.join(base, 'exact'), trace, 'exact');
+    writeQemuTree(path.join(base, 'moved'), trace, 'moved');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await config().update('root', path.join(base, 'exact'), vscode.ConfigurationTarget.Workspace);
+    doc = await vscode.workspace.openTextDocument(SAMPLE);
+    await vscode.window.showTextDocument(doc);
+    doc = await eventually(() => (vscode.window.activeTextEditor?.document.languageId === 'gdb-trace' ? vscode.window.activeTextEditor.document : undefined), 'trace');
+  });
+
+  after(async () => {
+    await config().update('root', undefined, vscode.ConfigurationTarget.Workspace);
+    fs.rmSync(base, { recursive: true, force: true });
+  });
+
+  /** Line 9 of the sample: `#0  bdrv_replace_child_noperm (…) at ../block.c:2843`. */
+  const tokenPos = () => new vscode.Position(8, doc.lineAt(8).text.indexOf(TOKEN) + 3);
+
+  it('go to definition on ../block.c:2843 opens block.c of the checkout at line 2843; Ctrl+click on a location opens it', async function () {
+    const locs = await vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[]>('vscode.executeDefinitionProvider', doc.uri, tokenPos());
+    const loc = locs[0] as vscode.Location;
+    assert.equal(loc.uri.fsPath, path.join(base, 'exact', 'block.c'));
+    assert.equal(loc.range.start.line + 1, 2843);
+    if (!ui.available) this.skip();
+    // as a person: Ctrl+click the `../block.c:3159` on line 14 (frame #2, bdrv_root_attach_child)
+    const editor = await vscode.window.showTextDocument(doc);
+    editor.revealRange(new vscode.Range(0, 0, 0, 0), vscode.TextEditorRevealType.AtTop);
+    await ui.click('.editor-instance .view-line:has-text("at ../block.c:3159") span:text-is("../block.c:3159")', { modifiers: ['Control'] });
+    const opened = await eventually(() => {
+      const e = vscode.window.activeTextEditor;
+      return e?.document.uri.fsPath === path.join(base, 'exact', 'block.c') ? e : undefined;
+    }, 'block.c opened');
+    await eventually(() => (opened.selection.active.line + 1 === 3159 ? true : undefined), 'at line 3159');
+    assert.match(opened.document.lineAt(3158).text, /bdrv_attach_child_common\(0\);/);
+    await ui.screenshot('definition-exact');
+  });
+
+  it('with a checkout of another version, it lands on the relocated line and says by how much', async () => {
+    await config().update('root', path.join(base, 'moved'), vscode.ConfigurationTarget.Workspace);
+    await vscode.window.showTextDocument(doc);
+    const locs = await vscode.commands.executeCommand<vscode.Location[]>('vscode.executeDefinitionProvider', doc.uri, tokenPos());
+    assert.equal(locs[0].uri.fsPath, path.join(base, 'moved', 'block.c'));
+    const line = locs[0].range.start.line + 1;
+    assert.ok(line >= 2843 + MOVED_BY, `relocated to ${line}`);
+    assert.match(fs.readFileSync(path.join(base, 'moved', 'block.c'), 'utf8').split('\n')[line - 1], /BdrvChild \*child = \*childp;/);
+    // the link's tooltip says where it goes and how far it moved
+    const links = await vscode.commands.executeCommand<vscode.DocumentLink[]>('vscode.executeLinkProvider', doc.uri, 50);
+    const link = links.find((l) => l.range.start.line === 8 && doc.getText(l.range) === TOKEN)!;
+    assert.ok(link, 'a link on the token');
+    assert.equal(link.target?.fsPath, path.join(base, 'moved', 'block.c'));
+    assert.match(link.tooltip ?? '', new RegExp(`block\\.c:${line} — line moved 2843 → ${line} \\(\\+${line - 2843}\\)`));
+    // the frame hover says it too
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(8, doc.lineAt(8).text.indexOf('bdrv_replace_child_noperm') + 2));
+    const text = hovers.flatMap((h) => h.contents).map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : '')).join('\n');
+    assert.match(text, new RegExp(`line moved 2843 → ${line}`));
+  });
+
+  it('the code lens above the hit opens the same place, and tells the hit’s place in its command', async () => {
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri, 10);
+    const onHit1 = lenses.filter((l) => l.range.start.line === 5);
+    const source = onHit1.find((l) => l.command?.title.startsWith('block.c:'))!;
+    assert.ok(source, onHit1.map((l) => l.command?.title).join(' | '));
+    assert.match(source.command!.title, /^block\.c:\d+ bdrv_replace_child_noperm \(moved \+\d+\)$/);
+    const locs = await vscode.commands.executeCommand<vscode.Location[]>('vscode.executeDefinitionProvider', doc.uri, tokenPos());
+    assert.equal(Number(/^block\.c:(\d+) /.exec(source.command!.title)![1]), locs[0].range.start.line + 1, 'the lens names the line definition goes to');
+    const target = source.command!.arguments?.[0] as vscode.Uri;
+    assert.equal(target.fsPath, locs[0].uri.fsPath);
+    assert.ok(onHit1.some((l) => l.command?.title === 'hit 1 of 19 · blockdev-snapshot-sync'));
+  });
+});
