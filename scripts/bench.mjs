@@ -125,4 +125,52 @@ process.stdout.write(
     '',
   ].join('\n'),
 );
+// Source resolution: every frame of the sample against a full-size synthetic tree (block.c about
+// 8,000 lines), in a fresh process: cold includes loading the WASM; warm is a second pass.
+await esbuild.build({
+  stdin: {
+    contents: "export { parseTrace } from '../src/model/trace'; export { resolveFrameLocation } from '../src/model/source'; export { CSourceParser } from '../src/model/cSource'; export { writeQemuTree } from '../test/support/qemuTree';",
+    resolveDir: join(ROOT, 'scripts'),
+    loader: 'ts',
+  },
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  outfile: join(dir, 'resolve.js'),
+  logLevel: 'warning',
+  external: ['web-tree-sitter'],
+});
+const RESOLVE = `
+const m = require(${JSON.stringify(join(dir, 'resolve.js'))});
+const fs = require('node:fs');
+const path = require('node:path');
+const root = ${JSON.stringify(join(dir, 'qemu-full'))};
+const trace = m.parseTrace(fs.readFileSync(${JSON.stringify(join(ROOT, 'examples', 'snapshot-commit-complete.gdb.log'))}, 'utf8'));
+fs.rmSync(root, { recursive: true, force: true });
+m.writeQemuTree(root, trace, 'moved', true);
+const lines = fs.readFileSync(path.join(root, 'block.c'), 'utf8').split('\\n').length;
+const files = { exists: (p) => fs.existsSync(p), read: (p) => (fs.existsSync(p) ? fs.readFileSync(p, 'utf8') : undefined), version: (p) => p };
+const config = { root, buildDir: null, pathMappings: [], workspaceFiles: [] };
+(async () => {
+  const parser = new m.CSourceParser({ runtimeWasm: ${JSON.stringify(join(ROOT, 'node_modules', 'web-tree-sitter', 'web-tree-sitter.wasm'))}, grammarWasm: ${JSON.stringify(join(ROOT, 'node_modules', 'tree-sitter-c', 'tree-sitter-c.wasm'))} });
+  const pass = async () => {
+    let n = 0;
+    for (const h of trace.hits) for (let i = 0; i < h.frames.length; i++) {
+      await m.resolveFrameLocation(h.frames[i], i === 0 ? { text: h.source && h.source.text } : { callee: h.frames[i - 1].function }, config, files, parser);
+      n++;
+    }
+    return n;
+  };
+  const t0 = process.hrtime.bigint();
+  const frames = await pass();
+  const t1 = process.hrtime.bigint();
+  await pass();
+  const t2 = process.hrtime.bigint();
+  console.log(JSON.stringify({ frames, blockLines: lines, coldMs: Number(t1 - t0) / 1e6, warmMs: Number(t2 - t1) / 1e6 }));
+})();`;
+const res = JSON.parse(time(process.execPath, ['-e', RESOLVE]).out);
+process.stdout.write(
+  `source resolution, all ${res.frames} frames of the sample against a full-size moved tree (block.c ${res.blockLines} lines): cold ${res.coldMs.toFixed(0)} ms (WASM start included), warm ${res.warmMs.toFixed(1)} ms\n`,
+);
+
 if (check !== 'agree') process.exitCode = 1;

@@ -1,15 +1,21 @@
 // The command line: the same model as the extension, outside the editor.
 //   qemu-block-trace summary LOG [--json]
 
-import { statSync } from 'node:fs';
-import type { Trace } from './model/trace';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve as resolvePath } from 'node:path';
+import { CSourceParser } from './model/cSource';
+import { resolveFrameLocation, type SourceConfig, type SourceReader } from './model/source';
+import type { Frame, Trace } from './model/trace';
 import { readTraceFile } from './traceFile';
 import { formatSummary, traceToJson } from './model/summary';
 
 const USAGE = `usage: qemu-block-trace summary LOG [--json]
+       qemu-block-trace resolve LOG --source-root DIR [--build-dir DIR] [--json]
 
   summary LOG          one line per QMP command: its hits and how it was found
-  summary LOG --json   the whole model (hits, frames, commands, diagnostics) as JSON`;
+  summary LOG --json   the whole model (hits, frames, commands, diagnostics) as JSON
+  resolve LOG          every frame's file:line in your QEMU checkout (relocated when the
+                       checkout is another version than the binary), or why it is not there`;
 
 class UsageError extends Error {}
 
@@ -35,16 +41,91 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined ? 2 : 0;
   }
-  if (command !== 'summary') throw new UsageError(`unknown command '${command}'\n${USAGE}`);
-  const json = rest.includes('--json');
-  const files = rest.filter((a) => !a.startsWith('--'));
-  const unknown = rest.filter((a) => a.startsWith('--') && a !== '--json');
-  if (unknown.length > 0) throw new UsageError(`unknown option ${unknown[0]}\n${USAGE}`);
-  if (files.length !== 1) throw new UsageError(`summary takes one LOG file\n${USAGE}`);
+  if (command !== 'summary' && command !== 'resolve') throw new UsageError(`unknown command '${command}'\n${USAGE}`);
+  const { flags, files } = parseArgs(rest, command === 'resolve' ? ['--source-root', '--build-dir'] : []);
+  if (files.length !== 1) throw new UsageError(`${command} takes one LOG file\n${USAGE}`);
+  const json = flags.has('--json');
   const trace = await readLog(files[0]);
-  const out = json ? `${JSON.stringify(traceToJson(trace), null, 2)}\n` : `${formatSummary(trace, files[0]).join('\n')}\n`;
+  let out: string;
+  if (command === 'resolve') {
+    const root = flags.get('--source-root');
+    if (!root) throw new UsageError(`resolve needs --source-root DIR\n${USAGE}`);
+    if (!existsSync(root)) throw new UsageError(`cannot read ${root}: no such directory`);
+    const rows = await resolveTrace(trace, resolvePath(root), flags.get('--build-dir') ? resolvePath(flags.get('--build-dir')!) : null);
+    out = json ? `${JSON.stringify(rows, null, 2)}\n` : `${rows.map(formatResolved).join('\n')}\n`;
+  } else {
+    out = json ? `${JSON.stringify(traceToJson(trace), null, 2)}\n` : `${formatSummary(trace, files[0]).join('\n')}\n`;
+  }
   await new Promise<void>((resolve, reject) => process.stdout.write(out, (e) => (e ? reject(e) : resolve())));
   return 0;
+}
+
+/** `--flag value` options that take a value, `--json` alone; the rest are files. */
+function parseArgs(args: string[], valued: string[]): { flags: Map<string, string>; files: string[] } {
+  const flags = new Map<string, string>();
+  const files: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (valued.includes(a)) {
+      if (i + 1 >= args.length) throw new UsageError(`${a} needs a value\n${USAGE}`);
+      flags.set(a, args[++i]);
+    } else if (a === '--json') flags.set(a, '');
+    else if (a.startsWith('--')) throw new UsageError(`unknown option ${a}\n${USAGE}`);
+    else files.push(a);
+  }
+  return { flags, files };
+}
+
+interface ResolvedRow {
+  hit: number | null;
+  backtrace: number | null;
+  level: number;
+  function: string;
+  file: string | null;
+  line: number | null;
+  resolved: { path: string; line: number; method: string; delta: number } | null;
+  reason?: string;
+  note?: string;
+}
+
+/** Every frame of every hit and backtrace, resolved against the checkout. */
+async function resolveTrace(trace: Trace, root: string, buildDir: string | null): Promise<ResolvedRow[]> {
+  const dist = dirname(__filename);
+  const parser = new CSourceParser({ runtimeWasm: join(dist, 'web-tree-sitter.wasm'), grammarWasm: join(dist, 'tree-sitter-c.wasm') });
+  const files: SourceReader = {
+    exists: (p) => existsSync(p),
+    read: (p) => (existsSync(p) ? readFileSync(p, 'utf8') : undefined),
+    version: (p) => p,
+  };
+  const config: SourceConfig = { root, buildDir, pathMappings: [], workspaceFiles: [] };
+  const rows: ResolvedRow[] = [];
+  const each = async (frames: Frame[], hit: number | null, backtrace: number | null, echo: string | undefined) => {
+    for (let i = 0; i < frames.length; i++) {
+      const f = frames[i];
+      const inner = i === 0 ? { text: echo } : { callee: frames[i - 1].function };
+      const r = await resolveFrameLocation(f, inner, config, files, parser);
+      rows.push({
+        hit,
+        backtrace,
+        level: f.level,
+        function: f.function,
+        file: f.file,
+        line: f.line,
+        resolved: r.path === null ? null : { path: r.path, line: r.line, method: r.method, delta: r.delta },
+        ...(r.path === null ? { reason: r.reason } : r.method === 'exact' ? {} : { note: r.note }),
+      });
+    }
+  };
+  for (const h of trace.hits) await each(h.frames, h.index, null, h.source?.text);
+  for (const [k, b] of trace.backtraces.entries()) await each(b.frames, null, k + 1, undefined);
+  return rows;
+}
+
+function formatResolved(r: ResolvedRow): string {
+  const where = r.hit !== null ? `hit ${r.hit}` : `backtrace ${r.backtrace}`;
+  const from = r.file ? `${r.file}:${r.line}` : '(no source)';
+  const to = r.resolved ? `${r.resolved.path}:${r.resolved.line}  [${r.resolved.method}${r.resolved.delta ? ` ${r.resolved.delta > 0 ? '+' : ''}${r.resolved.delta}` : ''}]` : `— ${r.reason}`;
+  return `${where} #${r.level} ${r.function || '??'}  ${from}  →  ${to}`;
 }
 
 main(process.argv.slice(2)).then(

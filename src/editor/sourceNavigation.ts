@@ -78,9 +78,8 @@ export class SourceNavigator {
   async definitionOf(doc: vscode.TextDocument, frame: Frame, inner: { callee?: string; text?: string }): Promise<vscode.Location | undefined> {
     const r = await this.resolve(doc, frame, inner);
     if (r.path === null) return undefined;
-    const text = disk.read(r.path);
-    if (text === undefined) return undefined;
-    const outline = await this.parser.outline(disk.version(r.path), text);
+    const path = r.path;
+    const outline = await this.parser.outline(disk.version(path), () => disk.read(path) ?? '');
     const def = outline.functions.find((f) => f.name === frame.function);
     return def ? new vscode.Location(vscode.Uri.file(r.path), new vscode.Position(def.nameLine - 1, 0)) : undefined;
   }

@@ -69,8 +69,11 @@ export class CSourceParser {
     return this.parser;
   }
 
-  /** Functions and calls of a C file (`key` identifies the file and its version for the cache). */
-  async outline(key: string, text: string): Promise<COutline> {
+  /**
+   * Functions and calls of a C file. `key` identifies the file and its version; `text` is read
+   * only when the cache does not have it.
+   */
+  async outline(key: string, source: string | (() => string)): Promise<COutline> {
     const hit = this.cache.get(key);
     if (hit) {
       // most recently used last
@@ -79,6 +82,7 @@ export class CSourceParser {
       return hit;
     }
     const parser = await this.load();
+    const text = typeof source === 'string' ? source : source();
     const tree = parser.parse(text);
     if (!tree) throw new Error('tree-sitter could not parse the file');
     const functions: CFunction[] = [];

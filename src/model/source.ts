@@ -143,7 +143,8 @@ export interface SourceReader extends SourceFiles {
 }
 
 export interface CRelocator {
-  outline(key: string, text: string): Promise<COutline>;
+  /** The outline of a file; `text` is called only when it is not cached under `key`. */
+  outline(key: string, text: () => string): Promise<COutline>;
 }
 
 /**
@@ -163,11 +164,12 @@ export async function resolveFrameLocation(
   const where = resolveSourcePath(frame.file, config, files);
   if (where.path === null) return where;
   const bySuffix = where.via === 'workspace-suffix' || where.via === 'absolute-suffix';
-  const text = /\.[ch]$/.test(where.path) && frame.function && frame.function !== '??' ? files.read(where.path) : undefined;
-  if (text === undefined) {
+  const isC = /\.[ch]$/.test(where.path) && frame.function !== '' && frame.function !== '??';
+  if (!isC) {
     return { path: where.path, line: frame.line, method: bySuffix ? 'suffix-match' : 'exact', delta: 0, note: bySuffix ? `found by its path's suffix` : `line ${frame.line} as printed` };
   }
-  const outline = await c.outline(files.version(where.path), text);
+  const path = where.path;
+  const outline = await c.outline(files.version(path), () => files.read(path) ?? '');
   const r = relocate(outline, frame.function, frame.line, inner);
   return { path: where.path, line: r.line, method: r.method, delta: r.delta, note: r.note };
 }

@@ -99,3 +99,42 @@ describe('qemu-block-trace CLI', () => {
     assert.match(help.stdout, /usage: qemu-block-trace summary LOG/);
   });
 });
+
+describe('qemu-block-trace resolve', () => {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'qbt-cli-trees-'));
+  before(async () => {
+    const { parseTrace } = await import('../../src/model/trace');
+    const { writeQemuTree } = await import('../support/qemuTree');
+    const trace = parseTrace(fs.readFileSync(fixturePath('traces/snapshot-commit-complete.log'), 'utf8'));
+    writeQemuTree(path.join(base, 'exact'), trace, 'exact');
+    writeQemuTree(path.join(base, 'moved'), trace, 'moved');
+  });
+  after(() => fs.rmSync(base, { recursive: true, force: true }));
+
+  it('--json gives every frame of every hit with its resolution', () => {
+    const r = cli('resolve', fixturePath('traces/snapshot-commit-complete.log'), '--source-root', path.join(base, 'exact'), '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const rows = JSON.parse(r.stdout) as { file: string | null; line: number | null; resolved: { path: string; line: number; method: string; delta: number } | null; reason?: string }[];
+    assert.equal(rows.length, 663);
+    for (const row of rows) {
+      if (row.file) assert.deepEqual([row.resolved?.method, row.resolved?.line, row.resolved?.delta], ['exact', row.line, 0]);
+      else assert.ok(row.resolved === null && row.reason);
+    }
+  });
+
+  it('against another version: relocated lines with their delta, in one line per frame', () => {
+    const r = cli('resolve', fixturePath('traces/snapshot-commit-complete.log'), '--source-root', path.join(base, 'moved'));
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trimEnd().split('\n');
+    assert.equal(lines.length, 663);
+    assert.match(lines[0], /^hit 1 #0 bdrv_replace_child_noperm {2}\.\.\/block\.c:2843 {2}→ {2}.*\/moved\/block\.c:\d+ {2}\[relocated-text \+\d+\]$/);
+    assert.ok(lines.some((l) => /\[relocated-call \+\d+\]$/.test(l)));
+    assert.ok(lines.some((l) => /#9 __start_context {2}\(no source\) {2}→ {2}— a library frame/.test(l)));
+  });
+
+  it('a missing source root is a usage error', () => {
+    const r = cli('resolve', fixturePath('traces/snapshot-commit-complete.log'), '--source-root', path.join(base, 'nope'));
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /cannot read .*nope: no such directory/);
+  });
+});
