@@ -88,6 +88,11 @@ export class SourceNavigator {
     this.workspaceFiles = undefined;
   }
 
+  /** The source settings changed: offer again if they leave no folder known. */
+  onSettingsChanged(): void {
+    this.offered = false;
+  }
+
   private offerChooseRoot(doc: vscode.TextDocument): void {
     if (this.offered) return;
     this.offered = true;
@@ -139,7 +144,9 @@ export function registerSourceNavigation(store: TraceStore, navigator: SourceNav
     lensesChanged,
     store.onDidChange(() => lensesChanged.fire()),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('qemuBlockTrace.source')) lensesChanged.fire();
+      if (!e.affectsConfiguration('qemuBlockTrace.source')) return;
+      navigator.onSettingsChanged();
+      lensesChanged.fire();
     }),
     vscode.workspace.onDidCreateFiles(() => navigator.onFilesChanged()),
     vscode.workspace.onDidDeleteFiles(() => navigator.onFilesChanged()),

@@ -53,6 +53,15 @@ describe('From a frame to the QEMU checkout', () => {
     await ui.screenshot('definition-exact');
   });
 
+  it('go to definition on a frame’s function name opens where the checkout defines it', async () => {
+    await vscode.window.showTextDocument(doc);
+    const text = doc.lineAt(14).text; // #3 blk_insert_bs (…) at ../block/block-backend.c:907
+    const locs = await vscode.commands.executeCommand<vscode.Location[]>('vscode.executeDefinitionProvider', doc.uri, new vscode.Position(14, text.indexOf('blk_insert_bs') + 2));
+    assert.equal(locs[0].uri.fsPath, path.join(base, 'exact', 'block', 'block-backend.c'));
+    const file = fs.readFileSync(locs[0].uri.fsPath, 'utf8').split('\n');
+    assert.match(file[locs[0].range.start.line], /^void blk_insert_bs\(/);
+  });
+
   it('with a checkout of another version, it lands on the relocated line and says by how much', async () => {
     await config().update('root', path.join(base, 'moved'), vscode.ConfigurationTarget.Workspace);
     await vscode.window.showTextDocument(doc);
@@ -71,6 +80,23 @@ describe('From a frame to the QEMU checkout', () => {
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(8, doc.lineAt(8).text.indexOf('bdrv_replace_child_noperm') + 2));
     const text = hovers.flatMap((h) => h.contents).map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : '')).join('\n');
     assert.match(text, new RegExp(`line moved 2843 → ${line}`));
+  });
+
+  it('with no source folder known, it offers to choose one', async function () {
+    if (!ui.available) this.skip();
+    await config().update('root', undefined, vscode.ConfigurationTarget.Workspace);
+    try {
+      await vscode.commands.executeCommand<vscode.Location[]>('vscode.executeDefinitionProvider', doc.uri, tokenPos());
+      const toast = await eventually(async () => {
+        const t = await ui.screenText('.notification-toast');
+        return t.includes('Choose QEMU Source Folder') ? t : undefined;
+      }, 'the offer');
+      assert.match(toast, /frames open in your QEMU checkout once it knows where it is/);
+      await ui.screenshot('choose-source-folder');
+      await vscode.commands.executeCommand('notifications.clearAll');
+    } finally {
+      await config().update('root', path.join(base, 'moved'), vscode.ConfigurationTarget.Workspace);
+    }
   });
 
   it('the code lens above the hit opens the same place, and tells the hit’s place in its command', async () => {
