@@ -110,5 +110,11 @@ describe('From a frame to the QEMU checkout', () => {
     const target = source.command!.arguments?.[0] as vscode.Uri;
     assert.equal(target.fsPath, locs[0].uri.fsPath);
     assert.ok(onHit1.some((l) => l.command?.title === 'hit 1 of 19 · blockdev-snapshot-sync'));
+    if (ui.available) {
+      const editor = await vscode.window.showTextDocument(doc);
+      editor.revealRange(new vscode.Range(490, 0, 490, 0), vscode.TextEditorRevealType.AtTop);
+      await eventually(async () => ((await ui.screenText('.editor-instance .codelens-decoration')).includes('hit 1 of 6 · block-commit') ? true : undefined), 'lenses on screen');
+      await ui.screenshot('code-lenses');
+    }
   });
 });
