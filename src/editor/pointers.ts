@@ -7,16 +7,23 @@ import type { Frame, Trace } from '../model/trace';
 import { LANGUAGE_ID, type TraceStore } from '../traceStore';
 import { frameAt, locationTarget, type SourceNavigator } from './sourceNavigation';
 
-const identitiesOf = new WeakMap<Trace, Identities>();
+const building = new WeakMap<Trace, Promise<Identities>>();
+const built = new WeakMap<Trace, Identities>();
 
-/** The identities of a trace, built on first use (they read every frame) and kept with it. */
-export function identities(trace: Trace): Identities {
-  let ids = identitiesOf.get(trace);
-  if (!ids) {
-    ids = new Identities(trace);
-    identitiesOf.set(trace, ids);
+/**
+ * The identities of a trace, built on first use and kept with it. They read every frame, which
+ * takes seconds for a large log: built in batches, so the extension host stays responsive.
+ */
+export function identities(trace: Trace): Promise<Identities> {
+  let p = building.get(trace);
+  if (!p) {
+    p = Identities.build(trace).then((ids) => {
+      built.set(trace, ids);
+      return ids;
+    });
+    building.set(trace, p);
   }
-  return ids;
+  return p;
 }
 
 const line1 = (n: number) => n + 1;
@@ -74,7 +81,7 @@ export function registerPointers(store: TraceStore, navigator: SourceNavigator):
     vscode.languages.registerHoverProvider(selector, {
       async provideHover(doc, pos) {
         const trace = store.get(doc);
-        const ids = identities(trace);
+        const ids = await identities(trace);
         const p = ids.pointerAt(pos.line, pos.character);
         if (p) return new vscode.Hover(pointerHover(ids, p.identity), new vscode.Range(p.range.line, p.range.start, p.range.line, p.range.end));
         const at = frameAt(trace, pos.line);
@@ -93,8 +100,8 @@ export function registerPointers(store: TraceStore, navigator: SourceNavigator):
       },
     }),
     vscode.languages.registerDocumentHighlightProvider(selector, {
-      provideDocumentHighlights(doc, pos) {
-        const p = identities(store.get(doc)).pointerAt(pos.line, pos.character);
+      async provideDocumentHighlights(doc, pos) {
+        const p = (await identities(store.get(doc))).pointerAt(pos.line, pos.character);
         if (!p) return undefined;
         return p.identity.sightings.map((r) => new vscode.DocumentHighlight(new vscode.Range(r.line, r.start, r.line, r.end), vscode.DocumentHighlightKind.Read));
       },
@@ -103,7 +110,13 @@ export function registerPointers(store: TraceStore, navigator: SourceNavigator):
       onDidChangeInlayHints: hintsChanged.event,
       provideInlayHints(doc, range) {
         if (!vscode.workspace.getConfiguration('qemuBlockTrace.hints', doc).get<boolean>('pointerNames', true)) return [];
-        const ids = identities(store.get(doc));
+        const trace = store.get(doc);
+        const ids = built.get(trace);
+        if (!ids) {
+          // not built yet: hints come when they are (the editor asks again on the event)
+          void identities(trace).then(() => hintsChanged.fire());
+          return [];
+        }
         const hints: vscode.InlayHint[] = [];
         for (let line = range.start.line; line <= range.end.line; line++) {
           for (const p of ids.pointersOn(line)) {

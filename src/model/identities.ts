@@ -168,10 +168,33 @@ export class Identities {
   private readonly byAddress = new Map<string, ObjectIdentity[]>();
   private readonly byLine = new Map<number, Sighting[]>();
 
-  constructor(trace: Trace) {
-    const current = new Map<string, { identity: ObjectIdentity; established: boolean; endsAfter: number | null }>();
-    const jobIds = jobIdsOf(trace);
-    for (const hit of trace.hits) {
+  private readonly current = new Map<string, { identity: ObjectIdentity; established: boolean; endsAfter: number | null }>();
+  private jobIds: Map<string, string> | undefined;
+
+  /** Build at once. For a large trace prefer `Identities.build`, which lets other work run. */
+  constructor(private readonly trace: Trace, buildNow = true) {
+    if (buildNow) {
+      this.addHits(0, trace.hits.length);
+      this.addBacktraces();
+    }
+  }
+
+  /** Build in batches of hits, yielding to the event loop between them (a 50 MB log takes seconds). */
+  static async build(trace: Trace, batch = 500): Promise<Identities> {
+    const ids = new Identities(trace, false);
+    for (let i = 0; i < trace.hits.length; i += batch) {
+      ids.addHits(i, Math.min(trace.hits.length, i + batch));
+      if (i + batch < trace.hits.length) await new Promise((r) => setTimeout(r, 0));
+    }
+    ids.addBacktraces();
+    return ids;
+  }
+
+  private addHits(from: number, to: number): void {
+    const current = this.current;
+    const jobIds = (this.jobIds ??= jobIdsOf(this.trace));
+    for (let h = from; h < to; h++) {
+      const hit = this.trace.hits[h];
       const frames = hit.frames;
       const ev = evidenceOf(hit, frames, jobIds);
       const touched = new Set<string>();
@@ -232,8 +255,11 @@ export class Identities {
         }
       }
     }
+  }
+
+  private addBacktraces(): void {
     // pointers of free-standing backtraces: the incarnation alive at their line, or one of their own
-    for (const bt of trace.backtraces) {
+    for (const bt of this.trace.backtraces) {
       for (const f of bt.frames) {
         for (const p of f.pointers) {
           const id = this.at(p.value, p.range.line) ?? this.fresh(p.value, p.range.line);

@@ -71,7 +71,11 @@ describe('What a pointer is', () => {
   });
 
   it('names pointers inline: 0x5555578ddc80 ‹over01›, 0x555556a7ae40 ‹drive01›, jobs', async () => {
-    const hints = await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', doc.uri, new vscode.Range(494, 0, 560, 0));
+    // identities are built in the background on first use: the hints come once they are
+    const hints = await eventually(async () => {
+      const h = await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', doc.uri, new vscode.Range(494, 0, 560, 0));
+      return h.length > 0 ? h : undefined;
+    }, 'inlay hints');
     const labels = hints.map((h) => `${doc.getText(new vscode.Range(h.position.translate(0, -14), h.position))} ${typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join('')}`);
     assert.ok(labels.includes('0x5555578ddc80 ‹over01›'), labels.slice(0, 10).join(' | '));
     assert.ok(labels.includes('0x555556a7ae40 ‹drive01›'), labels.slice(0, 10).join(' | '));

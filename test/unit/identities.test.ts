@@ -120,3 +120,21 @@ describe('pointer identities against QEMU’s memory (the real traces’ .truth.
     });
   }
 });
+
+describe('building identities in batches', () => {
+  it('gives the same identities as building at once', async () => {
+    for (const name of ['traces/snapshot-commit-complete.log', 'traces/v10.2.0-failures.log']) {
+      const a = new Identities(parseTrace(readFixture(name)));
+      const t = parseTrace(readFixture(name));
+      const b = await Identities.build(t, 3);
+      const lines = readFixture(name).split('\n').length;
+      for (let l = 0; l < lines; l++) {
+        assert.deepEqual(
+          b.pointersOn(l).map((p) => [p.range.start, describeIdentity(p.identity), p.identity.incarnation, p.identity.firstLine, p.identity.lastLine]),
+          a.pointersOn(l).map((p) => [p.range.start, describeIdentity(p.identity), p.identity.incarnation, p.identity.firstLine, p.identity.lastLine]),
+          `${name} line ${l + 1}`,
+        );
+      }
+    }
+  });
+});
