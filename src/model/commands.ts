@@ -2,6 +2,7 @@
 // command that caused it (design.md §4).
 
 import type { Frame } from './frames';
+import { unescapeC } from './lines';
 import type { Hit, Trace } from './trace';
 
 export type CommandOrigin = 'qmp-shell' | 'qmp' | 'hmp' | 'inferred';
@@ -220,10 +221,6 @@ function enumToQapi(v: string): string {
   return (known ? known[1] : v).toLowerCase().replace(/_/g, '-');
 }
 
-function unescapeC(s: string): string {
-  return s.replace(/\\(["\\'])/g, '$1');
-}
-
 const JOB_POINTER_IN_TEXT = /block_job_add_bdrv \(job=(0x[0-9a-fA-F]+)/;
 const JOB_POINTER_OF_ATTACH = /<child_job>[^)]*?opaque=(0x[0-9a-fA-F]+)/;
 const JOB_STARTERS = /^(?:block_job_create|job_create|mirror_start_job|stream_start|commit_start|commit_active_start|backup_job_create|block_job_add_bdrv)$/;
@@ -272,7 +269,7 @@ export function attributeCommands(trace: Trace, sections: readonly number[]): vo
   explicit.forEach((c) => position.set(c, c.line ?? 0));
   const inferred: QmpCommand[] = [];
   const ownerOf: (QmpCommand | null)[] = new Array<QmpCommand | null>(trace.hits.length).fill(null);
-  const jobIdByPointer = new Map<string, string>();
+  const jobIdByPointer = trace.jobs;
   const knownJobs = new Set<string>();
   /** For each job id, the latest command so far that named it (made it, completed it, …). */
   const lastCommandForJob = new Map<string, QmpCommand>();

@@ -4,7 +4,7 @@
 // address already in use before, starts a new incarnation (design.md §5).
 
 import type { Frame } from './frames';
-import type { Token } from './lines';
+import { unescapeC, type Token } from './lines';
 import type { Hit, Trace } from './trace';
 
 export type ObjectKind = 'node' | 'backend' | 'job' | 'edge' | 'transaction';
@@ -59,7 +59,7 @@ function kindOf(frame: Frame, arg: string): ObjectKind | null {
   return null;
 }
 
-const unquote = (s: string | undefined) => (s === undefined ? null : s.replace(/\\(["\\'])/g, '$1'));
+const unquote = (s: string | undefined) => (s === undefined ? null : unescapeC(s));
 
 /** What a hit says about the objects it prints. */
 interface HitEvidence {
@@ -169,7 +169,6 @@ export class Identities {
   private readonly byLine = new Map<number, Sighting[]>();
 
   private readonly current = new Map<string, { identity: ObjectIdentity; established: boolean; endsAfter: number | null }>();
-  private jobIds: Map<string, string> | undefined;
 
   /** Build at once. For a large trace prefer `Identities.build`, which lets other work run. */
   constructor(private readonly trace: Trace, buildNow = true) {
@@ -192,7 +191,8 @@ export class Identities {
 
   private addHits(from: number, to: number): void {
     const current = this.current;
-    const jobIds = (this.jobIds ??= jobIdsOf(this.trace));
+    // the job ids attribution learnt
+    const jobIds = this.trace.jobs;
     for (let h = from; h < to; h++) {
       const hit = this.trace.hits[h];
       const frames = hit.frames;
@@ -303,31 +303,6 @@ export class Identities {
   pointersOn(line: number): readonly { range: Token; identity: ObjectIdentity }[] {
     return this.byLine.get(line) ?? [];
   }
-}
-
-/** Job pointer → job id, from the stacks that create or attach a job under a `job_id="…"` frame. */
-function jobIdsOf(trace: Trace): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const hit of trace.hits) {
-    const text = hit.backtrace?.text ?? '';
-    if (text.indexOf('job_id=') < 0) continue;
-    let id: string | null = null;
-    let ptr: string | null = null;
-    for (const f of hit.frames) {
-      const j = f.arg('job_id')?.text;
-      if (j !== undefined && id === null) id = unquote(j);
-      const p = f.arg('job')?.pointer ?? (f.arg('child_class')?.symbol === 'child_job' ? f.arg('opaque')?.pointer : undefined);
-      if (p && ptr === null) ptr = p;
-    }
-    if (id && ptr && !out.has(ptr)) out.set(ptr, id);
-  }
-  // job ids also named by the hits that attribution tied to a job
-  for (const hit of trace.hits) {
-    if (!hit.job) continue;
-    const p = /job_exit \(opaque=(0x[0-9a-fA-F]+)/.exec(hit.backtrace?.text ?? '')?.[1];
-    if (p && !out.has(p)) out.set(p, hit.job);
-  }
-  return out;
 }
 
 /** A short name for inline hints: node name, job id, edge name, or the file's base name. */

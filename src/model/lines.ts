@@ -588,6 +588,11 @@ const NUMBER = /^-?(?:\d+(?:\.\d+)?(?:e[-+]?\d+)?|inf|nan\(0x[0-9a-f]+\))$/;
 const CHAR = /^-?\d+ '(?:[^'\\]|\\.+)'$/;
 const IDENT = /^[A-Za-z_][\w:]*$/;
 
+/** The text of a printed C string with gdb's quote and backslash escapes undone (`a\"b` → `a"b`). */
+export function unescapeC(text: string): string {
+  return text.replace(/\\(["\\'])/g, '$1');
+}
+
 /** What kind of value gdb printed, and its pointer, text or symbol parts. */
 export function classifyValue(value: string): { kind: ValueKind; pointer?: string; text?: string; symbol?: string } {
   const c = value.charCodeAt(0);

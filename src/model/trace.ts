@@ -127,6 +127,8 @@ export interface Trace {
    * this list then; `parseAllFrames` reads them all.
    */
   diagnostics: Diagnostic[];
+  /** Block jobs: job pointer → job id, learnt while attributing hits (the stacks that create a job). */
+  jobs: Map<string, string>;
   lineCount: number;
 }
 
@@ -183,7 +185,7 @@ export class TraceParser {
   private lineNo = 0;
   private partial = '';
   private pendingCR = false;
-  private readonly trace: Trace = { hits: [], backtraces: [], commands: [], breakpoints: [], diagnostics: [], lineCount: 0 };
+  private readonly trace: Trace = { hits: [], backtraces: [], commands: [], breakpoints: [], diagnostics: [], jobs: new Map(), lineCount: 0 };
   private readonly diag = new Map<DiagnosticCode, Diagnostic>();
   /** For each hit (by position), the explicit command in effect (index) or -1. */
   private readonly hitSection: number[] = [];
