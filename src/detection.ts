@@ -3,7 +3,7 @@
 
 import * as vscode from 'vscode';
 import { looksLikeGdbTrace } from './model/detect';
-import { LANGUAGE_ID } from './traceStore';
+import { isInATab, LANGUAGE_ID } from './traceStore';
 
 const CANDIDATES = new Set(['log', 'plaintext']);
 
@@ -26,7 +26,7 @@ export function registerDetection(): vscode.Disposable {
     vscode.workspace.onDidOpenTextDocument(check),
     vscode.workspace.onDidCloseTextDocument((doc) => {
       // a language switch closes and reopens the document: keep what was decided until it is really gone
-      if (doc.isClosed && !vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === doc.uri.toString()))) {
+      if (doc.isClosed && !isInATab(doc.uri)) {
         seen.delete(doc.uri.toString());
       }
     }),

@@ -71,3 +71,9 @@ export class TraceStore implements vscode.Disposable {
     vscode.Disposable.from(...this.disposables).dispose();
   }
 }
+
+/** Whether some editor tab shows `uri` (documents outlive their tabs by minutes). */
+export function isInATab(uri: vscode.Uri): boolean {
+  const key = uri.toString();
+  return vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === key));
+}

@@ -3,8 +3,9 @@
 
 import * as vscode from 'vscode';
 import { describeIdentity, Identities, shortLabel, type ObjectIdentity } from '../model/identities';
-import type { Frame, Trace } from '../model/trace';
+import type { Trace } from '../model/trace';
 import { LANGUAGE_ID, type TraceStore } from '../traceStore';
+import { escapeMarkdown, frameMarkdown } from './markdown';
 import { frameAt, locationTarget, type SourceNavigator } from './sourceNavigation';
 
 const building = new WeakMap<Trace, Promise<Identities>>();
@@ -36,7 +37,7 @@ function lifetime(id: ObjectIdentity): string {
 
 function pointerHover(ids: Identities, id: ObjectIdentity): vscode.MarkdownString {
   const md = new vscode.MarkdownString();
-  md.appendMarkdown(`\`${id.address}\` — ${escape(describeIdentity(id))}\n\n${lifetime(id)}`);
+  md.appendMarkdown(`\`${id.address}\` — ${escapeMarkdown(describeIdentity(id))}\n\n${lifetime(id)}`);
   const others = ids.incarnations(id.address).filter((o) => o !== id);
   if (others.length > 0) {
     const kind = id.kind === 'node' ? 'node' : 'object';
@@ -47,26 +48,9 @@ function pointerHover(ids: Identities, id: ObjectIdentity): vscode.MarkdownStrin
     } else {
       md.appendMarkdown(`\n\nThe address was used before by another object:`);
     }
-    for (const o of [...earlier, ...later]) md.appendMarkdown(`\n- lines ${line1(o.firstLine)}–${line1(o.lastLine)}: ${escape(describeIdentity(o))}`);
+    for (const o of [...earlier, ...later]) md.appendMarkdown(`\n- lines ${line1(o.firstLine)}–${line1(o.lastLine)}: ${escapeMarkdown(describeIdentity(o))}`);
   }
   return md;
-}
-
-function frameHover(frame: Frame): vscode.MarkdownString {
-  const md = new vscode.MarkdownString();
-  md.appendMarkdown(`**#${frame.level >= 0 ? frame.level : ''} ${escape(frame.function || '??')}**`);
-  const where = frame.file ? `${frame.file}:${frame.line}${frame.column !== null ? `:${frame.column}` : ''}` : frame.library;
-  if (where) md.appendMarkdown(` — \`${where.replace(/`/g, "'")}\``);
-  if (frame.inlined) md.appendMarkdown(' (inlined)');
-  if (frame.args.length > 0) {
-    md.appendMarkdown('\n\n| argument | value |\n|---|---|\n');
-    for (const a of frame.args) md.appendMarkdown(`| ${escape(a.name)}${a.entry ? '@entry' : ''} | \`${a.value.replace(/`/g, "'").replace(/\|/g, '\\|')}\` |\n`);
-  }
-  return md;
-}
-
-function escape(s: string): string {
-  return s.replace(/[\\`*_{}[\]<>#|]/g, '\\$&');
 }
 
 export function registerPointers(store: TraceStore, navigator: SourceNavigator): vscode.Disposable {
@@ -87,11 +71,11 @@ export function registerPointers(store: TraceStore, navigator: SourceNavigator):
         const at = frameAt(trace, pos.line);
         const fr = at?.frame.functionRange;
         if (at && fr && fr.line === pos.line && fr.start <= pos.character && pos.character <= fr.end) {
-          const md = frameHover(at.frame);
+          const md = frameMarkdown(at.frame);
           if (at.frame.file) {
             const r = await navigator.resolve(doc, at.frame, at.inner);
             md.appendMarkdown(
-              r.path === null ? `\n\nSource: not found (${escape(r.reason)}).` : `\n\nSource: [${escape(r.path)}:${r.line}](${locationTarget(r).toString()})${r.method === 'exact' ? '' : ` — ${escape(r.note)}`}`,
+              r.path === null ? `\n\nSource: not found (${escapeMarkdown(r.reason)}).` : `\n\nSource: [${escapeMarkdown(r.path)}:${r.line}](${locationTarget(r).toString()})${r.method === 'exact' ? '' : ` — ${escapeMarkdown(r.note)}`}`,
             );
           }
           return new vscode.Hover(md, new vscode.Range(fr.line, fr.start, fr.line, fr.end));

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { GROUPINGS, hitAfterLine, hitAtLine, type Grouping } from '../model/hitGroups';
 import type { Hit } from '../model/trace';
 import { readTraceFile } from '../traceFile';
-import { LANGUAGE_ID, TraceStore } from '../traceStore';
+import { isInATab, LANGUAGE_ID, TraceStore } from '../traceStore';
 import { HitsTreeProvider, type HitsTreeNode } from './provider';
 
 export const HITS_VIEW = 'qemuBlockTrace.hits';
@@ -15,11 +15,6 @@ const EXAMPLE = ['examples', 'snapshot-commit-complete.gdb.log'];
 const REFRESH_SETTLE_MS = 400;
 /** VS Code does not hand documents over 50 MB to extensions. */
 const LARGE_FILE_BYTES = 50 * 1024 * 1024;
-
-function isInATab(uri: vscode.Uri): boolean {
-  const key = uri.toString();
-  return vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === key));
-}
 
 /** A trace still shown in some tab, to show when the current one goes away. */
 function anotherOpenTrace(): vscode.TextDocument | undefined {

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type { Frame } from '../model/frames';
 import { callerOf, groupHits, hitMatches, inferredBecause, plumbingStart, shortLocation, type Grouping, type HitGroup } from '../model/hitGroups';
 import { commandLabel, formatRanges } from '../model/summary';
+import { frameMarkdown } from '../editor/markdown';
 import type { Hit, Trace } from '../model/trace';
 
 export class GroupNode {
@@ -254,25 +255,7 @@ export class HitsTreeProvider implements vscode.TreeDataProvider<HitsTreeNode> {
     item.description = shortLocation(f) ?? '';
     item.iconPath = new vscode.ThemeIcon(f.library !== null ? 'library' : 'debug-stackframe-dot');
     item.contextValue = 'frame';
-    const tip = new vscode.MarkdownString();
-    tip.appendMarkdown(`**#${f.level} ${escapeMarkdown(f.function || '??')}**`);
-    if (f.file) tip.appendMarkdown(` — \`${escapeCode(f.file)}:${f.line}\``);
-    else if (f.library) tip.appendMarkdown(` — \`${escapeCode(f.library)}\``);
-    if (f.args.length > 0) {
-      tip.appendMarkdown('\n\n| argument | value |\n|---|---|\n');
-      for (const a of f.args) tip.appendMarkdown(`| ${escapeCell(a.name)}${a.entry ? '@entry' : ''} | \`${escapeCode(escapeCell(a.value))}\` |\n`);
-    }
-    item.tooltip = tip;
+    item.tooltip = frameMarkdown(f);
     return item;
   }
-}
-
-function escapeMarkdown(s: string): string {
-  return s.replace(/[\\`*_{}[\]()#+\-.!<>|]/g, '\\$&');
-}
-function escapeCode(s: string): string {
-  return s.replace(/`/g, "'");
-}
-function escapeCell(s: string): string {
-  return s.replace(/\|/g, '\\|');
 }
