@@ -1,7 +1,7 @@
 // One esbuild configuration for everything that ships: the extension host bundle and the CLI.
 // `--watch` rebuilds on change; `--tests` also compiles the test suites to out/ for mocha.
 import * as esbuild from 'esbuild';
-import { copyFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ROOT } from './lib/testEnv.mjs';
 
@@ -35,6 +35,8 @@ function tsFiles(dir) {
 }
 
 if (withTests) {
+  // a deleted test must not linger as a stale compiled suite
+  rmSync(join(ROOT, 'out', 'test'), { recursive: true, force: true });
   // Tests stay one file per suite (mocha loads them by name) but each bundles what it imports.
   for (const suite of ['test/unit', 'test/integration']) {
     const entries = tsFiles(suite);
