@@ -1,0 +1,757 @@
+// The block graph replayed from a trace of `bdrv_replace_child_noperm` hits (design.md §5).
+//
+// Every hit of that function attaches a new edge (BdrvChild), moves an edge to another node, or
+// detaches one. Which, and which edge, is told by the frames above it; QEMU 7.2+ also prints the
+// edge pointer itself (`child=`). The replay is done once, in one pass that turns each hit into a
+// few operations; a second pass applies them and keeps a copy of the state every CHECKPOINT hits,
+// so the state at any hit is a copy plus at most CHECKPOINT - 1 hits of operations.
+//
+// Objects that existed before the log began (a guest device's BlockBackend, its root edge, the node
+// it pointed at) are known only when a hit first moves or detaches them: the first pass collects
+// them, and the second starts from them, so they show from hit 1 on, marked pre-existing.
+
+import type { Frame } from './frames';
+import type { Identities, ObjectIdentity } from './identities';
+import { unescapeC } from './lines';
+import type { Hit, Trace } from './trace';
+
+export type NodeType = 'block-driver' | 'block-backend' | 'block-job';
+/** `placeholder`: a parent that existed before the log and was never printed. */
+export type NodeState = 'live' | 'probably-freed' | 'placeholder';
+export type ChangeKind = 'attach' | 'detach' | 'move' | 'rollback' | 'none' | 'unrecognised';
+
+/** What a node is; shared by every state it appears in. */
+interface NodeRec {
+  key: string;
+  type: NodeType;
+  address: string | null;
+  /** What the rest of the extension knows about the pointer (name, driver, file), or null. */
+  identity: ObjectIdentity | null;
+  preExisting: boolean;
+  /** For a placeholder: a few words on what it stands for. */
+  placeholderLabel?: string;
+  /** The hit whose operations created it (0: the initial state). */
+  createdAt: number;
+}
+
+/** What an edge is; its child is part of the state (moves change it). */
+interface EdgeRec {
+  key: string;
+  parent: string;
+  name: string;
+  perm: number | null;
+  shared: number | null;
+  role: number | null;
+  /** The BdrvChild pointer: printed by 7.2+ at attach, learnt by 7.1 logs at detach. */
+  address: string | null;
+  preExisting: boolean;
+  /** The hit that attached it (0 for pre-existing edges). */
+  hit: number;
+}
+
+interface NodeEntry {
+  rec: NodeRec;
+  state: NodeState;
+}
+interface EdgeEntry {
+  rec: EdgeRec;
+  child: string;
+  /** When it got its current child: QEMU lists a node's parents newest first. */
+  seq: number;
+}
+
+type Op =
+  | { op: 'node'; rec: NodeRec; state: NodeState }
+  | { op: 'state'; key: string; state: NodeState }
+  | { op: 'dropNode'; key: string }
+  | { op: 'edge'; rec: EdgeRec; child: string; seq: number }
+  | { op: 'move'; key: string; to: string; seq: number }
+  | { op: 'dropEdge'; key: string };
+
+class State {
+  nodes = new Map<string, NodeEntry>();
+  edges = new Map<string, EdgeEntry>();
+
+  clone(): State {
+    const s = new State();
+    for (const [k, v] of this.nodes) s.nodes.set(k, { rec: v.rec, state: v.state });
+    for (const [k, v] of this.edges) s.edges.set(k, { rec: v.rec, child: v.child, seq: v.seq });
+    return s;
+  }
+
+  apply(op: Op): void {
+    switch (op.op) {
+      case 'node':
+        this.nodes.set(op.rec.key, { rec: op.rec, state: op.state });
+        break;
+      case 'state': {
+        const n = this.nodes.get(op.key);
+        if (n) n.state = op.state;
+        break;
+      }
+      case 'dropNode':
+        this.nodes.delete(op.key);
+        break;
+      case 'edge':
+        this.edges.set(op.rec.key, { rec: op.rec, child: op.child, seq: op.seq });
+        break;
+      case 'move': {
+        const e = this.edges.get(op.key);
+        if (e) {
+          e.child = op.to;
+          e.seq = op.seq;
+        }
+        break;
+      }
+      case 'dropEdge':
+        this.edges.delete(op.key);
+        break;
+    }
+  }
+}
+
+/** What one hit did to the graph. */
+export interface HitChange {
+  kind: ChangeKind;
+  /** In words: `attach over01 —backing→ drive01`. */
+  explanation: string;
+  added: string[];
+  moved: { edge: string; from: string; to: string }[];
+  removed: { rec: EdgeRec; child: string }[];
+}
+
+export interface GraphNodeView {
+  id: string;
+  type: NodeType;
+  /** Node name, job id or BlockBackend name; null when the log never says. */
+  name: string | null;
+  /** What to call it on screen: the name, or what it is and its address. */
+  label: string;
+  address: string | null;
+  driver: string | null;
+  filename: string | null;
+  state: NodeState;
+  preExisting: boolean;
+}
+
+export interface GraphEdgeView {
+  id: string;
+  parent: string;
+  child: string;
+  name: string;
+  /** Permissions at attach, as QEMU's x-debug-query-block-graph lists them; null when unknown. */
+  perm: string[] | null;
+  'shared-perm': string[] | null;
+  role: string[] | null;
+  address: string | null;
+  change: 'added' | 'moved' | null;
+  /** For a moved edge: the node it pointed at before. */
+  from?: string;
+  preExisting: boolean;
+}
+
+/** The graph after a hit, in the shape of QEMU's x-debug-query-block-graph plus addresses and changes. */
+export interface GraphView {
+  /** 1-based; 0 is the state before the first hit. */
+  hit: number;
+  kind: ChangeKind;
+  explanation: string;
+  nodes: GraphNodeView[];
+  edges: GraphEdgeView[];
+  /** Edges this hit took away, as they were just before. */
+  removed: GraphEdgeView[];
+}
+
+const CHECKPOINT = 64;
+
+// BLK_PERM_* bits and their names in QAPI's BlockPermission, in bit order.
+const PERMS: readonly [number, string][] = [
+  [1, 'consistent-read'],
+  [2, 'write'],
+  [4, 'write-unchanged'],
+  [8, 'resize'],
+];
+// BdrvChildRole bits.
+const ROLES: readonly [number, string][] = [
+  [1, 'data'],
+  [2, 'metadata'],
+  [4, 'filtered'],
+  [8, 'cow'],
+  [16, 'primary'],
+];
+
+function bits(value: number | null, names: readonly [number, string][]): string[] | null {
+  if (value === null) return null;
+  return names.filter(([bit]) => (value & bit) !== 0).map(([, n]) => n);
+}
+
+/** `wrus` with `_` for a missing bit, as QEMU's scripts/render_block_graph.py prints permissions. */
+export function permString(perm: readonly string[] | null): string {
+  if (perm === null) return '????';
+  return (perm.includes('write') ? 'w' : '_') + (perm.includes('consistent-read') ? 'r' : '_') + (perm.includes('write-unchanged') ? 'u' : '_') + (perm.includes('resize') ? 's' : '_');
+}
+
+const ptr = (f: Frame | undefined, name: string): string | null => {
+  const p = f?.arg(name)?.pointer;
+  return p === undefined || p === '0x0' ? null : p;
+};
+const num = (f: Frame | undefined, name: string): number | null => {
+  const v = f?.arg(name)?.value;
+  if (v === undefined || !/^-?\d+$/.test(v)) return null;
+  return Number(v);
+};
+const str = (f: Frame | undefined, name: string): string | null => {
+  const t = f?.arg(name)?.text;
+  return t === undefined ? null : unescapeC(t);
+};
+
+/** A change made while a transaction is being aborted undoes part of it. */
+function aborting(frames: readonly Frame[]): 'detach' | 'rollback' {
+  return frames.some((f) => f.function === 'tran_abort') ? 'rollback' : 'detach';
+}
+
+/** Names made up for an unnamed job filter (identities.ts) are drivers, not names a user gave. */
+function userNamed(rec: NodeRec): boolean {
+  const id = rec.identity;
+  return !!id?.name && !id.name.startsWith('#') && id.name !== id.driver;
+}
+
+function nodeLabel(rec: NodeRec): string {
+  if (rec.placeholderLabel) return rec.placeholderLabel;
+  const id = rec.identity;
+  if (rec.type === 'block-job') return id?.name ? `job ${id.name}` : `job ${rec.address}`;
+  if (id?.name) return id.name;
+  if (rec.type === 'block-backend') return `BlockBackend ${rec.address}`;
+  if (id?.filename) return `${id.filename.slice(id.filename.lastIndexOf('/') + 1)} (${rec.address})`;
+  return rec.address ?? '?';
+}
+
+/** The replayed graph of a trace: what each hit changed, and the state after any hit. */
+export class BlockGraph {
+  private readonly changes: HitChange[] = [];
+  private readonly ops: Op[][] = [];
+  private readonly initial: Op[] = [];
+  private readonly checkpoints: State[] = [];
+
+  // first pass only
+  private w = new State();
+  private seq = 0;
+  private edgeCount = 0;
+  private placeholders = 0;
+  private readonly nodeAt = new Map<string, string>();
+  private readonly edgeAt = new Map<string, string>();
+  private readonly trans = new Map<string, { kind: 'attach' | 'move'; edge: string; from: string | null; undone: boolean }[]>();
+  private lastCommand: number | null | undefined = undefined;
+  private cur: Op[] = [];
+  private change: HitChange = BlockGraph.noChange('');
+
+  private constructor(private readonly ids: Identities | null) {}
+
+  /** Replay at once (reads every backtrace). */
+  static build(trace: Trace, ids: Identities | null): BlockGraph {
+    const g = new BlockGraph(ids);
+    for (const hit of trace.hits) g.replayHit(hit);
+    g.finish();
+    return g;
+  }
+
+  /** Replay in batches that yield to the event loop between them (a large log takes seconds). */
+  static async buildAsync(trace: Trace, ids: Identities | null, batch = 500, cancelled: () => boolean = () => false): Promise<BlockGraph | null> {
+    const g = new BlockGraph(ids);
+    for (let i = 0; i < trace.hits.length; i++) {
+      g.replayHit(trace.hits[i]);
+      if ((i + 1) % batch === 0) {
+        await new Promise((r) => setTimeout(r, 0));
+        if (cancelled()) return null;
+      }
+    }
+    g.finish();
+    return g;
+  }
+
+  get hitCount(): number {
+    return this.changes.length;
+  }
+
+  /** What hit `n` (1-based) changed. */
+  changeAt(n: number): HitChange | undefined {
+    return this.changes[n - 1];
+  }
+
+  /** The graph after hit `n` (0: before the first hit), with hit n's change marked. */
+  stateAfter(n: number): GraphView {
+    n = Math.max(0, Math.min(n, this.changes.length));
+    const base = Math.floor(n / CHECKPOINT);
+    const s = this.checkpoints[base].clone();
+    for (let h = base * CHECKPOINT + 1; h <= n; h++) for (const op of this.ops[h - 1]) s.apply(op);
+    const change = n > 0 ? this.changes[n - 1] : null;
+    return this.view(s, n, change);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // second pass: checkpoints
+
+  private finish(): void {
+    const s = new State();
+    for (const op of this.initial) s.apply(op);
+    this.checkpoints.push(s.clone());
+    for (let i = 0; i < this.ops.length; i++) {
+      for (const op of this.ops[i]) s.apply(op);
+      if ((i + 1) % CHECKPOINT === 0) this.checkpoints.push(s.clone());
+    }
+    // the first pass's working state is no longer needed
+    this.w = new State();
+    this.nodeAt.clear();
+    this.edgeAt.clear();
+    this.trans.clear();
+  }
+
+  private view(s: State, hit: number, change: HitChange | null): GraphView {
+    const nodes: GraphNodeView[] = [];
+    const nodeView = (rec: NodeRec, state: NodeState): GraphNodeView => ({
+      id: rec.key,
+      type: rec.type,
+      name: rec.placeholderLabel || !rec.identity?.name || rec.identity.name === rec.identity.driver ? null : rec.identity.name,
+      label: nodeLabel(rec),
+      address: rec.address,
+      driver: rec.identity?.driver ?? null,
+      filename: rec.identity?.filename ?? null,
+      state,
+      preExisting: rec.preExisting,
+    });
+    for (const n of s.nodes.values()) nodes.push(nodeView(n.rec, n.state));
+    const added = new Set(change?.added ?? []);
+    const moved = new Map((change?.moved ?? []).map((m) => [m.edge, m.from]));
+    const edgeView = (rec: EdgeRec, child: string): GraphEdgeView => {
+      const v: GraphEdgeView = {
+        id: rec.key,
+        parent: rec.parent,
+        child,
+        name: rec.name,
+        perm: bits(rec.perm, PERMS),
+        'shared-perm': bits(rec.shared, PERMS),
+        role: bits(rec.role, ROLES),
+        address: rec.address,
+        change: added.has(rec.key) ? 'added' : moved.has(rec.key) ? 'moved' : null,
+        preExisting: rec.preExisting,
+      };
+      if (moved.has(rec.key)) v.from = moved.get(rec.key);
+      return v;
+    };
+    const edges = [...s.edges.values()].sort((a, b) => a.seq - b.seq).map((e) => edgeView(e.rec, e.child));
+    const removed = (change?.removed ?? []).map((r) => edgeView(r.rec, r.child));
+    // a removed edge may point at a node that is gone now: keep it on screen for this hit
+    for (const r of change?.removed ?? []) {
+      for (const key of [r.rec.parent, r.child]) {
+        if (s.nodes.has(key) || nodes.some((n) => n.id === key)) continue;
+        const rec = this.findRec(key);
+        if (rec) nodes.push({ ...nodeView(rec, 'probably-freed') });
+      }
+    }
+    return { hit, kind: change?.kind ?? 'none', explanation: change?.explanation ?? 'the graph before the first hit', nodes, edges, removed };
+  }
+
+  private readonly recs = new Map<string, NodeRec>();
+  private findRec(key: string): NodeRec | undefined {
+    return this.recs.get(key);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // first pass: classify each hit and turn it into operations
+
+  private static noChange(explanation: string, kind: ChangeKind = 'none'): HitChange {
+    return { kind, explanation, added: [], moved: [], removed: [] };
+  }
+
+  private emit(op: Op): void {
+    this.w.apply(op);
+    this.cur.push(op);
+  }
+
+  private replayHit(hit: Hit): void {
+    this.cur = [];
+    if (hit.command !== this.lastCommand) {
+      // nodes that lost their last parent during the previous command are gone by now
+      if (this.lastCommand !== undefined) for (const n of [...this.w.nodes.values()]) if (n.state === 'probably-freed') this.dropNode(n.rec.key);
+      this.lastCommand = hit.command;
+    }
+    this.change = BlockGraph.noChange('');
+    try {
+      this.classify(hit);
+    } catch (e) {
+      // a log this code does not understand must not stop the replay
+      this.change = BlockGraph.noChange(`no graph change: could not read this hit (${(e as Error).message})`, 'unrecognised');
+    }
+    this.changes.push(this.change);
+    this.ops.push(this.cur);
+  }
+
+  private classify(hit: Hit): void {
+    const frames = hit.frames;
+    const f0 = frames[0];
+    const stopFn = f0?.function ?? hit.stop?.function ?? null;
+    if (stopFn !== 'bdrv_replace_child_noperm') {
+      this.change = BlockGraph.noChange(`no graph change: ${stopFn ? `stopped in ${stopFn}` : 'no backtrace'}${hit.breakpoint ? ` (breakpoint ${hit.breakpoint})` : ''}`);
+      return;
+    }
+    if (!f0) {
+      this.change = BlockGraph.noChange('no graph change known: the hit has no backtrace to tell what it did', 'unrecognised');
+      return;
+    }
+    const newBs = ptr(f0, 'new_bs');
+    // QEMU 7.2+: `child` is the BdrvChild itself; 7.1 prints `childp`, a pointer to a pointer
+    const edgePtr = f0.arg('childp') === undefined ? ptr(f0, 'child') : null;
+    const f1 = frames[1];
+    const fn1 = f1?.function ?? '';
+    const unrecognised = (why: string) => {
+      this.change = BlockGraph.noChange(`no graph change known: ${why}`, 'unrecognised');
+    };
+    switch (fn1) {
+      case 'bdrv_attach_child_common':
+        return this.attach(hit, f1, newBs, edgePtr);
+      case 'bdrv_attach_child_common_abort': {
+        const e = this.edgeByPtr(edgePtr) ?? this.fromTran(frames, 'attach', null);
+        if (!e) return unrecognised('a rolled-back attach of an edge this log never attached');
+        return this.detach(hit, e, frames, 'rollback');
+      }
+      case 'bdrv_replace_child_abort': {
+        const back = newBs ? this.node(newBs, 'block-driver', hit) : null;
+        const e = this.edgeByPtr(edgePtr) ?? this.fromTran(frames, 'move', back);
+        if (!e) return unrecognised('a rolled-back move of an edge this log never moved');
+        if (!back) return this.detach(hit, e, frames, 'rollback');
+        return this.move(hit, e, back, 'rollback');
+      }
+      case 'bdrv_replace_child_tran':
+        return this.replaceChildTran(hit, frames, newBs, edgePtr, unrecognised);
+      case 'bdrv_detach_child':
+      case 'bdrv_root_unref_child': {
+        const at = fn1 === 'bdrv_root_unref_child' ? 1 : 2;
+        if (frames[at]?.function !== 'bdrv_root_unref_child') break;
+        const p = edgePtr ?? ptr(frames[at], 'child');
+        const e = this.edgeByPtr(p) ?? this.edgeByCaller(frames[at + 1], p);
+        if (!e) return unrecognised(`a detach of an edge this log never showed attached${frames[at + 1] ? ` (from ${frames[at + 1].function})` : ''}`);
+        if (p) this.learnAddress(e, p);
+        return this.detach(hit, e, frames, aborting(frames));
+      }
+      default:
+        break;
+    }
+    // a caller this code does not know: only a printed edge pointer tells what happened
+    const e = this.edgeByPtr(edgePtr);
+    if (e) {
+      if (newBs === null) return this.detach(hit, e, frames, aborting(frames));
+      return this.move(hit, e, this.node(newBs, 'block-driver', hit), aborting(frames) === 'rollback' ? 'rollback' : 'move');
+    }
+    unrecognised(`bdrv_replace_child_noperm called from ${fn1 || 'an unknown caller'}`);
+  }
+
+  private attach(hit: Hit, f1: Frame, newBs: string | null, edgePtr: string | null): void {
+    const childBs = ptr(f1, 'child_bs') ?? newBs;
+    const name = str(f1, 'child_name');
+    const cls = f1.arg('child_class')?.symbol ?? null;
+    const opaque = ptr(f1, 'opaque');
+    if (!childBs || name === null || !opaque) {
+      this.change = BlockGraph.noChange('no graph change known: an attach whose child, name or parent is not printed', 'unrecognised');
+      return;
+    }
+    const parentType: NodeType = cls === 'child_root' ? 'block-backend' : cls === 'child_job' ? 'block-job' : 'block-driver';
+    const stale = this.edgeByPtr(edgePtr);
+    if (stale) this.dropEdge(stale);
+    const parent = this.node(opaque, parentType, hit);
+    const child = this.node(childBs, 'block-driver', hit);
+    const rec: EdgeRec = {
+      key: `e${++this.edgeCount}`,
+      parent,
+      name,
+      perm: num(f1, 'perm'),
+      shared: num(f1, 'shared_perm'),
+      role: num(f1, 'child_role'),
+      address: edgePtr,
+      preExisting: false,
+      hit: hit.index,
+    };
+    this.emit({ op: 'edge', rec, child, seq: ++this.seq });
+    if (edgePtr) this.edgeAt.set(edgePtr, rec.key);
+    const tran = ptr(f1, 'tran');
+    if (tran) this.logTran(tran, { kind: 'attach', edge: rec.key, from: null, undone: false });
+    this.change = { kind: 'attach', explanation: `attach ${this.label(parent)} —${name}→ ${this.label(child)}`, added: [rec.key], moved: [], removed: [] };
+  }
+
+  private replaceChildTran(hit: Hit, frames: Frame[], newBs: string | null, edgePtr: string | null, unrecognised: (why: string) => void): void {
+    const f2 = frames[2];
+    const fn2 = f2?.function ?? '';
+    const tran = ptr(frames[1], 'tran');
+    if (fn2 === 'bdrv_replace_node_noperm') {
+      const from = ptr(f2, 'from');
+      const to = ptr(f2, 'to') ?? newBs;
+      if (!from || !to) return unrecognised('a node replacement whose nodes are not printed');
+      const fromKey = this.node(from, 'block-driver', hit, true);
+      const toKey = this.node(to, 'block-driver', hit);
+      let e = this.edgeByPtr(edgePtr);
+      if (!e && !edgePtr) e = this.nextParentToMove(fromKey, toKey);
+      if (!e) e = this.unseenParentEdge(hit, fromKey, edgePtr);
+      const oldChild = this.w.edges.get(e)!.child;
+      this.move(hit, e, toKey, aborting(frames) === 'rollback' ? 'rollback' : 'move', frames[3]?.function === 'bdrv_append' ? ' (bdrv_append)' : '');
+      if (tran) this.logTran(tran, { kind: 'move', edge: e, from: oldChild, undone: false });
+      return;
+    }
+    if (fn2 === 'bdrv_remove_file_or_backing_child' || fn2 === 'bdrv_remove_child') {
+      const p = edgePtr ?? ptr(f2, 'child');
+      let e = this.edgeByPtr(p);
+      if (!e) {
+        const bs = ptr(f2, 'bs') ?? ptr(frames[3], 'parent_bs') ?? ptr(frames[3], 'bs');
+        const owner = bs ? this.nodeAt.get(bs) : undefined;
+        if (owner) {
+          const isBacking = frames[3]?.arg('is_backing')?.value;
+          const names = isBacking === 'true' ? ['backing'] : isBacking === 'false' ? ['file'] : ['backing', 'file'];
+          for (const n of names) {
+            e = this.newestChildEdge(owner, (x) => x.rec.name === n && (x.rec.address === null || x.rec.address === p));
+            if (e) break;
+          }
+        }
+      }
+      if (!e) return unrecognised('a detach of an edge this log never showed attached');
+      if (p) this.learnAddress(e, p);
+      return this.detach(hit, e, frames, aborting(frames));
+    }
+    const e = this.edgeByPtr(edgePtr);
+    if (!e) return unrecognised(`bdrv_replace_child_tran called from ${fn2 || 'an unknown caller'}`);
+    if (newBs === null) return this.detach(hit, e, frames, aborting(frames));
+    this.move(hit, e, this.node(newBs, 'block-driver', hit), aborting(frames) === 'rollback' ? 'rollback' : 'move');
+  }
+
+  /** bdrv_replace_node_noperm moves `from`'s parents newest first, but not job edges (they stay at their node) nor edges inside `to`'s own subtree. */
+  private nextParentToMove(fromKey: string, toKey: string): string | undefined {
+    const below = new Set<string>();
+    const seen = new Set<string>([toKey]);
+    const queue = [toKey];
+    while (queue.length > 0) {
+      const v = queue.shift()!;
+      for (const e of this.w.edges.values()) {
+        if (e.rec.parent !== v) continue;
+        below.add(e.rec.key);
+        if (!seen.has(e.child)) {
+          seen.add(e.child);
+          queue.push(e.child);
+        }
+      }
+    }
+    let best: EdgeEntry | undefined;
+    for (const e of this.w.edges.values()) {
+      if (e.child !== fromKey || below.has(e.rec.key)) continue;
+      if (this.w.nodes.get(e.rec.parent)?.rec.type === 'block-job') continue;
+      if (!best || e.seq > best.seq) best = e;
+    }
+    return best?.rec.key;
+  }
+
+  /** A parent edge of `fromKey` that no hit showed: it existed before the log (a guest device's BlockBackend), or was made unseen. */
+  private unseenParentEdge(hit: Hit, fromKey: string, edgePtr: string | null): string {
+    const from = this.w.nodes.get(fromKey)!;
+    // Every attach stops at the breakpoint, so an edge no hit showed predates the log, and so does
+    // its node, unless the log showed that node being opened (then hits are missing: add it here).
+    const before = from.rec.preExisting || !from.rec.identity?.driver;
+    if (before && !from.rec.preExisting) this.promote(from.rec);
+    const rec: NodeRec = {
+      key: `placeholder#${++this.placeholders}`,
+      type: 'block-backend',
+      address: null,
+      identity: null,
+      preExisting: before,
+      placeholderLabel: 'guest device',
+      createdAt: before ? 0 : hit.index,
+    };
+    this.recs.set(rec.key, rec);
+    const edge: EdgeRec = { key: `e${++this.edgeCount}`, parent: rec.key, name: 'root', perm: null, shared: null, role: null, address: edgePtr, preExisting: before, hit: before ? 0 : hit.index };
+    const ops: Op[] = [
+      { op: 'node', rec, state: 'placeholder' },
+      { op: 'edge', rec: edge, child: fromKey, seq: before ? -1_000_000 + this.placeholders : ++this.seq },
+    ];
+    for (const op of ops) {
+      if (before) {
+        this.w.apply(op);
+        this.initial.push(op);
+      } else this.emit(op);
+    }
+    if (edgePtr) this.edgeAt.set(edgePtr, edge.key);
+    return edge.key;
+  }
+
+  /** A node first seen during the log turns out to have been there from the start. */
+  private promote(rec: NodeRec): void {
+    const list = rec.createdAt === this.ops.length + 1 ? this.cur : this.ops[rec.createdAt - 1];
+    const at = list?.findIndex((op) => op.op === 'node' && op.rec === rec) ?? -1;
+    if (at < 0) return;
+    const [op] = list.splice(at, 1);
+    this.initial.push(op);
+    rec.preExisting = true;
+    rec.createdAt = 0;
+  }
+
+  private edgeByPtr(p: string | null): string | undefined {
+    if (!p) return undefined;
+    const key = this.edgeAt.get(p);
+    return key !== undefined && this.w.edges.has(key) ? key : undefined;
+  }
+
+  /** 7.1 detaches: which edge, told by the function that dropped it. */
+  private edgeByCaller(caller: Frame | undefined, p: string | null): string | undefined {
+    if (!caller) return undefined;
+    const unknownOr = (x: EdgeEntry) => x.rec.address === null || x.rec.address === p;
+    switch (caller.function) {
+      case 'blk_remove_bs': {
+        const blk = ptr(caller, 'blk');
+        const owner = blk ? this.nodeAt.get(blk) : undefined;
+        return owner ? this.newestChildEdge(owner, unknownOr) : undefined;
+      }
+      case 'bdrv_unref_child': {
+        // bdrv_close drops a node's children newest first
+        const parent = ptr(caller, 'parent');
+        const owner = parent ? this.nodeAt.get(parent) : undefined;
+        return owner ? this.newestChildEdge(owner, unknownOr) : undefined;
+      }
+      case 'block_job_remove_all_bdrv': {
+        // the job's list of nodes is built by prepending
+        const job = ptr(caller, 'job');
+        const owner = job ? this.nodeAt.get(job) : undefined;
+        return owner ? this.newestChildEdge(owner, unknownOr) : undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  private newestChildEdge(parent: string, ok: (e: EdgeEntry) => boolean): string | undefined {
+    let best: EdgeEntry | undefined;
+    for (const e of this.w.edges.values()) if (e.rec.parent === parent && ok(e) && (!best || e.rec.hit > best.rec.hit || (e.rec.hit === best.rec.hit && e.rec.key > best.rec.key))) best = e;
+    return best?.rec.key;
+  }
+
+  private learnAddress(edge: string, p: string): void {
+    const e = this.w.edges.get(edge);
+    if (!e || e.rec.address === p) return;
+    if (e.rec.address === null) e.rec.address = p;
+    this.edgeAt.set(p, edge);
+  }
+
+  private logTran(tran: string, entry: { kind: 'attach' | 'move'; edge: string; from: string | null; undone: boolean }): void {
+    const list = this.trans.get(tran) ?? [];
+    list.push(entry);
+    this.trans.set(tran, list);
+  }
+
+  /** The latest attach or move of the transaction being aborted that is not undone yet. */
+  private fromTran(frames: Frame[], kind: 'attach' | 'move', back: string | null): string | undefined {
+    const abort = frames.find((f) => f.function === 'tran_abort');
+    const tran = ptr(abort, 'tran');
+    const list = tran ? this.trans.get(tran) : undefined;
+    if (!list) return undefined;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const t = list[i];
+      if (t.undone || t.kind !== kind || !this.w.edges.has(t.edge)) continue;
+      if (kind === 'move' && back !== null && t.from !== back) continue;
+      t.undone = true;
+      return t.edge;
+    }
+    return undefined;
+  }
+
+  private move(hit: Hit, edge: string, to: string, kind: 'move' | 'rollback', note = ''): void {
+    const e = this.w.edges.get(edge)!;
+    const from = e.child;
+    if (from === to) {
+      this.change = BlockGraph.noChange(`no graph change: ${this.edgeWords(e.rec)} already points at ${this.label(to)}`);
+      return;
+    }
+    this.emit({ op: 'move', key: edge, to, seq: ++this.seq });
+    this.orphaned(from);
+    const what = `${this.label(e.rec.parent)} —${e.rec.name}→ moved from ${this.label(from)} to ${this.label(to)}${note}`;
+    this.change = { kind, explanation: kind === 'rollback' ? `rollback: ${what}` : what, added: [], moved: [{ edge, from, to }], removed: [] };
+  }
+
+  private detach(hit: Hit, edge: string, frames: Frame[], kind: 'detach' | 'rollback'): void {
+    const e = this.w.edges.get(edge)!;
+    const removed = { rec: e.rec, child: e.child };
+    const words = `${this.label(e.rec.parent)} —${e.rec.name}→ ${this.label(e.child)}`;
+    this.dropEdge(edge);
+    const gone: string[] = [];
+    // the parent goes with its last edge when the stack is its deletion
+    const parent = this.w.nodes.get(e.rec.parent);
+    if (parent && parent.rec.address && ![...this.w.edges.values()].some((x) => x.rec.parent === parent.rec.key)) {
+      const a = parent.rec.address;
+      const deleting = frames.some(
+        (f) =>
+          ((f.function === 'blk_delete' || f.function === 'blk_unref') && ptr(f, 'blk') === a) ||
+          ((f.function === 'bdrv_close' || f.function === 'bdrv_delete') && ptr(f, 'bs') === a) ||
+          (f.function === 'block_job_remove_all_bdrv' && ptr(f, 'job') === a),
+      );
+      if (deleting && ![...this.w.edges.values()].some((x) => x.child === parent.rec.key)) {
+        gone.push(this.label(parent.rec.key));
+        this.dropNode(parent.rec.key);
+      }
+    }
+    this.orphaned(removed.child);
+    const what = `detach ${words}${gone.length > 0 ? `; ${gone.join(', ')} deleted` : ''}`;
+    this.change = { kind, explanation: kind === 'rollback' ? `rollback: ${what}` : what, added: [], moved: [], removed: [removed] };
+  }
+
+  /** A node that lost its last parent is freed, unless the user named it (the monitor holds it). */
+  private orphaned(key: string): void {
+    const n = this.w.nodes.get(key);
+    if (!n || n.state !== 'live' || n.rec.type !== 'block-driver') return;
+    for (const e of this.w.edges.values()) if (e.child === key) return;
+    if (userNamed(n.rec)) return;
+    this.emit({ op: 'state', key, state: 'probably-freed' });
+  }
+
+  private dropEdge(edge: string): void {
+    const e = this.w.edges.get(edge);
+    if (e?.rec.address && this.edgeAt.get(e.rec.address) === edge) this.edgeAt.delete(e.rec.address);
+    this.emit({ op: 'dropEdge', key: edge });
+  }
+
+  private dropNode(key: string): void {
+    const n = this.w.nodes.get(key);
+    if (!n) return;
+    for (const e of [...this.w.edges.values()]) if (e.rec.parent === key || e.child === key) this.dropEdge(e.rec.key);
+    if (n.rec.address && this.nodeAt.get(n.rec.address) === key) this.nodeAt.delete(n.rec.address);
+    this.emit({ op: 'dropNode', key });
+  }
+
+  /**
+   * The node at `address` as of this hit: the one in the graph, or a new one. With `preExisting`,
+   * a node first seen here had been there since before the log (it is being moved away from).
+   */
+  private node(address: string, type: NodeType, hit: Hit, preExisting = false): string {
+    const identity = this.ids?.at(address, hit.endLine) ?? null;
+    const key = `${address}#${identity?.incarnation ?? 1}`;
+    const have = this.w.nodes.get(key);
+    if (have) {
+      if (have.state === 'probably-freed') this.emit({ op: 'state', key, state: 'live' });
+      return key;
+    }
+    const old = this.nodeAt.get(address);
+    if (old !== undefined && old !== key) {
+      // the address was freed and reused; the old object is gone
+      this.dropNode(old);
+    }
+    const rec: NodeRec = { key, type, address, identity, preExisting, createdAt: preExisting ? 0 : hit.index };
+    this.recs.set(key, rec);
+    const op: Op = { op: 'node', rec, state: 'live' };
+    if (preExisting) {
+      this.w.apply(op);
+      this.initial.push(op);
+    } else this.emit(op);
+    this.nodeAt.set(address, key);
+    return key;
+  }
+
+  private label(key: string): string {
+    const rec = this.w.nodes.get(key)?.rec ?? this.recs.get(key);
+    return rec ? nodeLabel(rec) : key;
+  }
+
+  private edgeWords(rec: EdgeRec): string {
+    return `${this.label(rec.parent)} —${rec.name}→`;
+  }
+}
