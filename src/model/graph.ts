@@ -412,14 +412,14 @@ export class BlockGraph {
       case 'bdrv_attach_child_common_abort': {
         const e = this.edgeByPtr(edgePtr) ?? this.fromTran(frames, 'attach', null);
         if (!e) return unrecognised('a rolled-back attach of an edge this log never attached');
-        return this.detach(hit, e, frames, 'rollback');
+        return this.detach(e, frames, 'rollback');
       }
       case 'bdrv_replace_child_abort': {
         const back = newBs ? this.node(newBs, 'block-driver', hit) : null;
         const e = this.edgeByPtr(edgePtr) ?? this.fromTran(frames, 'move', back);
         if (!e) return unrecognised('a rolled-back move of an edge this log never moved');
-        if (!back) return this.detach(hit, e, frames, 'rollback');
-        return this.move(hit, e, back, 'rollback');
+        if (!back) return this.detach(e, frames, 'rollback');
+        return this.move(e, back, 'rollback');
       }
       case 'bdrv_replace_child_tran':
         return this.replaceChildTran(hit, frames, newBs, edgePtr, unrecognised);
@@ -431,7 +431,7 @@ export class BlockGraph {
         const e = this.edgeByPtr(p) ?? this.edgeByCaller(frames[at + 1], p);
         if (!e) return unrecognised(`a detach of an edge this log never showed attached${frames[at + 1] ? ` (from ${frames[at + 1].function})` : ''}`);
         if (p) this.learnAddress(e, p);
-        return this.detach(hit, e, frames, aborting(frames));
+        return this.detach(e, frames, aborting(frames));
       }
       default:
         break;
@@ -439,8 +439,8 @@ export class BlockGraph {
     // a caller this code does not know: only a printed edge pointer tells what happened
     const e = this.edgeByPtr(edgePtr);
     if (e) {
-      if (newBs === null) return this.detach(hit, e, frames, aborting(frames));
-      return this.move(hit, e, this.node(newBs, 'block-driver', hit), aborting(frames) === 'rollback' ? 'rollback' : 'move');
+      if (newBs === null) return this.detach(e, frames, aborting(frames));
+      return this.move(e, this.node(newBs, 'block-driver', hit), aborting(frames) === 'rollback' ? 'rollback' : 'move');
     }
     unrecognised(`bdrv_replace_child_noperm called from ${fn1 || 'an unknown caller'}`);
   }
@@ -491,7 +491,7 @@ export class BlockGraph {
       if (!e && !edgePtr) e = this.nextParentToMove(fromKey, toKey);
       if (!e) e = this.unseenParentEdge(hit, fromKey, edgePtr);
       const oldChild = this.w.edges.get(e)!.child;
-      this.move(hit, e, toKey, aborting(frames) === 'rollback' ? 'rollback' : 'move', frames[3]?.function === 'bdrv_append' ? ' (bdrv_append)' : '');
+      this.move(e, toKey, aborting(frames) === 'rollback' ? 'rollback' : 'move', frames[3]?.function === 'bdrv_append' ? ' (bdrv_append)' : '');
       if (tran) this.logTran(tran, { kind: 'move', edge: e, from: oldChild, undone: false });
       return;
     }
@@ -512,12 +512,12 @@ export class BlockGraph {
       }
       if (!e) return unrecognised('a detach of an edge this log never showed attached');
       if (p) this.learnAddress(e, p);
-      return this.detach(hit, e, frames, aborting(frames));
+      return this.detach(e, frames, aborting(frames));
     }
     const e = this.edgeByPtr(edgePtr);
     if (!e) return unrecognised(`bdrv_replace_child_tran called from ${fn2 || 'an unknown caller'}`);
-    if (newBs === null) return this.detach(hit, e, frames, aborting(frames));
-    this.move(hit, e, this.node(newBs, 'block-driver', hit), aborting(frames) === 'rollback' ? 'rollback' : 'move');
+    if (newBs === null) return this.detach(e, frames, aborting(frames));
+    this.move(e, this.node(newBs, 'block-driver', hit), aborting(frames) === 'rollback' ? 'rollback' : 'move');
   }
 
   /** bdrv_replace_node_noperm moves `from`'s parents newest first, but not job edges (they stay at their node) nor edges inside `to`'s own subtree. */
@@ -656,7 +656,7 @@ export class BlockGraph {
     return undefined;
   }
 
-  private move(hit: Hit, edge: string, to: string, kind: 'move' | 'rollback', note = ''): void {
+  private move(edge: string, to: string, kind: 'move' | 'rollback', note = ''): void {
     const e = this.w.edges.get(edge)!;
     const from = e.child;
     if (from === to) {
@@ -669,7 +669,7 @@ export class BlockGraph {
     this.change = { kind, explanation: kind === 'rollback' ? `rollback: ${what}` : what, added: [], moved: [{ edge, from, to }], removed: [] };
   }
 
-  private detach(hit: Hit, edge: string, frames: Frame[], kind: 'detach' | 'rollback'): void {
+  private detach(edge: string, frames: Frame[], kind: 'detach' | 'rollback'): void {
     const e = this.w.edges.get(edge)!;
     const removed = { rec: e.rec, child: e.child };
     const words = `${this.label(e.rec.parent)} —${e.rec.name}→ ${this.label(e.child)}`;
