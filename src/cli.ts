@@ -1,5 +1,7 @@
 // The command line: the same model as the extension, outside the editor.
 //   qemu-block-trace summary LOG [--json]
+//   qemu-block-trace resolve LOG --source-root DIR [--build-dir DIR] [--json]
+//   qemu-block-trace graph LOG [--hit N] [--json | --dot | --svg]
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve as resolvePath } from 'node:path';
@@ -8,14 +10,23 @@ import { resolveFrameLocation, type SourceConfig, type SourceReader } from './mo
 import type { Frame, Trace } from './model/trace';
 import { readTraceFile } from './traceFile';
 import { formatSummary, traceToJson } from './model/summary';
+import { BlockGraph, permString, type GraphView } from './model/graph';
+import { graphToDot } from './model/dot';
+import { Identities } from './model/identities';
+import { dotToSvg } from './render/svg';
 
 const USAGE = `usage: qemu-block-trace summary LOG [--json]
        qemu-block-trace resolve LOG --source-root DIR [--build-dir DIR] [--json]
+       qemu-block-trace graph LOG [--hit N] [--json | --dot | --svg]
 
   summary LOG          one line per QMP command: its hits and how it was found
   summary LOG --json   the whole model (hits, frames, commands, diagnostics) as JSON
   resolve LOG          every frame's file:line in your QEMU checkout (relocated when the
-                       checkout is another version than the binary), or why it is not there`;
+                       checkout is another version than the binary), or why it is not there
+  graph LOG --hit N    the block graph after hit N (default: the last hit), replayed from the
+                       log: nodes, edges with permissions at attach, and what hit N changed;
+                       --json in the shape of x-debug-query-block-graph plus addresses, --dot
+                       as QEMU's scripts/render_block_graph.py draws it, --svg laid out`;
 
 class UsageError extends Error {}
 
@@ -41,13 +52,15 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined ? 2 : 0;
   }
-  if (command !== 'summary' && command !== 'resolve') throw new UsageError(`unknown command '${command}'\n${USAGE}`);
-  const { flags, files } = parseArgs(rest, command === 'resolve' ? ['--source-root', '--build-dir'] : []);
+  if (command !== 'summary' && command !== 'resolve' && command !== 'graph') throw new UsageError(`unknown command '${command}'\n${USAGE}`);
+  const { flags, files } = parseArgs(rest, command === 'resolve' ? ['--source-root', '--build-dir'] : command === 'graph' ? ['--hit'] : [], command === 'graph' ? ['--json', '--dot', '--svg'] : ['--json']);
   if (files.length !== 1) throw new UsageError(`${command} takes one LOG file\n${USAGE}`);
   const json = flags.has('--json');
   const trace = await readLog(files[0]);
   let out: string;
-  if (command === 'resolve') {
+  if (command === 'graph') {
+    out = await graphCommand(trace, flags);
+  } else if (command === 'resolve') {
     const root = flags.get('--source-root');
     if (!root) throw new UsageError(`resolve needs --source-root DIR\n${USAGE}`);
     if (!existsSync(root)) throw new UsageError(`cannot read ${root}: no such directory`);
@@ -60,8 +73,8 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** `--flag value` options that take a value, `--json` alone; the rest are files. */
-function parseArgs(args: string[], valued: string[]): { flags: Map<string, string>; files: string[] } {
+/** `--flag value` options that take a value, switches alone; the rest are files. */
+function parseArgs(args: string[], valued: string[], switches: string[]): { flags: Map<string, string>; files: string[] } {
   const flags = new Map<string, string>();
   const files: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -69,11 +82,49 @@ function parseArgs(args: string[], valued: string[]): { flags: Map<string, strin
     if (valued.includes(a)) {
       if (i + 1 >= args.length) throw new UsageError(`${a} needs a value\n${USAGE}`);
       flags.set(a, args[++i]);
-    } else if (a === '--json') flags.set(a, '');
+    } else if (switches.includes(a)) flags.set(a, '');
     else if (a.startsWith('--')) throw new UsageError(`unknown option ${a}\n${USAGE}`);
     else files.push(a);
   }
   return { flags, files };
+}
+
+async function graphCommand(trace: Trace, flags: Map<string, string>): Promise<string> {
+  const formats = ['--json', '--dot', '--svg'].filter((f) => flags.has(f));
+  if (formats.length > 1) throw new UsageError(`choose one of ${formats.join(', ')}`);
+  if (trace.hits.length === 0) throw new UsageError('the log has no breakpoint hits to replay');
+  let hit = trace.hits.length;
+  const asked = flags.get('--hit');
+  if (asked !== undefined) {
+    if (!/^\d+$/.test(asked)) throw new UsageError(`--hit takes a hit number, 0 to ${trace.hits.length}, not '${asked}'`);
+    hit = Number(asked);
+    if (hit > trace.hits.length) throw new UsageError(`the log has ${trace.hits.length} hits; --hit ${hit} is past the last`);
+  }
+  const graph = BlockGraph.build(trace, new Identities(trace));
+  const view = graph.stateAfter(hit);
+  switch (formats[0]) {
+    case '--json':
+      return `${JSON.stringify(view, null, 2)}\n`;
+    case '--dot':
+      return graphToDot(view);
+    case '--svg':
+      return dotToSvg(graphToDot(view));
+    default:
+      return `${formatGraph(view).join('\n')}\n`;
+  }
+}
+
+/** The graph as text: what the hit did, then each edge. */
+function formatGraph(view: GraphView): string[] {
+  const label = new Map(view.nodes.map((n) => [n.id, `${n.label}${n.state === 'live' ? '' : ` (${n.state})`}`]));
+  const lines = [view.hit === 0 ? 'before the first hit' : `after hit ${view.hit}: ${view.explanation}`];
+  for (const e of view.edges) {
+    const mark = e.change === 'added' ? '+ ' : e.change === 'moved' ? '~ ' : '  ';
+    lines.push(`${mark}${label.get(e.parent)} —${e.name}→ ${label.get(e.child)}  ${e.perm ? `${permString(e.perm)}/${permString(e['shared-perm'])} at attach` : '(pre-existing)'}`);
+  }
+  for (const e of view.removed) lines.push(`- ${label.get(e.parent) ?? e.parent} —${e.name}→ ${label.get(e.child) ?? e.child}`);
+  for (const n of view.nodes) if (!view.edges.some((e) => e.parent === n.id || e.child === n.id) && !view.removed.some((e) => e.parent === n.id || e.child === n.id)) lines.push(`  ${label.get(n.id)} (no edges)`);
+  return lines;
 }
 
 interface ResolvedRow {

@@ -138,3 +138,61 @@ describe('qemu-block-trace resolve', () => {
     assert.match(r.stderr, /cannot read .*nope: no such directory/);
   });
 });
+
+describe('qemu-block-trace graph', () => {
+  const SAMPLE = fixturePath('traces/snapshot-commit-complete.log');
+
+  it('--json: the state after hit 25 in x-debug-query-block-graph shape, with addresses and the change', () => {
+    const r = cli('graph', SAMPLE, '--hit', '25', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.deepEqual([j.hit, j.explanation], [25, 'attach job jobA —target→ drive01']);
+    for (const n of j.nodes) assert.ok(['id', 'type', 'name', 'address', 'driver', 'state'].every((k) => k in n));
+    const byId = new Map<string, { address: string | null; type: string; name: string | null; state: string }>(j.nodes.map((n: { id: string }) => [n.id, n]));
+    const target = j.edges.find((e: { name: string }) => e.name === 'target');
+    assert.deepEqual([byId.get(target.parent)!.name, byId.get(target.parent)!.type, byId.get(target.child)!.address, target.change], ['jobA', 'block-job', '0x555556a7ae40', 'added']);
+    assert.deepEqual(target.perm, []);
+    assert.deepEqual(target['shared-perm'], ['consistent-read', 'write', 'write-unchanged', 'resize']);
+    const device = j.nodes.find((n: { address: string | null }) => n.address === null);
+    assert.deepEqual([device.type, device.state], ['block-backend', 'placeholder']);
+    assert.deepEqual(j.removed, []);
+  });
+
+  it('--json of hit 34 lists the edge the hit removed', () => {
+    const j = JSON.parse(cli('graph', SAMPLE, '--hit', '34', '--json').stdout);
+    assert.deepEqual(j.removed.map((e: { name: string }) => e.name), ['file']);
+    assert.equal(j.edges.length, 1);
+  });
+
+  it('--dot draws as render_block_graph.py: ellipses `name [drv]`, boxes, wrus permissions', () => {
+    const r = cli('graph', SAMPLE, '--hit', '25', '--dot');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^digraph "block graph after hit 25" \{/);
+    assert.match(r.stdout, /\[label="over01 \[qcow2\]\\n0x5555578ddc80", shape=ellipse/);
+    assert.match(r.stdout, /\[label="job jobA\\n0x555556f9acd0", shape=box/);
+    assert.match(r.stdout, /label="root\\nw___ \/ wru_"/);
+    assert.match(r.stdout, /label="target\\n____ \/ wrus", .*penwidth=2/);
+  });
+
+  it('--svg lays it out with Graphviz', () => {
+    const r = cli('graph', SAMPLE, '--hit', '19', '--svg');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /<svg /);
+    for (const text of ['over01 [qcow2]', 'drive01', 'guest device', 'backing']) assert.ok(r.stdout.includes(`>${text}<`), text);
+  });
+
+  it('text by default: what the hit did and each edge', () => {
+    const r = cli('graph', SAMPLE, '--hit', '19');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^after hit 19: guest device —root→ moved from drive01 to over01/);
+    assert.match(r.stdout, /^~ guest device \(placeholder\) —root→ over01 {2}\(pre-existing\)$/m);
+  });
+
+  it('a bad --hit or two formats is a one-line error, exit 2', () => {
+    for (const args of [['--hit', '35'], ['--hit', 'x'], ['--json', '--dot'], ['--hit']]) {
+      const r = cli('graph', SAMPLE, ...args);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.match(r.stderr, /^qemu-block-trace: /);
+    }
+  });
+});
