@@ -24,6 +24,8 @@ const common = {
 const targets = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: `#!/usr/bin/env node\n${common.banner.js}` } },
+  // the graph panel's page: a browser script, with Graphviz (WASM inlined) bundled in
+  { bundle: true, platform: 'browser', target: 'es2022', format: 'iife', sourcemap: true, logLevel: 'warning', absWorkingDir: ROOT, entryPoints: ['src/graphPanel/webview/main.ts'], outfile: 'dist/webview/graph.js' },
 ];
 
 function tsFiles(dir) {

@@ -123,6 +123,7 @@ async function integrationElectron() {
 
 async function main() {
   step('type-check (tsc --noEmit)', process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.', '--noEmit']);
+  step('type-check the graph panel page (tsc --noEmit)', process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'src/graphPanel/webview', '--noEmit']);
   step('lint (eslint)', process.execPath, [join(ROOT, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.']);
   const built = step('build (esbuild)', process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--tests']);
   if (built) {

@@ -5,6 +5,7 @@ import { registerDetection } from './detection';
 import { registerPointers } from './editor/pointers';
 import { registerSourceNavigation, SourceNavigator } from './editor/sourceNavigation';
 import { registerStructure } from './editor/structure';
+import { registerGraphPanel } from './graphPanel';
 import { registerHitsTree } from './hitsTree';
 import { registerSummary } from './summary';
 import { TraceStore } from './traceStore';
@@ -12,6 +13,7 @@ import { TraceStore } from './traceStore';
 export function activate(context: vscode.ExtensionContext): void {
   const store = new TraceStore();
   const navigator = new SourceNavigator(context.extensionUri);
+  const hits = registerHitsTree(context, store);
   context.subscriptions.push(
     store,
     registerDetection(),
@@ -19,7 +21,8 @@ export function activate(context: vscode.ExtensionContext): void {
     registerStructure(store),
     registerPointers(store, navigator),
     registerSourceNavigation(store, navigator),
-    registerHitsTree(context, store),
+    hits.disposable,
+    registerGraphPanel(context, store, hits.focus),
   );
 }
 

@@ -131,7 +131,7 @@ class HitLens extends vscode.CodeLens {
     range: vscode.Range,
     readonly doc: vscode.TextDocument,
     readonly hit: Hit,
-    readonly kind: 'source' | 'position',
+    readonly kind: 'source' | 'position' | 'graph',
   ) {
     super(range);
   }
@@ -201,12 +201,17 @@ export function registerSourceNavigation(store: TraceStore, navigator: SourceNav
           const range = new vscode.Range(h.line, 0, h.line, 0);
           if (h.stop?.file) lenses.push(new HitLens(range, doc, h, 'source'));
           lenses.push(new HitLens(range, doc, h, 'position'));
+          lenses.push(new HitLens(range, doc, h, 'graph'));
         }
         return lenses;
       },
       async resolveCodeLens(lens: HitLens) {
         const h = lens.hit;
         const trace = store.get(lens.doc);
+        if (lens.kind === 'graph') {
+          lens.command = { title: 'Show graph', command: 'qemuBlockTrace.showGraph', arguments: [lens.doc.uri, h.index], tooltip: `The block graph after hit ${h.index}, and what this hit changed` };
+          return lens;
+        }
         if (lens.kind === 'position') {
           const cmd = h.command === null ? null : trace.commands[h.command];
           const pos = cmd ? `hit ${cmd.hits.indexOf(h.index) + 1} of ${cmd.hits.length} · ${cmd.name}` : `hit ${h.index} · before any command`;

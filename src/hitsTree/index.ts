@@ -6,7 +6,8 @@ import { GROUPINGS, hitAfterLine, hitAtLine, type Grouping } from '../model/hitG
 import type { Hit } from '../model/trace';
 import { readTraceFile } from '../traceFile';
 import { isInATab, LANGUAGE_ID, TraceStore } from '../traceStore';
-import { HitsTreeProvider, type HitsTreeNode } from './provider';
+import type { HitsFocus } from '../graphPanel';
+import { HitsTreeProvider, type HitsTreeNode, type TraceSource } from './provider';
 
 export const HITS_VIEW = 'qemuBlockTrace.hits';
 const GROUPING_KEY = 'qemuBlockTrace.hits.grouping';
@@ -21,8 +22,11 @@ function anotherOpenTrace(): vscode.TextDocument | undefined {
   return vscode.window.visibleTextEditors.map((e) => e.document).find((d) => TraceStore.isTrace(d) && !d.isClosed && isInATab(d.uri));
 }
 
-export function registerHitsTree(context: vscode.ExtensionContext, store: TraceStore): vscode.Disposable {
+export function registerHitsTree(context: vscode.ExtensionContext, store: TraceStore): { disposable: vscode.Disposable; focus: HitsFocus } {
   const provider = new HitsTreeProvider(context.workspaceState.get<Grouping>(GROUPING_KEY, 'command'));
+  const sourceChanged = new vscode.EventEmitter<TraceSource | undefined>();
+  const hitPicked = new vscode.EventEmitter<{ uri: vscode.Uri; hit: number }>();
+  let announced: TraceSource | undefined;
   const view = vscode.window.createTreeView(HITS_VIEW, { treeDataProvider: provider, showCollapseAll: true });
   /**
    * Nodes the tree selected itself to follow the cursor. Their selection events can arrive after
@@ -37,6 +41,10 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
 
   const describe = () => {
     const source = provider.source;
+    if (source?.trace !== announced?.trace) {
+      announced = source;
+      sourceChanged.fire(source);
+    }
     void vscode.commands.executeCommand('setContext', 'qemuBlockTrace.hasTrace', source !== undefined);
     void vscode.commands.executeCommand('setContext', 'qemuBlockTrace.hitsFiltered', provider.currentFilter !== '');
     const name = source ? source.uri.path.slice(source.uri.path.lastIndexOf('/') + 1) : undefined;
@@ -83,6 +91,7 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
     // a rebuilt tree re-announces the selection it restores, possibly an older one: not a choice
     if (Date.now() - provider.refreshedAt < REFRESH_SETTLE_MS) return;
     if (!node || node.type === 'group' || node.type === 'plumbing') return;
+    if (provider.source) hitPicked.fire({ uri: provider.source.uri, hit: node.hit.index });
     if (node.type === 'hit') {
       const doc = provider.document;
       const end = doc && node.hit.line < doc.lineCount ? doc.lineAt(node.hit.line).text.length : 0;
@@ -196,8 +205,10 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
   followEditor(vscode.window.activeTextEditor);
   describe();
 
-  return vscode.Disposable.from(
+  const disposable = vscode.Disposable.from(
     view,
+    sourceChanged,
+    hitPicked,
     view.onDidChangeSelection((e) => onSelect(e.selection[0])),
     vscode.window.onDidChangeActiveTextEditor(followEditor),
     vscode.window.onDidChangeTextEditorSelection(followCursor),
@@ -230,4 +241,8 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
       await view.reveal(node, { select: true, focus: true, expand: false });
     }),
   );
+  return {
+    disposable,
+    focus: { current: () => provider.source, onDidChangeSource: sourceChanged.event, onDidPickHit: hitPicked.event },
+  };
 }

@@ -1,0 +1,352 @@
+// The graph panel's host: one webview beside the log that draws the block graph as it stood at a
+// hit. It shows the trace the Hits view shows, follows the tree's selection and the editor's
+// cursor, and drives them back when you step (the editor moves to the hit, the tree follows it).
+
+import * as vscode from 'vscode';
+import { graphToDot } from '../model/dot';
+import { BlockGraph } from '../model/graph';
+import { hitAtLine, hitAfterLine } from '../model/hitGroups';
+import { commandLabel } from '../model/summary';
+import type { Trace } from '../model/trace';
+import { identities } from '../editor/pointers';
+import type { TraceSource } from '../hitsTree/provider';
+import { LANGUAGE_ID, TraceStore } from '../traceStore';
+import type { GraphPanelState, HostMessage, WebviewMessage } from './messages';
+
+export const GRAPH_VIEW_TYPE = 'qemuBlockTrace.graph';
+
+/** What the panel needs from the Hits view: its trace, and the hits a person picks in it. */
+export interface HitsFocus {
+  current(): TraceSource | undefined;
+  readonly onDidChangeSource: vscode.Event<TraceSource | undefined>;
+  readonly onDidPickHit: vscode.Event<{ uri: vscode.Uri; hit: number }>;
+}
+
+const graphs = new WeakMap<Trace, Promise<BlockGraph>>();
+
+/** The replayed graph of a trace, built once (after its pointer identities) and kept with it. */
+export function blockGraph(trace: Trace): Promise<BlockGraph> {
+  let p = graphs.get(trace);
+  if (!p) {
+    p = identities(trace).then(async (ids) => (await BlockGraph.buildAsync(trace, ids))!);
+    graphs.set(trace, p);
+  }
+  return p;
+}
+
+const nonce = () => {
+  const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  let s = '';
+  for (let i = 0; i < 32; i++) s += chars[Math.floor(Math.random() * chars.length)];
+  return s;
+};
+
+const baseName = (uri: vscode.Uri) => uri.path.slice(uri.path.lastIndexOf('/') + 1);
+
+class GraphPanel implements vscode.Disposable {
+  private source: TraceSource | undefined;
+  private hit = 0;
+  private readonly disposables: vscode.Disposable[] = [];
+  /** Lines the panel moved the cursor to itself: their selection events are not a person's. */
+  private readonly driven = new Set<number>();
+  private readonly highlight = vscode.window.createTextEditorDecorationType({
+    backgroundColor: new vscode.ThemeColor('editor.wordHighlightStrongBackground'),
+    borderColor: new vscode.ThemeColor('editor.wordHighlightStrongBorder'),
+    borderStyle: 'solid',
+    borderWidth: '1px',
+    overviewRulerColor: new vscode.ThemeColor('editorOverviewRuler.wordHighlightStrongForeground'),
+    overviewRulerLane: vscode.OverviewRulerLane.Center,
+  });
+  private ready = false;
+  private pendingState: GraphPanelState | null = null;
+  private seq = 0;
+  /** The last draw the webview reported, for tests and the benchmark. */
+  lastDrawn: { hit: number; layoutMs: number; nodes: number } | null = null;
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly extensionUri: vscode.Uri,
+    private readonly store: TraceStore,
+    private readonly focus: HitsFocus,
+    private readonly onDispose: () => void,
+  ) {
+    panel.webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media', 'graph')] };
+    panel.webview.html = this.html();
+    this.disposables.push(
+      this.highlight,
+      panel.onDidDispose(() => this.dispose()),
+      panel.webview.onDidReceiveMessage((m: WebviewMessage) => this.onMessage(m)),
+      focus.onDidChangeSource((s) => {
+        if (s && s.trace !== this.source?.trace) void this.showTrace(s, s.uri.toString() === this.source?.uri.toString() ? this.hit : undefined);
+      }),
+      focus.onDidPickHit(({ uri, hit }) => {
+        if (this.source && uri.toString() === this.source.uri.toString()) void this.showHit(hit);
+      }),
+      vscode.window.onDidChangeTextEditorSelection((e) => this.followCursor(e)),
+      store.onDidChange(({ document, trace }) => {
+        if (this.source?.document === document) void this.showTrace({ uri: document.uri, document, trace }, this.hit);
+      }),
+    );
+  }
+
+  private html(): string {
+    const webview = this.panel.webview;
+    const n = nonce();
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', 'graph.js'));
+    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'graph', 'graph.css'));
+    // Graphviz is WebAssembly: compiling it needs 'wasm-unsafe-eval', nothing else is allowed
+    const csp = [`default-src 'none'`, `img-src ${webview.cspSource} data:`, `style-src ${webview.cspSource}`, `font-src ${webview.cspSource}`, `script-src 'nonce-${n}' 'wasm-unsafe-eval'`].join('; ');
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style}">
+<title>Block Graph</title>
+</head>
+<body class="empty">
+<header>
+  <h1 id="title">Block graph</h1>
+  <div id="change"><span id="kind" class="kind"></span><span id="explanation"></span></div>
+</header>
+<nav aria-label="Step through the hits">
+  <button data-action="first" title="First hit (Home)" aria-label="First hit">⏮</button>
+  <button data-action="previousCommand" title="Start of this or the previous command (Page Up)" aria-label="Previous command">⏪</button>
+  <button data-action="previous" title="Previous hit (←)" aria-label="Previous hit">◀</button>
+  <button data-action="next" title="Next hit (→)" aria-label="Next hit">▶</button>
+  <button data-action="nextCommand" title="Next command (Page Down)" aria-label="Next command">⏩</button>
+  <button data-action="last" title="Last hit (End)" aria-label="Last hit">⏭</button>
+  <div id="track"><input id="slider" type="range" min="0" max="0" value="0" aria-label="Hit"><div id="ticks"></div></div>
+  <span id="position"></span>
+  <span class="spacer"></span>
+  <button data-action="exportSvg" title="Save the graph as drawn, as SVG">Export SVG</button>
+  <button data-action="exportDot" title="Save the graph as Graphviz DOT, as render_block_graph.py draws it">Export DOT</button>
+</nav>
+<main>
+  <div id="canvas" tabindex="-1"></div>
+  <aside id="details" hidden aria-live="polite"></aside>
+</main>
+<footer>
+  <span id="status">Loading…</span>
+  <span class="legend"><span class="added">added</span> <span class="moved">moved</span> <span class="removed">removed</span> <span class="freed">probably freed</span></span>
+</footer>
+<script nonce="${n}" src="${script}"></script>
+</body>
+</html>`;
+  }
+
+  private post(m: HostMessage): void {
+    void this.panel.webview.postMessage(m);
+  }
+
+  get current(): { uri: vscode.Uri; hit: number } | undefined {
+    return this.source ? { uri: this.source.uri, hit: this.hit } : undefined;
+  }
+
+  async showTrace(source: TraceSource, hit?: number): Promise<void> {
+    this.source = source;
+    const trace = source.trace;
+    this.panel.title = `Block Graph: ${baseName(source.uri)}`;
+    if (!this.ready) {
+      this.pendingState = { uri: source.uri.toString(), hit: hit ?? this.hit };
+      return;
+    }
+    if (trace.hits.length === 0) {
+      this.post({ type: 'empty', text: `${baseName(source.uri)} has no breakpoint hits: there is no graph to replay.` });
+      return;
+    }
+    const commands = trace.commands.filter((c) => c.hits.length > 0).map((c) => ({ hit: c.hits[0], label: commandLabel(c) }));
+    this.post({ type: 'trace', name: baseName(source.uri), uri: source.uri.toString(), hitCount: trace.hits.length, commands });
+    await this.showHit(hit ?? this.hit ?? trace.hits.length);
+  }
+
+  async showHit(hit: number): Promise<void> {
+    const source = this.source;
+    if (!source || !this.ready) return;
+    const trace = source.trace;
+    hit = Math.max(0, Math.min(hit, trace.hits.length));
+    this.hit = hit;
+    const mine = ++this.seq;
+    let graph: BlockGraph;
+    const p = blockGraph(trace);
+    const settled = await Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 150))]);
+    if (!settled) this.post({ type: 'busy', text: `Replaying ${trace.hits.length} hits…` });
+    try {
+      graph = await p;
+    } catch (e) {
+      this.post({ type: 'busy', text: `Could not replay the graph: ${(e as Error).message}` });
+      return;
+    }
+    if (mine !== this.seq || source !== this.source) return;
+    const view = graph.stateAfter(hit);
+    const h = hit > 0 ? trace.hits[hit - 1] : undefined;
+    const cmd = h && h.command !== null ? trace.commands[h.command] : undefined;
+    this.post({ type: 'state', view, dot: graphToDot(view, { colours: false }), command: cmd ? commandLabel(cmd) : h ? 'before any command' : null, logLine: h ? h.line + 1 : null });
+    this.clearHighlight();
+  }
+
+  private onMessage(m: WebviewMessage): void {
+    switch (m.type) {
+      case 'ready':
+        this.ready = true;
+        void this.restore(m.state ?? this.pendingState);
+        break;
+      case 'step':
+        void this.showHit(m.hit);
+        this.moveEditorTo(m.hit);
+        break;
+      case 'selectNode':
+        void this.highlightNode(m.id);
+        break;
+      case 'export':
+        void this.export(m.format, m.svg);
+        break;
+      case 'drawn':
+        this.lastDrawn = { hit: m.hit, layoutMs: m.layoutMs, nodes: m.nodes };
+        break;
+    }
+  }
+
+  private async restore(state: GraphPanelState | null): Promise<void> {
+    let source = this.source;
+    if (state && (!source || source.uri.toString() !== state.uri)) {
+      // a panel restored after a reload: its log may not be open yet
+      try {
+        const uri = vscode.Uri.parse(state.uri, true);
+        let doc = await vscode.workspace.openTextDocument(uri);
+        if (doc.languageId !== LANGUAGE_ID) doc = await vscode.languages.setTextDocumentLanguage(doc, LANGUAGE_ID);
+        source = { uri, document: doc, trace: this.store.get(doc) };
+      } catch {
+        source = this.focus.current();
+      }
+    }
+    source ??= this.focus.current();
+    if (!source) {
+      this.post({ type: 'empty', text: 'No gdb trace is open. Open a log of breakpoint hits, then show its block graph.' });
+      return;
+    }
+    await this.showTrace(source, state?.hit ?? this.pendingState?.hit ?? source.trace.hits.length);
+  }
+
+  private followCursor(e: vscode.TextEditorSelectionChangeEvent): void {
+    const source = this.source;
+    if (!source || e.textEditor.document.uri.toString() !== source.uri.toString()) return;
+    const line = e.selections[0].active.line;
+    if (this.driven.delete(line)) return;
+    const hit = hitAtLine(source.trace, line);
+    if (hit && hit.index !== this.hit) void this.showHit(hit.index);
+  }
+
+  /** Stepping in the panel moves the log to the hit (and the Hits view follows the cursor). */
+  private moveEditorTo(hit: number): void {
+    const source = this.source;
+    const h = hit > 0 ? source?.trace.hits[hit - 1] : undefined;
+    if (!source || !h) return;
+    const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === source.uri.toString());
+    if (!editor) return;
+    const pos = new vscode.Position(h.line, 0);
+    if (editor.selection.active.line !== h.line) this.driven.add(h.line);
+    editor.selection = new vscode.Selection(pos, pos);
+    editor.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+
+  /** A node clicked in the graph: every place its pointer is printed, in this incarnation. */
+  private async highlightNode(id: string | null): Promise<void> {
+    const source = this.source;
+    this.clearHighlight();
+    if (!source?.document || !id) return;
+    const address = id.split('#')[0];
+    if (!address.startsWith('0x')) return;
+    const ids = await identities(source.trace);
+    const h = this.hit > 0 ? source.trace.hits[this.hit - 1] : source.trace.hits[0];
+    const identity = ids.at(address, h ? h.endLine : 0);
+    if (!identity) return;
+    const ranges = identity.sightings.map((r) => new vscode.Range(r.line, r.start, r.line, r.end));
+    for (const editor of vscode.window.visibleTextEditors) if (editor.document === source.document) editor.setDecorations(this.highlight, ranges);
+  }
+
+  private clearHighlight(): void {
+    for (const editor of vscode.window.visibleTextEditors) if (editor.document.uri.toString() === this.source?.uri.toString()) editor.setDecorations(this.highlight, []);
+  }
+
+  private async export(format: 'svg' | 'dot', svg: string | undefined): Promise<void> {
+    const source = this.source;
+    if (!source) return;
+    const graph = await blockGraph(source.trace);
+    const text = format === 'svg' ? svg : graphToDot(graph.stateAfter(this.hit));
+    if (!text) return;
+    const stem = baseName(source.uri).replace(/(\.gdb)?\.log$|\.gdblog$|\.gdb-trace$/, '');
+    const folder = vscode.workspace.getWorkspaceFolder(source.uri)?.uri ?? vscode.Uri.joinPath(source.uri, '..');
+    const target = await vscode.window.showSaveDialog({
+      defaultUri: vscode.Uri.joinPath(folder, `${stem}-hit${this.hit}.${format}`),
+      filters: format === 'svg' ? { 'SVG image': ['svg'] } : { 'Graphviz DOT': ['dot', 'gv'] },
+      title: `Export the block graph after hit ${this.hit}`,
+    });
+    if (!target) return;
+    await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
+    void vscode.window.showInformationMessage(`Saved the block graph after hit ${this.hit} to ${baseName(target)}.`);
+  }
+
+  dispose(): void {
+    this.clearHighlight();
+    this.onDispose();
+    vscode.Disposable.from(...this.disposables).dispose();
+    this.panel.dispose();
+  }
+}
+
+export function registerGraphPanel(context: vscode.ExtensionContext, store: TraceStore, focus: HitsFocus): vscode.Disposable {
+  let panel: GraphPanel | undefined;
+  const create = (webviewPanel: vscode.WebviewPanel) => {
+    panel = new GraphPanel(webviewPanel, context.extensionUri, store, focus, () => {
+      panel = undefined;
+    });
+    return panel;
+  };
+
+  /** Show Block Graph: from the palette (the hit at the cursor), a code lens or a tree item (a hit). */
+  const show = async (uriArg?: unknown, hitArg?: unknown) => {
+    let source: TraceSource | undefined;
+    const editor = vscode.window.activeTextEditor;
+    // a hit's inline action in the Hits view passes the tree item
+    const treeHit = typeof uriArg === 'object' && uriArg !== null && (uriArg as { type?: unknown }).type === 'hit' ? (uriArg as { hit: { index: number } }).hit.index : undefined;
+    if (treeHit !== undefined) {
+      source = focus.current();
+      hitArg = treeHit;
+    } else if (uriArg instanceof vscode.Uri) {
+      const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uriArg.toString());
+      source = doc ? { uri: doc.uri, document: doc, trace: store.get(doc) } : focus.current()?.uri.toString() === uriArg.toString() ? focus.current() : undefined;
+    } else if (editor && TraceStore.isTrace(editor.document)) {
+      source = { uri: editor.document.uri, document: editor.document, trace: store.get(editor.document) };
+    } else source = focus.current();
+    if (!source) {
+      void vscode.window.showInformationMessage('Open a gdb trace first: the block graph is replayed from its breakpoint hits.');
+      return;
+    }
+    let hit = typeof hitArg === 'number' ? hitArg : undefined;
+    if (hit === undefined && editor && editor.document.uri.toString() === source.uri.toString()) {
+      const line = editor.selection.active.line;
+      hit = (hitAtLine(source.trace, line) ?? hitAfterLine(source.trace, line, 1))?.index;
+    }
+    hit ??= panel?.current?.uri.toString() === source.uri.toString() ? panel.current.hit : source.trace.hits.length;
+    if (!panel) {
+      const column = editor ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
+      create(vscode.window.createWebviewPanel(GRAPH_VIEW_TYPE, 'Block Graph', { viewColumn: column, preserveFocus: true }, { retainContextWhenHidden: true }));
+    } else panel.panel.reveal(undefined, true);
+    await panel!.showTrace(source, hit);
+  };
+
+  return vscode.Disposable.from(
+    { dispose: () => panel?.dispose() },
+    vscode.commands.registerCommand('qemuBlockTrace.showGraph', show),
+    // for the tests and the benchmark: where the panel is, and its last draw
+    vscode.commands.registerCommand('qemuBlockTrace.graphPanelState', () => (panel ? { ...panel.current, uri: panel.current?.uri.toString(), drawn: panel.lastDrawn } : undefined)),
+    vscode.window.registerWebviewPanelSerializer(GRAPH_VIEW_TYPE, {
+      async deserializeWebviewPanel(webviewPanel: vscode.WebviewPanel) {
+        panel?.dispose();
+        create(webviewPanel);
+      },
+    }),
+  );
+}

@@ -1,0 +1,262 @@
+// The graph panel's page: lays out the DOT the host sends with Graphviz (WASM, loaded on first
+// draw), draws it in the theme's colours, and steps through the hits. Everything it shows that
+// came from the log is set as text (textContent) or went through Graphviz, which escapes it.
+
+import { Graphviz } from '@hpcc-js/wasm-graphviz';
+import type { GraphEdgeView, GraphNodeView, GraphView } from '../../model/graph';
+import type { CommandMark, GraphPanelState, HostMessage, WebviewMessage } from '../messages';
+
+interface VsCodeApi {
+  postMessage(message: WebviewMessage): void;
+  getState(): GraphPanelState | undefined;
+  setState(state: GraphPanelState): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+const post = (m: WebviewMessage) => vscode.postMessage(m);
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const title = $('title');
+const explanation = $('explanation');
+const kindBadge = $('kind');
+const slider = $<HTMLInputElement>('slider');
+const ticks = $('ticks');
+const position = $('position');
+const canvas = $('canvas');
+const details = $('details');
+const status = $('status');
+
+let uri: string | null = null;
+let hitCount = 0;
+let commands: CommandMark[] = [];
+let hit = 0;
+let current: { view: GraphView; svg: string } | null = null;
+let selected: string | null = null;
+let graphviz: Promise<Graphviz> | null = null;
+/** The draw in flight: a newer state makes an older one moot. */
+let drawing = 0;
+
+function setText(el: HTMLElement, text: string): void {
+  el.textContent = text;
+}
+
+function requestHit(n: number): void {
+  if (hitCount === 0) return;
+  n = Math.max(0, Math.min(hitCount, n));
+  if (n === hit && current) return;
+  hit = n;
+  slider.value = String(n);
+  setText(position, `${n} / ${hitCount}`);
+  post({ type: 'step', hit: n });
+}
+
+function commandStart(direction: 1 | -1): number {
+  if (direction === 1) return commands.find((c) => c.hit > hit)?.hit ?? hitCount;
+  // the start of this command, or of the one before when already at its start
+  const starts = commands.filter((c) => c.hit < hit);
+  return starts.length > 0 ? starts[starts.length - 1].hit : 0;
+}
+
+const actions: Record<string, () => void> = {
+  first: () => requestHit(1),
+  previousCommand: () => requestHit(commandStart(-1)),
+  previous: () => requestHit(hit - 1),
+  next: () => requestHit(hit + 1),
+  nextCommand: () => requestHit(commandStart(1)),
+  last: () => requestHit(hitCount),
+  exportSvg: () => current && post({ type: 'export', format: 'svg', svg: current.svg }),
+  exportDot: () => post({ type: 'export', format: 'dot' }),
+};
+
+for (const button of document.querySelectorAll<HTMLButtonElement>('button[data-action]')) {
+  button.addEventListener('click', () => actions[button.dataset.action!]?.());
+}
+slider.addEventListener('input', () => requestHit(Number(slider.value)));
+
+document.addEventListener('keydown', (e) => {
+  if (e.target instanceof HTMLInputElement && e.target !== slider) return;
+  const key = e.key;
+  const map: Record<string, string> = { ArrowLeft: 'previous', ArrowRight: 'next', ArrowUp: 'previous', ArrowDown: 'next', Home: 'first', End: 'last', PageUp: 'previousCommand', PageDown: 'nextCommand' };
+  const action = map[key];
+  if (!action) return;
+  e.preventDefault();
+  actions[action]();
+});
+
+function renderTicks(): void {
+  ticks.replaceChildren();
+  for (const c of commands) {
+    const tick = document.createElement('button');
+    tick.className = 'tick';
+    tick.title = `hit ${c.hit}: ${c.label}`;
+    tick.setAttribute('aria-label', tick.title);
+    tick.style.left = `${hitCount <= 1 ? 0 : ((c.hit - 1) / (hitCount - 1)) * 100}%`;
+    tick.addEventListener('click', () => requestHit(c.hit));
+    ticks.append(tick);
+  }
+}
+
+async function layout(dot: string): Promise<string> {
+  graphviz ??= Graphviz.load();
+  return (await graphviz).dot(dot, 'svg');
+}
+
+async function draw(view: GraphView, dot: string, command: string | null, logLine: number | null): Promise<void> {
+  const mine = ++drawing;
+  hit = view.hit;
+  slider.value = String(view.hit);
+  setText(position, `${view.hit} / ${hitCount}`);
+  setText(title, view.hit === 0 ? 'Before the first hit' : `Hit ${view.hit} of ${hitCount}${command ? ` · ${command}` : ''}${logLine ? ` · line ${logLine}` : ''}`);
+  setText(explanation, view.explanation);
+  setText(kindBadge, view.kind === 'none' || view.kind === 'unrecognised' ? 'no change' : view.kind);
+  kindBadge.className = `kind kind-${view.kind}`;
+  const started = performance.now();
+  let svgText: string;
+  try {
+    svgText = await layout(dot);
+  } catch (e) {
+    setText(status, `Graphviz could not lay out this graph: ${(e as Error).message}`);
+    return;
+  }
+  if (mine !== drawing) return;
+  const parsed = new DOMParser().parseFromString(svgText, 'image/svg+xml');
+  const svg = parsed.documentElement;
+  if (svg.nodeName !== 'svg') {
+    setText(status, 'Graphviz returned something that is not SVG.');
+    return;
+  }
+  // nothing active survives: the page's CSP forbids scripts anyway
+  for (const s of svg.querySelectorAll('script, foreignObject')) s.remove();
+  svg.removeAttribute('width');
+  svg.removeAttribute('height');
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', `Block graph after hit ${view.hit}: ${view.nodes.length} nodes, ${view.edges.length} edges`);
+  canvas.replaceChildren(document.importNode(svg, true));
+  const layoutMs = performance.now() - started;
+  current = { view, svg: svgText };
+  setText(status, view.nodes.length === 0 ? 'No block nodes known at this hit.' : `${view.nodes.length} nodes, ${view.edges.length} edges · permissions at attach`);
+  wireNodes();
+  if (selected && !view.nodes.some((n) => n.id === selected)) selected = null;
+  showDetails();
+  if (uri) vscode.setState({ uri, hit: view.hit });
+  post({ type: 'drawn', hit: view.hit, layoutMs, nodes: view.nodes.length });
+}
+
+/** `node-n3` in the SVG is the third node of the view (dot.ts numbers them in order). */
+function nodeOfElement(el: Element): GraphNodeView | undefined {
+  const m = /^node-n(\d+)$/.exec(el.id);
+  return m && current ? current.view.nodes[Number(m[1]) - 1] : undefined;
+}
+
+function wireNodes(): void {
+  for (const g of canvas.querySelectorAll<SVGGElement>('g.node')) {
+    const node = nodeOfElement(g);
+    if (!node) continue;
+    g.setAttribute('tabindex', '0');
+    g.setAttribute('role', 'button');
+    g.setAttribute('aria-label', `${node.label}, ${node.type}${node.state === 'live' ? '' : `, ${node.state}`}`);
+    if (node.id === selected) g.classList.add('selected');
+    const choose = () => {
+      selected = selected === node.id ? null : node.id;
+      for (const other of canvas.querySelectorAll('g.node.selected')) other.classList.remove('selected');
+      if (selected) g.classList.add('selected');
+      showDetails();
+      post({ type: 'selectNode', id: selected });
+    };
+    g.addEventListener('click', choose);
+    g.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' || e.key === ' ') {
+        e.preventDefault();
+        e.stopPropagation();
+        choose();
+      }
+    });
+  }
+}
+
+function row(dl: HTMLElement, term: string, value: string): void {
+  const dt = document.createElement('dt');
+  dt.textContent = term;
+  const dd = document.createElement('dd');
+  dd.textContent = value;
+  dl.append(dt, dd);
+}
+
+function edgeLine(e: GraphEdgeView, nodes: Map<string, GraphNodeView>, dir: 'in' | 'out'): string {
+  const other = nodes.get(dir === 'out' ? e.child : e.parent)?.label ?? '?';
+  const perm = e.perm === null ? 'permissions unknown' : `perm ${e.perm.join(', ') || 'none'}; shared ${e['shared-perm']?.join(', ') || 'none'}`;
+  return dir === 'out' ? `—${e.name}→ ${other} (${perm})` : `${other} —${e.name}→ (${perm})`;
+}
+
+function showDetails(): void {
+  details.replaceChildren();
+  const view = current?.view;
+  const node = view?.nodes.find((n) => n.id === selected);
+  if (!view || !node) {
+    details.hidden = true;
+    return;
+  }
+  details.hidden = false;
+  const h = document.createElement('h2');
+  h.textContent = node.label;
+  const dl = document.createElement('dl');
+  row(dl, 'What', node.type === 'block-driver' ? 'node (BlockDriverState)' : node.type === 'block-backend' ? 'BlockBackend' : 'block job');
+  if (node.name) row(dl, 'Name', node.name);
+  if (node.driver) row(dl, 'Driver', node.driver);
+  if (node.filename) row(dl, 'File', node.filename);
+  row(dl, 'Address', node.address ?? 'never printed in the log');
+  row(dl, 'State', node.state === 'live' ? (node.preExisting ? 'live, there before the log began' : 'live') : node.state === 'placeholder' ? 'placeholder: a parent that existed before the log and is never printed' : 'probably freed: its last parent went away');
+  const nodes = new Map(view.nodes.map((n) => [n.id, n]));
+  const list = (label: string, items: string[]) => {
+    if (items.length === 0) return;
+    const p = document.createElement('h3');
+    p.textContent = label;
+    const ul = document.createElement('ul');
+    for (const t of items) {
+      const li = document.createElement('li');
+      li.textContent = t;
+      ul.append(li);
+    }
+    details.append(p, ul);
+  };
+  details.append(h, dl);
+  list('Parents', view.edges.filter((e) => e.child === node.id).map((e) => edgeLine(e, nodes, 'in')));
+  list('Children', view.edges.filter((e) => e.parent === node.id).map((e) => edgeLine(e, nodes, 'out')));
+  if (node.address) {
+    const note = document.createElement('p');
+    note.className = 'note';
+    note.textContent = `Its pointer ${node.address} is highlighted in the log.`;
+    details.append(note);
+  }
+}
+
+window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
+  const m = event.data;
+  switch (m.type) {
+    case 'trace':
+      uri = m.uri;
+      hitCount = m.hitCount;
+      commands = m.commands;
+      slider.max = String(m.hitCount);
+      slider.disabled = m.hitCount === 0;
+      renderTicks();
+      document.body.classList.remove('empty');
+      break;
+    case 'state':
+      void draw(m.view, m.dot, m.command, m.logLine);
+      break;
+    case 'busy':
+      setText(status, m.text);
+      break;
+    case 'empty':
+      document.body.classList.add('empty');
+      setText(title, m.text);
+      setText(explanation, '');
+      canvas.replaceChildren();
+      current = null;
+      break;
+  }
+});
+
+post({ type: 'ready', state: vscode.getState() ?? null });
