@@ -55,10 +55,17 @@ function uiDriver(getPage, screenshotDir) {
       await page.screenshot({ path });
       return { path };
     },
-    async texts(page, { selector, frame }) {
+    async texts(page, { selector, frame, content = false }) {
       const f = frameFor(page, frame);
       if (!f) return { texts: [] };
-      return { texts: await f.locator(selector).allInnerTexts() };
+      // SVG elements have no innerText: their text is textContent
+      return { texts: content ? await f.locator(selector).allTextContents() : await f.locator(selector).allInnerTexts() };
+    },
+    /** For each match, the text of its `text` descendants joined by spaces (an SVG node's lines). */
+    async svgLabels(page, { selector, frame }) {
+      const f = frameFor(page, frame);
+      if (!f) return { texts: [] };
+      return { texts: await f.locator(selector).evaluateAll((els) => els.map((el) => [...el.querySelectorAll('text')].map((t) => t.textContent.trim()).join(' '))) };
     },
     /** The text each editor shows, visual line by visual line, top to bottom. */
     async editorTexts(page) {

@@ -111,12 +111,12 @@ class GraphPanel implements vscode.Disposable {
   <div id="change"><span id="kind" class="kind"></span><span id="explanation"></span></div>
 </header>
 <nav aria-label="Step through the hits">
-  <button data-action="first" title="First hit (Home)" aria-label="First hit">⏮</button>
-  <button data-action="previousCommand" title="Start of this or the previous command (Page Up)" aria-label="Previous command">⏪</button>
+  <button data-action="first" title="First hit (Home)" aria-label="First hit">|◀</button>
+  <button data-action="previousCommand" title="Start of this or the previous command (Page Up)" aria-label="Previous command">◀◀</button>
   <button data-action="previous" title="Previous hit (←)" aria-label="Previous hit">◀</button>
   <button data-action="next" title="Next hit (→)" aria-label="Next hit">▶</button>
-  <button data-action="nextCommand" title="Next command (Page Down)" aria-label="Next command">⏩</button>
-  <button data-action="last" title="Last hit (End)" aria-label="Last hit">⏭</button>
+  <button data-action="nextCommand" title="Next command (Page Down)" aria-label="Next command">▶▶</button>
+  <button data-action="last" title="Last hit (End)" aria-label="Last hit">▶|</button>
   <div id="track"><input id="slider" type="range" min="0" max="0" value="0" aria-label="Hit"><div id="ticks"></div></div>
   <span id="position"></span>
   <span class="spacer"></span>

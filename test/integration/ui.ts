@@ -28,6 +28,10 @@ export const ui = {
   /** innerText of every match; the editor renders spaces as NBSP, given back as plain spaces. */
   texts: async (selector: string, frame: FrameKind = 'workbench') =>
     (await call<{ texts: string[] }>('texts', { selector, frame })).texts.map((t) => t.replace(/\u00a0/g, ' ')),
+  /** textContent of every match: for SVG, which has no innerText. */
+  svgTexts: async (selector: string) => (await call<{ texts: string[] }>('texts', { selector, frame: 'webview', content: true })).texts,
+  /** For each SVG group matched in the webview, its text lines joined by spaces. */
+  svgLabels: async (selector: string) => (await call<{ texts: string[] }>('svgLabels', { selector, frame: 'webview' })).texts,
   rows: async (selector: string) => (await call<{ rows: Row[] }>('rows', { selector })).rows,
   attributes: async (selector: string, name: string, frame: FrameKind = 'workbench') =>
     (await call<{ values: (string | null)[] }>('attributes', { selector, name, frame })).values,

@@ -1,0 +1,127 @@
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { eventually, reportFigure, ui } from './ui';
+
+interface PanelState {
+  uri?: string;
+  hit?: number;
+  drawn: { hit: number; layoutMs: number; nodes: number } | null;
+}
+
+const panelState = () => vscode.commands.executeCommand<PanelState | undefined>('qemuBlockTrace.graphPanelState');
+
+/** Wait until the webview has drawn hit `n`, and give back the text of its SVG. */
+async function drawnHit(n: number): Promise<string> {
+  await eventually(async () => ((await panelState())?.drawn?.hit === n ? true : undefined), `the panel to draw hit ${n}`);
+  return eventually(async () => {
+    const title = await ui.screenText('#title', 'webview');
+    if (n > 0 && !title.startsWith(`Hit ${n} of`)) return undefined;
+    return (await ui.svgTexts('#canvas svg text')).join(' ');
+  }, `hit ${n} on screen`);
+}
+
+/** Each node's text lines joined by a space; each edge label's lines likewise. */
+const joinLines = (selector: string) => ui.svgLabels(selector);
+const svgNodes = () => joinLines('#canvas svg g.node');
+const svgEdges = () => joinLines('#canvas svg g.edge');
+
+describe('The block graph panel on the sample trace', () => {
+  let doc: vscode.TextDocument;
+
+  before(async function () {
+    if (!ui.available) this.skip();
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const folder = vscode.workspace.workspaceFolders![0];
+    doc = await vscode.workspace.openTextDocument(path.join(folder.uri.fsPath, 'snapshot-commit-complete.gdb.log'));
+    await vscode.window.showTextDocument(doc);
+  });
+
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('Show Block Graph opens beside the log and draws the hit at the cursor', async () => {
+    const editor = vscode.window.activeTextEditor!;
+    // the cursor inside hit 19 (its header is on line 461)
+    const line19 = doc.getText().split('\n').findIndex((l, i) => i > 0 && /hit Breakpoint 1, bdrv_replace_child_noperm \(childp=0x7fffffffd5e8/.test(l));
+    editor.selection = new vscode.Selection(line19 + 3, 0, line19 + 3, 0);
+    const started = Date.now();
+    await vscode.commands.executeCommand('qemuBlockTrace.showGraph');
+    const svg = await drawnHit(19);
+    reportFigure(`graph panel: opened and drew hit 19 in ${Date.now() - started} ms (webview load, Graphviz WASM load, layout)`);
+    assert.ok(svg.includes('over01 [qcow2]'), svg);
+    assert.ok(svg.includes('drive01'), svg);
+    assert.ok(svg.includes('guest device'), svg);
+    const explanation = await ui.screenText('#explanation', 'webview');
+    assert.equal(explanation, 'guest device —root→ moved from drive01 to over01 (bdrv_append)');
+    // the moved edge is marked, and drawn in the theme's colour for moves
+    assert.equal((await ui.attributes('#canvas svg g.edge.bg-moved', 'id', 'webview')).length, 1);
+    assert.equal(vscode.window.tabGroups.all.length, 2, 'the panel opens beside the log');
+  });
+
+  it('stepping to hit 25 shows over01, drive01, the filter and job jobA with its three edges', async () => {
+    await ui.click('#slider', { frame: 'webview' });
+    // from wherever the click put it, go to the first hit, then step with the keyboard
+    await ui.press('Home');
+    await drawnHit(1);
+    await ui.click('button[data-action="nextCommand"]', { frame: 'webview' });
+    const svg20 = await drawnHit(20);
+    assert.ok(svg20.includes('[mirror_top]'), svg20);
+    for (let i = 0; i < 5; i++) await ui.press('ArrowRight');
+    const svg = await drawnHit(25);
+    const nodes = await svgNodes();
+    for (const want of ['over01 [qcow2] 0x5555578ddc80', 'drive01 0x555556a7ae40', '[mirror_top] 0x5555578d7870', 'job jobA 0x555556f9acd0', 'unnamed blk 0x555557363a80']) assert.ok(nodes.includes(want), `${want} in ${nodes.join(' | ')}`);
+    const edges = await svgEdges();
+    for (const want of ['main node', 'source', 'target', 'backing', 'file', 'root']) assert.ok(edges.some((e) => e.startsWith(want)), `${want} in ${edges.join(' | ')}`);
+    assert.ok(svg.includes('target ____ / wrus'), svg);
+    assert.equal(await ui.screenText('#explanation', 'webview'), 'attach job jobA —target→ drive01');
+    // stepping drove the editor: the cursor is on hit 25's header
+    const editor = vscode.window.visibleTextEditors.find((e) => e.document === doc)!;
+    assert.match(doc.lineAt(editor.selection.active.line).text, /hit Breakpoint 1, bdrv_replace_child_noperm \(childp=0x7fffffffd358, new_bs=0x555556a7ae40/);
+    await ui.screenshot('graph-panel-hit25');
+  });
+
+  it('clicking a node shows its details and highlights its pointer in the log', async () => {
+    await ui.click('#canvas svg g.node:has-text("over01")', { frame: 'webview' });
+    const details = await eventually(async () => {
+      const t = await ui.screenText('#details', 'webview');
+      return t.includes('over01') ? t : undefined;
+    }, 'node details');
+    assert.match(details, /Driver qcow2/);
+    assert.match(details, /Address 0x5555578ddc80/);
+    assert.match(details, /Parents .*mirror_top —backing→/);
+    await ui.screenshot('graph-panel-details');
+  });
+
+  it('stepping to hit 34 leaves only the device’s root edge to drive01', async () => {
+    await ui.click('button[data-action="last"]', { frame: 'webview' });
+    await drawnHit(34);
+    const edges = await svgEdges();
+    // the edge hit 34 removed is drawn dashed; one edge stays
+    assert.deepEqual(await ui.svgTexts('#canvas svg g.edge:not(.bg-removed) text'), ['root']);
+    assert.ok(edges.some((e) => e.startsWith('file')), 'the removed file edge is still drawn, dashed');
+    assert.equal((await ui.attributes('#canvas svg g.edge.bg-removed', 'id', 'webview')).length, 1);
+    assert.deepEqual((await joinLines('#canvas svg g.node:not(.bg-probably-freed)')).sort(), ['drive01 0x555556a7ae40', 'guest device (before the log)']);
+  });
+
+  it('the panel follows the editor cursor and the Hits tree', async () => {
+    const editor = await vscode.window.showTextDocument(doc, { preserveFocus: false, viewColumn: vscode.ViewColumn.One });
+    const line = doc.getText().split('\n').findIndex((l) => /hit Breakpoint 1, bdrv_replace_child_noperm \(childp=0x7fffffffd798, new_bs=0x555556a7ae40/.test(l));
+    editor.selection = new vscode.Selection(line + 2, 0, line + 2, 0);
+    await drawnHit(27);
+    assert.equal(await ui.screenText('#explanation', 'webview'), 'mirror_top —backing→ moved from over01 to drive01');
+    await vscode.commands.executeCommand('qemuBlockTrace.revealHit', 22);
+    await drawnHit(22);
+  });
+
+  it('the Show graph code lens opens the graph at its hit', async () => {
+    const editor = await vscode.window.showTextDocument(doc, { preserveFocus: false, viewColumn: vscode.ViewColumn.One });
+    editor.revealRange(new vscode.Range(0, 0, 0, 0), vscode.TextEditorRevealType.AtTop);
+    const lens = '.contentWidgets .codelens-decoration a:has-text("Show graph")';
+    await ui.waitFor(lens);
+    await ui.click(lens);
+    await drawnHit(1);
+    assert.match(await ui.screenText('#explanation', 'webview'), /^attach BlockBackend 0x555557158250 —root→ /);
+  });
+});
