@@ -173,4 +173,84 @@ process.stdout.write(
   `source resolution, all ${res.frames} frames of the sample against a full-size moved tree (block.c ${res.blockLines} lines): cold ${res.coldMs.toFixed(0)} ms (WASM start included), warm ${res.warmMs.toFixed(1)} ms\n`,
 );
 
+// The block graph (design.md §7): replayed once, then the state at any hit from checkpoints;
+// and Graphviz laying out a 50-node graph, the same WASM the graph panel runs.
+await esbuild.build({
+  stdin: {
+    contents: "export * from '../src/model/trace'; export { Identities } from '../src/model/identities'; export { BlockGraph } from '../src/model/graph'; export { graphToDot } from '../src/model/dot'; export { dotToSvg } from '../src/render/svg';",
+    resolveDir: join(ROOT, 'scripts'),
+    loader: 'ts',
+  },
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  outfile: join(dir, 'graph.js'),
+  logLevel: 'warning',
+});
+const GRAPH = `
+const m = require(${JSON.stringify(join(dir, 'graph.js'))});
+const { createReadStream } = require('node:fs');
+const ms = (a, b) => Number(b - a) / 1e6;
+(async () => {
+  const trace = await m.parseTraceStream(createReadStream(${JSON.stringify(file)}, { encoding: 'utf8', highWaterMark: 1 << 18 }));
+  const t0 = process.hrtime.bigint();
+  const ids = new m.Identities(trace);
+  const t1 = process.hrtime.bigint();
+  const graph = m.BlockGraph.build(trace, ids);
+  const t2 = process.hrtime.bigint();
+  // the state after 2,000 hits spread over the log, and the worst place: just before a checkpoint
+  const n = trace.hits.length;
+  const times = [];
+  let nodes = 0;
+  for (let i = 0; i < 2000; i++) {
+    const hit = i < 1000 ? Math.floor(((i * 7919) % 1000) / 1000 * n) + 1 : Math.min(n, Math.floor(i / 1000 * n / 64) * 64 + 63);
+    const a = process.hrtime.bigint();
+    const v = graph.stateAfter(hit);
+    const dot = m.graphToDot(v, { colours: false });
+    times.push(ms(a, process.hrtime.bigint()));
+    nodes = Math.max(nodes, v.nodes.length);
+    if (!dot) throw new Error('no dot');
+  }
+  times.sort((a, b) => a - b);
+  // a 50-node graph: 12 qcow2 chains of overlay + file, their BlockBackends, and two jobs
+  const view = { hit: 1, kind: 'attach', explanation: 'x', nodes: [], edges: [], removed: [] };
+  const node = (id, type, name, driver) => view.nodes.push({ id, type, name, label: name, address: '0x5555' + (100000 + view.nodes.length).toString(16), driver, filename: null, state: 'live', preExisting: false });
+  const edge = (p, c, name) => view.edges.push({ id: 'e' + view.edges.length, parent: p, child: c, name, perm: ['consistent-read', 'write'], 'shared-perm': ['consistent-read', 'write-unchanged'], role: null, address: null, change: null, preExisting: false });
+  for (let c = 0; c < 12; c++) {
+    node('blk' + c, 'block-backend', 'drive' + c, null);
+    node('top' + c, 'block-driver', 'top' + c, 'qcow2');
+    node('file' + c, 'block-driver', '#block' + c, 'file');
+    node('base' + c, 'block-driver', 'base' + c, 'qcow2');
+    edge('blk' + c, 'top' + c, 'root');
+    edge('top' + c, 'file' + c, 'file');
+    edge('top' + c, 'base' + c, 'backing');
+  }
+  node('job0', 'block-job', 'job0', null);
+  node('job1', 'block-job', 'job1', null);
+  for (let c = 0; c < 6; c++) edge('job' + (c % 2), 'top' + c, c < 2 ? 'main node' : 'source');
+  const dot50 = m.graphToDot(view, { colours: false });
+  const l0 = process.hrtime.bigint();
+  await m.dotToSvg('digraph { a -> b }');
+  const l1 = process.hrtime.bigint();
+  const layouts = [];
+  for (let i = 0; i < 10; i++) {
+    const a = process.hrtime.bigint();
+    const svg = await m.dotToSvg(dot50);
+    layouts.push(ms(a, process.hrtime.bigint()));
+    if (!svg.includes('<svg')) throw new Error('no svg');
+  }
+  layouts.sort((a, b) => a - b);
+  console.log(JSON.stringify({ hits: n, identitiesMs: ms(t0, t1), buildMs: ms(t1, t2), median: times[times.length >> 1], p99: times[Math.floor(times.length * 0.99)], max: times[times.length - 1], nodes,
+    wasmMs: ms(l0, l1), layoutNodes: view.nodes.length, layoutEdges: view.edges.length, layoutMedian: layouts[5], layoutMax: layouts[9] }));
+})();`;
+const g = JSON.parse(time(process.execPath, ['-e', GRAPH]).out);
+process.stdout.write(
+  [
+    `block graph, ${g.hits} hits: identities ${g.identitiesMs.toFixed(0)} ms, replay once (checkpoints every 64 hits) ${g.buildMs.toFixed(0)} ms;`,
+    `  state + DOT at any hit (2,000 hits, half of them just before a checkpoint): median ${g.median.toFixed(2)} ms, p99 ${g.p99.toFixed(2)} ms, max ${g.max.toFixed(2)} ms (budget 20 ms; up to ${g.nodes} nodes)`,
+    `  Graphviz WASM load ${g.wasmMs.toFixed(0)} ms; layout of ${g.layoutNodes} nodes / ${g.layoutEdges} edges to SVG: median ${g.layoutMedian.toFixed(0)} ms, max ${g.layoutMax.toFixed(0)} ms (budget 300 ms)`,
+    '',
+  ].join('\n'),
+);
+
 if (check !== 'agree') process.exitCode = 1;
