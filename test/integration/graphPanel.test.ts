@@ -38,6 +38,9 @@ describe('The block graph panel on the sample trace', () => {
   });
 
   after(async () => {
+    // leave the log as found: cursor before the first hit, no panel
+    const editor = vscode.window.visibleTextEditors.find((e) => e.document === doc);
+    if (editor) editor.selection = new vscode.Selection(0, 0, 0, 0);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
@@ -79,6 +82,7 @@ describe('The block graph panel on the sample trace', () => {
     // stepping drove the editor: the cursor is on hit 25's header
     const editor = vscode.window.visibleTextEditors.find((e) => e.document === doc)!;
     assert.match(doc.lineAt(editor.selection.active.line).text, /hit Breakpoint 1, bdrv_replace_child_noperm \(childp=0x7fffffffd358, new_bs=0x555556a7ae40/);
+    await vscode.commands.executeCommand('notifications.clearAll');
     await ui.screenshot('graph-panel-hit25');
   });
 
@@ -91,6 +95,7 @@ describe('The block graph panel on the sample trace', () => {
     assert.match(details, /Driver qcow2/);
     assert.match(details, /Address 0x5555578ddc80/);
     assert.match(details, /Parents .*mirror_top —backing→/);
+    await vscode.commands.executeCommand('notifications.clearAll');
     await ui.screenshot('graph-panel-details');
   });
 
@@ -118,7 +123,7 @@ describe('The block graph panel on the sample trace', () => {
   it('the Show graph code lens opens the graph at its hit', async () => {
     const editor = await vscode.window.showTextDocument(doc, { preserveFocus: false, viewColumn: vscode.ViewColumn.One });
     editor.revealRange(new vscode.Range(0, 0, 0, 0), vscode.TextEditorRevealType.AtTop);
-    const lens = '.contentWidgets .codelens-decoration a:has-text("Show graph")';
+    const lens = '.contentWidgets .codelens-decoration a:has-text("Show graph") >> visible=true';
     await ui.waitFor(lens);
     await ui.click(lens);
     await drawnHit(1);
