@@ -377,3 +377,20 @@ describe('block graph replay: QEMU 7.2+ prints the edge itself', () => {
     assert.equal(v0.edges[0].address, P);
   });
 });
+
+describe('block graph replay on bad input', () => {
+  it('a damaged log replays without throwing; every hit has an explanation', () => {
+    const g = replay(readFixture('malformed/damaged.gdb.log'));
+    assert.ok(g.hitCount > 0);
+    for (let n = 1; n <= g.hitCount; n++) {
+      assert.ok(g.changeAt(n)!.explanation.length > 0);
+      assert.doesNotThrow(() => g.stateAfter(n));
+    }
+  });
+
+  it('a hit cut off before its frames says it cannot tell, and changes nothing', () => {
+    const g = replay('Thread 1 "qemu-system-x86" hit Breakpoint 1, bdrv_replace_child_noperm (childp=0x7ffd, new_bs=0x555556000100, free_empty_child=true) at ../block.c:2843\n2843\t    BdrvChild *child = *childp;\n(gdb) c\n');
+    assert.equal(g.changeAt(1)!.kind, 'unrecognised');
+    assert.deepEqual(g.stateAfter(1).edges, []);
+  });
+});
