@@ -161,7 +161,7 @@ class GraphPanel implements vscode.Disposable {
     await this.showHit(hit ?? this.hit ?? trace.hits.length);
   }
 
-  async showHit(hit: number): Promise<void> {
+  async showHit(hit: number, replyTo?: number): Promise<void> {
     const source = this.source;
     if (!source || !this.ready) return;
     const trace = source.trace;
@@ -182,7 +182,7 @@ class GraphPanel implements vscode.Disposable {
     const view = graph.stateAfter(hit);
     const h = hit > 0 ? trace.hits[hit - 1] : undefined;
     const cmd = h && h.command !== null ? trace.commands[h.command] : undefined;
-    this.post({ type: 'state', view, dot: graphToDot(view, { colours: false }), command: cmd ? commandLabel(cmd) : h ? 'before any command' : null, logLine: h ? h.line + 1 : null });
+    this.post({ type: 'state', view, dot: graphToDot(view, { colours: false }), command: cmd ? commandLabel(cmd) : h ? 'before any command' : null, logLine: h ? h.line + 1 : null, ...(replyTo !== undefined ? { replyTo } : {}) });
     this.clearHighlight();
   }
 
@@ -193,7 +193,7 @@ class GraphPanel implements vscode.Disposable {
         void this.restore(m.state ?? this.pendingState);
         break;
       case 'step':
-        void this.showHit(m.hit);
+        void this.showHit(m.hit, m.seq);
         this.moveEditorTo(m.hit);
         break;
       case 'selectNode':

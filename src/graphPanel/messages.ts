@@ -33,13 +33,16 @@ export type HostMessage =
       command: string | null;
       /** 1-based log line of the hit header. */
       logLine: number | null;
+      /** The `step` this answers; absent when the host moved on its own (cursor, tree). */
+      replyTo?: number;
     }
   | { type: 'busy'; text: string }
   | { type: 'empty'; text: string };
 
 export type WebviewMessage =
   | { type: 'ready'; state: GraphPanelState | null }
-  | { type: 'step'; hit: number }
+  /** `seq` grows with each step, so that answers to older steps can be told and dropped. */
+  | { type: 'step'; hit: number; seq: number }
   | { type: 'selectNode'; id: string | null }
   | { type: 'export'; format: 'svg' | 'dot'; svg?: string }
   /** Timings of the last draw, for the benchmark and the tests. */

@@ -36,6 +36,8 @@ let selected: string | null = null;
 let graphviz: Promise<Graphviz> | null = null;
 /** The draw in flight: a newer state makes an older one moot. */
 let drawing = 0;
+/** The last step asked of the host: answers to older steps are stale (keys pressed fast). */
+let stepSeq = 0;
 
 function setText(el: HTMLElement, text: string): void {
   el.textContent = text;
@@ -48,7 +50,7 @@ function requestHit(n: number): void {
   hit = n;
   slider.value = String(n);
   setText(position, `${n} / ${hitCount}`);
-  post({ type: 'step', hit: n });
+  post({ type: 'step', hit: n, seq: ++stepSeq });
 }
 
 function commandStart(direction: 1 | -1): number {
@@ -244,6 +246,7 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
       document.body.classList.remove('empty');
       break;
     case 'state':
+      if (m.replyTo !== undefined && m.replyTo !== stepSeq) break;
       void draw(m.view, m.dot, m.command, m.logLine);
       break;
     case 'busy':
