@@ -394,3 +394,24 @@ describe('block graph replay on bad input', () => {
     assert.deepEqual(g.stateAfter(1).edges, []);
   });
 });
+
+describe('block graph DOT', () => {
+  it('escapes whatever a log names a node: quotes, backslashes, markup stay text', async () => {
+    const { graphToDot, dotString } = await import('../../src/model/dot');
+    const { dotToSvg } = await import('../../src/render/svg');
+    assert.equal(dotString('a"b\\c\nd'), '"a\\"b\\\\c\\nd"');
+    const evil = 'a\\b" ] ; n9 [label="<script>alert(1)</script>';
+    const log =
+      hit(
+        'bdrv_replace_child_noperm (childp=0x7fffffffd4b8, new_bs=0x555556000100, free_empty_child=true)',
+        `bdrv_attach_child_common (child_bs=0x555556000100, child_name=0x555555765778 "file", child_class=0x555555802ac0 <child_of_bds>, child_role=8, perm=1, shared_perm=15, opaque=0x555556000200, child=0x7fffffffd5a0, tran=0x5555558c0000, errp=0x0)`,
+        open('0x555556000200', evil.replace(/\\/g, '\\\\').replace(/"/g, '\\"')),
+      );
+    const v = replay(log).stateAfter(1);
+    const dot = graphToDot(v);
+    const svg = await dotToSvg(dot);
+    assert.ok(!svg.includes('<script>'), 'no markup from the log in the SVG');
+    assert.ok(svg.includes('a\\b&quot; ] ; n9 [label=&quot;&lt;script&gt;alert(1)&lt;/script&gt; [qcow2]') || svg.includes('a\\b" ] ; n9 [label="&lt;script&gt;alert(1)&lt;/script&gt; [qcow2]'), svg);
+    assert.equal((dot.match(/^ {2}n\d+ \[/gm) ?? []).length, 2, 'two nodes, no injected one');
+  });
+});
