@@ -62,6 +62,8 @@ class GraphPanel implements vscode.Disposable {
   private seq = 0;
   /** The last draw the webview reported, for tests and the benchmark. */
   lastDrawn: { hit: number; layoutMs: number; nodes: number } | null = null;
+  /** How many times the page has loaded (a reload of the webview loads it again). */
+  loads = 0;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -190,6 +192,8 @@ class GraphPanel implements vscode.Disposable {
     switch (m.type) {
       case 'ready':
         this.ready = true;
+        this.lastDrawn = null;
+        this.loads++;
         void this.restore(m.state ?? this.pendingState);
         break;
       case 'step':
@@ -341,7 +345,7 @@ export function registerGraphPanel(context: vscode.ExtensionContext, store: Trac
     { dispose: () => panel?.dispose() },
     vscode.commands.registerCommand('qemuBlockTrace.showGraph', show),
     // for the tests and the benchmark: where the panel is, and its last draw
-    vscode.commands.registerCommand('qemuBlockTrace.graphPanelState', () => (panel ? { ...panel.current, uri: panel.current?.uri.toString(), drawn: panel.lastDrawn } : undefined)),
+    vscode.commands.registerCommand('qemuBlockTrace.graphPanelState', () => (panel ? { ...panel.current, uri: panel.current?.uri.toString(), drawn: panel.lastDrawn, loads: panel.loads } : undefined)),
     vscode.window.registerWebviewPanelSerializer(GRAPH_VIEW_TYPE, {
       async deserializeWebviewPanel(webviewPanel: vscode.WebviewPanel) {
         panel?.dispose();

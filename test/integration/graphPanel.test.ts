@@ -7,6 +7,7 @@ interface PanelState {
   uri?: string;
   hit?: number;
   drawn: { hit: number; layoutMs: number; nodes: number } | null;
+  loads: number;
 }
 
 const panelState = () => vscode.commands.executeCommand<PanelState | undefined>('qemuBlockTrace.graphPanelState');
@@ -108,6 +109,80 @@ describe('The block graph panel on the sample trace', () => {
     assert.ok(edges.some((e) => e.startsWith('file')), 'the removed file edge is still drawn, dashed');
     assert.equal((await ui.attributes('#canvas svg g.edge.bg-removed', 'id', 'webview')).length, 1);
     assert.deepEqual((await joinLines('#canvas svg g.node:not(.bg-probably-freed)')).sort(), ['drive01 0x555556a7ae40', 'guest device (before the log)']);
+  });
+
+  it('a reloaded page comes back at its hit (setState)', async () => {
+    const before = (await panelState())!.loads;
+    await vscode.commands.executeCommand('workbench.action.webview.reloadWebviewAction');
+    await eventually(async () => ((await panelState())!.loads > before ? true : undefined), 'the page to load again');
+    await drawnHit(34);
+    const title = await eventually(async () => {
+      const t = await ui.screenText('#title', 'webview');
+      return t.startsWith('Hit 34 of 34') ? t : undefined;
+    }, 'the reloaded page at hit 34');
+    assert.match(title, /^Hit 34 of 34 · block-job-complete device=jobA/);
+  });
+
+  it('exports the state as DOT and as the SVG drawn', async () => {
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    const window = vscode.window as unknown as { showSaveDialog: typeof vscode.window.showSaveDialog };
+    const original = window.showSaveDialog;
+    const saved: vscode.Uri[] = [];
+    try {
+      window.showSaveDialog = async (o) => {
+        const uri = o!.defaultUri!;
+        saved.push(uri);
+        return uri;
+      };
+    } catch {
+      return; // the API object is read-only in this VS Code: nothing to stub the dialog with
+    }
+    try {
+      await ui.click('button[data-action="exportDot"]', { frame: 'webview' });
+      await ui.click('button[data-action="exportSvg"]', { frame: 'webview' });
+      const files = await eventually(async () => {
+        if (saved.length < 2) return undefined;
+        try {
+          return await Promise.all(saved.map(async (u) => new TextDecoder().decode(await vscode.workspace.fs.readFile(u))));
+        } catch {
+          return undefined;
+        }
+      }, 'both files written');
+      assert.deepEqual(saved.map((u) => path.basename(u.fsPath)).sort(), ['snapshot-commit-complete-hit34.dot', 'snapshot-commit-complete-hit34.svg']);
+      assert.ok(saved.every((u) => u.fsPath.startsWith(folder.fsPath)));
+      const dot = files[saved.findIndex((u) => u.fsPath.endsWith('.dot'))];
+      const svg = files[saved.findIndex((u) => u.fsPath.endsWith('.svg'))];
+      assert.match(dot, /^digraph "block graph after hit 34" \{/);
+      assert.match(dot, /label="root", .*class="bg-edge bg-pre-existing"/);
+      assert.match(svg, /<svg [^>]*viewBox=/);
+      assert.ok(svg.includes('>drive01<'));
+    } finally {
+      window.showSaveDialog = original;
+      await vscode.commands.executeCommand('notifications.clearAll');
+    }
+  });
+
+  it('draws in the theme’s colours, dark and light', async () => {
+    await ui.click('button[data-action="previousCommand"]', { frame: 'webview' });
+    await drawnHit(26);
+    await ui.click('button[data-action="previousCommand"]', { frame: 'webview' });
+    await drawnHit(20);
+    await ui.click('button[data-action="previous"]', { frame: 'webview' });
+    await drawnHit(19);
+    const workbench = vscode.workspace.getConfiguration('workbench');
+    try {
+      for (const [theme, name] of [
+        ['Default Dark Modern', 'graph-panel-dark'],
+        ['Default Light Modern', 'graph-panel-light'],
+      ]) {
+        await workbench.update('colorTheme', theme, vscode.ConfigurationTarget.Global);
+        await new Promise((r) => setTimeout(r, 800));
+        await vscode.commands.executeCommand('notifications.clearAll');
+        await ui.screenshot(name);
+      }
+    } finally {
+      await workbench.update('colorTheme', undefined, vscode.ConfigurationTarget.Global);
+    }
   });
 
   it('the panel follows the editor cursor and the Hits tree', async () => {
