@@ -110,6 +110,17 @@ class State {
   }
 }
 
+/** One step of a transaction: what its abort would undo. */
+interface TranEntry {
+  kind: 'attach' | 'move' | 'detach';
+  edge: string;
+  /** The node the edge pointed at before (moves and detaches). */
+  from: string | null;
+  undone: boolean;
+  /** A detached edge, to put back. */
+  rec?: EdgeRec;
+}
+
 /** What one hit did to the graph. */
 export interface HitChange {
   kind: ChangeKind;
@@ -240,7 +251,8 @@ export class BlockGraph {
   private placeholders = 0;
   private readonly nodeAt = new Map<string, string>();
   private readonly edgeAt = new Map<string, string>();
-  private readonly trans = new Map<string, { kind: 'attach' | 'move'; edge: string; from: string | null; undone: boolean }[]>();
+  /** What each transaction did, newest last, so that its abort can be undone step by step. */
+  private readonly trans = new Map<string, TranEntry[]>();
   private lastCommand: number | null | undefined = undefined;
   private cur: Op[] = [];
   private change: HitChange = BlockGraph.noChange('');
@@ -417,6 +429,7 @@ export class BlockGraph {
       case 'bdrv_replace_child_abort': {
         const back = newBs ? this.node(newBs, 'block-driver', hit) : null;
         const e = this.edgeByPtr(edgePtr) ?? this.fromTran(frames, 'move', back);
+        if (!e && back && this.reattach(frames, edgePtr, back)) return;
         if (!e) return unrecognised('a rolled-back move of an edge this log never moved');
         if (!back) return this.detach(e, frames, 'rollback');
         return this.move(e, back, 'rollback');
@@ -512,6 +525,8 @@ export class BlockGraph {
       }
       if (!e) return unrecognised('a detach of an edge this log never showed attached');
       if (p) this.learnAddress(e, p);
+      const entry = this.w.edges.get(e)!;
+      if (tran) this.logTran(tran, { kind: 'detach', edge: e, from: entry.child, undone: false, rec: entry.rec });
       return this.detach(e, frames, aborting(frames));
     }
     const e = this.edgeByPtr(edgePtr);
@@ -634,7 +649,7 @@ export class BlockGraph {
     this.edgeAt.set(p, edge);
   }
 
-  private logTran(tran: string, entry: { kind: 'attach' | 'move'; edge: string; from: string | null; undone: boolean }): void {
+  private logTran(tran: string, entry: TranEntry): void {
     const list = this.trans.get(tran) ?? [];
     list.push(entry);
     this.trans.set(tran, list);
@@ -642,18 +657,36 @@ export class BlockGraph {
 
   /** The latest attach or move of the transaction being aborted that is not undone yet. */
   private fromTran(frames: Frame[], kind: 'attach' | 'move', back: string | null): string | undefined {
-    const abort = frames.find((f) => f.function === 'tran_abort');
-    const tran = ptr(abort, 'tran');
+    const t = this.tranEntry(frames, (x) => x.kind === kind && this.w.edges.has(x.edge) && (kind !== 'move' || back === null || x.from === back));
+    return t?.edge;
+  }
+
+  /** The latest step of the transaction being aborted (frame `tran_abort`) that `ok` accepts and is not undone; marked undone. */
+  private tranEntry(frames: Frame[], ok: (t: TranEntry) => boolean): TranEntry | undefined {
+    const tran = ptr(
+      frames.find((f) => f.function === 'tran_abort'),
+      'tran',
+    );
     const list = tran ? this.trans.get(tran) : undefined;
     if (!list) return undefined;
     for (let i = list.length - 1; i >= 0; i--) {
       const t = list[i];
-      if (t.undone || t.kind !== kind || !this.w.edges.has(t.edge)) continue;
-      if (kind === 'move' && back !== null && t.from !== back) continue;
+      if (t.undone || !ok(t)) continue;
       t.undone = true;
-      return t.edge;
+      return t;
     }
     return undefined;
+  }
+
+  /** Undo a detach of the transaction being aborted: the same edge, back on its node. */
+  private reattach(frames: Frame[], edgePtr: string | null, back: string): boolean {
+    const t = this.tranEntry(frames, (x) => x.kind === 'detach' && x.from === back && !this.w.edges.has(x.edge) && (edgePtr === null || x.rec?.address === null || x.rec?.address === edgePtr));
+    if (!t?.rec || !this.w.nodes.has(t.rec.parent)) return false;
+    this.emit({ op: 'edge', rec: t.rec, child: back, seq: ++this.seq });
+    const address = edgePtr ?? t.rec.address;
+    if (address) this.edgeAt.set(address, t.rec.key);
+    this.change = { kind: 'rollback', explanation: `rollback: reattach ${this.label(t.rec.parent)} —${t.rec.name}→ ${this.label(back)}`, added: [t.rec.key], moved: [], removed: [] };
+    return true;
   }
 
   private move(edge: string, to: string, kind: 'move' | 'rollback', note = ''): void {

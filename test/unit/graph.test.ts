@@ -295,6 +295,25 @@ describe('block graph replay: synthetic QEMU 7.1 stacks, one per frame-#1 case',
     assert.deepEqual(named(g.stateAfter(5)), [`BlockBackend ${BLK2} —root→ ${B}`]);
   });
 
+  it('rollback of a removal inside a transaction puts the same edge back', () => {
+    const TRAN = '0x5555558732f0';
+    const log =
+      attach71(A, 'backing', 'child_of_bds', B, { above: [open(B, 'top'), open(A, 'base')] }) +
+      hit(
+        'bdrv_replace_child_noperm (childp=0x5555558bb8a0, new_bs=0x0, free_empty_child=false)',
+        `bdrv_replace_child_tran (childp=0x5555558bb8a0, new_bs=0x0, tran=${TRAN}, free_empty_child=false)`,
+        `bdrv_remove_file_or_backing_child (bs=${B}, child=0x55555589e3e0, tran=${TRAN})`,
+        `bdrv_set_file_or_backing_noperm (parent_bs=${B}, child_bs=${C}, is_backing=true, tran=${TRAN}, errp=0x0)`,
+      ) +
+      hit(`bdrv_replace_child_noperm (childp=0x5555558bb8a0, new_bs=${A}, free_empty_child=false)`, 'bdrv_replace_child_abort (opaque=0x555555aab000)', `tran_abort (tran=${TRAN})`, 'tran_finalize (tran=0x0, ret=-1)');
+    const g = replay(log);
+    assert.deepEqual(named(g.stateAfter(2)), []);
+    assert.equal(g.changeAt(3)!.explanation, 'rollback: reattach top —backing→ base');
+    assert.deepEqual(named(g.stateAfter(3)), ['top —backing→ base']);
+    assert.equal(g.stateAfter(3).edges[0].id, g.stateAfter(1).edges[0].id, 'the same edge, not a new one');
+    assert.equal(g.stateAfter(3).edges[0].change, 'added');
+  });
+
   it('hits of other breakpoints and stacks it does not know change nothing, and say so', () => {
     const other = `Thread 1 "qemu-system-x86" hit Breakpoint 2, bdrv_co_pwritev (child=0x555559000001, offset=0) at ../block/io.c:1700\n${frame(0, 'bdrv_co_pwritev (child=0x555559000001, offset=0)', '../block/io.c:1700')}\n\n`;
     const strange = hit('bdrv_replace_child_noperm (childp=0x7fffffffd000, new_bs=0x0, free_empty_child=true)', 'some_new_function (bs=0x555556000100)');
@@ -367,6 +386,17 @@ describe('block graph replay: QEMU 7.2+ prints the edge itself', () => {
     const g = replay(log);
     assert.equal(g.changeAt(2)!.kind, 'rollback');
     assert.deepEqual(named(g.stateAfter(2)), []);
+  });
+
+  it('an aborted removal prints the edge, and it comes back', () => {
+    const log =
+      attach(P, A, 'backing', 'child_of_bds', B) +
+      hit72(P, '0x0', `bdrv_replace_child_tran (child=${P}, new_bs=0x0, tran=0x55555589a630)`, `bdrv_remove_child (child=${P}, tran=0x55555589a630)`) +
+      hit72(P, A, 'bdrv_replace_child_abort (opaque=0x55555589c9f0)', 'tran_abort (tran=0x55555589a630)');
+    const g = replay(log);
+    assert.equal(g.changeAt(2)!.kind, 'detach');
+    assert.equal(g.changeAt(3)!.kind, 'rollback');
+    assert.deepEqual(g.stateAfter(3).edges.map((e) => [e.name, e.address]), [['backing', P]]);
   });
 
   it('an edge pointer moved before any attach is a pre-existing edge of a placeholder parent', () => {
