@@ -32,6 +32,8 @@ interface NodeRec {
   placeholderLabel?: string;
   /** The hit whose operations created it (0: the initial state). */
   createdAt: number;
+  /** For a job: its type as QEMU's query-block-jobs says it (commit, mirror, stream, backup). */
+  jobType?: string | null;
 }
 
 /** What an edge is; its child is part of the state (moves change it). */
@@ -134,6 +136,8 @@ export interface HitChange {
 export interface GraphNodeView {
   id: string;
   type: NodeType;
+  /** For a block job: commit, mirror, stream or backup, when the stack that created it says. */
+  jobType?: string;
   /** Node name, job id or BlockBackend name; null when the log never says. */
   name: string | null;
   /** What to call it on screen: the name, or what it is and its address. */
@@ -215,6 +219,24 @@ const str = (f: Frame | undefined, name: string): string | null => {
   const t = f?.arg(name)?.text;
   return t === undefined ? null : unescapeC(t);
 };
+
+// Which job a stack is creating, by the function that starts it (an active commit runs on the
+// mirror code but is a commit job).
+const JOB_STARTS: readonly [string, string][] = [
+  ['commit_active_start', 'commit'],
+  ['commit_start', 'commit'],
+  ['stream_start', 'stream'],
+  ['backup_job_create', 'backup'],
+  ['mirror_start', 'mirror'],
+  ['qmp_blockdev_mirror', 'mirror'],
+  ['qmp_drive_mirror', 'mirror'],
+  ['qmp_block_commit', 'commit'],
+];
+
+function jobType(frames: readonly Frame[]): string | null {
+  for (const [fn, type] of JOB_STARTS) if (frames.some((f) => f.function === fn)) return type;
+  return null;
+}
 
 /** A change made while a transaction is being aborted undoes part of it. */
 function aborting(frames: readonly Frame[]): 'detach' | 'rollback' {
@@ -330,6 +352,7 @@ export class BlockGraph {
       filename: rec.identity?.filename ?? null,
       state,
       preExisting: rec.preExisting,
+      ...(rec.jobType ? { jobType: rec.jobType } : {}),
     });
     for (const n of s.nodes.values()) nodes.push(nodeView(n.rec, n.state));
     const added = new Set(change?.added ?? []);
@@ -420,7 +443,7 @@ export class BlockGraph {
     };
     switch (fn1) {
       case 'bdrv_attach_child_common':
-        return this.attach(hit, f1, newBs, edgePtr);
+        return this.attach(hit, frames, newBs, edgePtr);
       case 'bdrv_attach_child_common_abort': {
         const e = this.edgeByPtr(edgePtr) ?? this.fromTran(frames, 'attach', null);
         if (!e) return unrecognised('a rolled-back attach of an edge this log never attached');
@@ -458,7 +481,8 @@ export class BlockGraph {
     unrecognised(`bdrv_replace_child_noperm called from ${fn1 || 'an unknown caller'}`);
   }
 
-  private attach(hit: Hit, f1: Frame, newBs: string | null, edgePtr: string | null): void {
+  private attach(hit: Hit, frames: Frame[], newBs: string | null, edgePtr: string | null): void {
+    const f1 = frames[1];
     const childBs = ptr(f1, 'child_bs') ?? newBs;
     const name = str(f1, 'child_name');
     const cls = f1.arg('child_class')?.symbol ?? null;
@@ -472,6 +496,10 @@ export class BlockGraph {
     if (stale) this.dropEdge(stale);
     const parent = this.node(opaque, parentType, hit);
     const child = this.node(childBs, 'block-driver', hit);
+    if (parentType === 'block-job') {
+      const rec = this.w.nodes.get(parent)?.rec;
+      if (rec && !rec.jobType) rec.jobType = jobType(frames);
+    }
     const rec: EdgeRec = {
       key: `e${++this.edgeCount}`,
       parent,

@@ -169,7 +169,7 @@ describe('qemu-block-trace graph', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^digraph "block graph after hit 25" \{/);
     assert.match(r.stdout, /\[label="over01 \[qcow2\]\\n0x5555578ddc80", shape=ellipse/);
-    assert.match(r.stdout, /\[label="job jobA\\n0x555556f9acd0", shape=box/);
+    assert.match(r.stdout, /\[label="commit job \(jobA\)\\n0x555556f9acd0", shape=box/);
     assert.match(r.stdout, /label="root\\nw___ \/ wru_"/);
     assert.match(r.stdout, /label="target\\n____ \/ wrus", .*penwidth=2/);
   });

@@ -55,7 +55,7 @@ describe('block graph replay: the sample (QEMU 7.1, snapshot + commit + complete
       ].sort(),
     );
     const job = v.nodes.find((n) => n.address === '0x555556f9acd0')!;
-    assert.deepEqual([job.type, job.name], ['block-job', 'jobA']);
+    assert.deepEqual([job.type, job.name, job.jobType], ['block-job', 'jobA', 'commit']);
     assert.equal(v.nodes.find((n) => n.address === '0x5555578d7870')!.label, 'mirror_top');
     assert.equal(v.nodes.find((n) => n.address === '0x555557363a80')!.type, 'block-backend');
     assert.deepEqual(
