@@ -122,6 +122,7 @@ class GraphPanel implements vscode.Disposable {
   <div id="track"><input id="slider" type="range" min="0" max="0" value="0" aria-label="Hit"><div id="ticks"></div></div>
   <span id="position"></span>
   <span class="spacer"></span>
+  <button data-action="zoom" id="zoom" title="Fit the graph in the panel, or show it at its actual size (Z)" aria-pressed="false">Actual size</button>
   <button data-action="exportSvg" title="Save the graph as drawn, as SVG">Export SVG</button>
   <button data-action="exportDot" title="Save the graph as Graphviz DOT, as render_block_graph.py draws it">Export DOT</button>
 </nav>

@@ -3,7 +3,7 @@
 // came from the log is set as text (textContent) or went through Graphviz, which escapes it.
 
 import { Graphviz } from '@hpcc-js/wasm-graphviz';
-import type { GraphEdgeView, GraphNodeView, GraphView } from '../../model/graph';
+import { permString, type GraphEdgeView, type GraphNodeView, type GraphView } from '../../model/graph';
 import type { CommandMark, GraphPanelState, HostMessage, WebviewMessage } from '../messages';
 
 interface VsCodeApi {
@@ -67,6 +67,12 @@ const actions: Record<string, () => void> = {
   next: () => requestHit(hit + 1),
   nextCommand: () => requestHit(commandStart(1)),
   last: () => requestHit(hitCount),
+  zoom: () => {
+    const actual = document.body.classList.toggle('actual-size');
+    const button = $('zoom');
+    button.textContent = actual ? 'Fit' : 'Actual size';
+    button.setAttribute('aria-pressed', String(actual));
+  },
   exportSvg: () => current && post({ type: 'export', format: 'svg', svg: current.svg }),
   exportDot: () => post({ type: 'export', format: 'dot' }),
 };
@@ -79,7 +85,7 @@ slider.addEventListener('input', () => requestHit(Number(slider.value)));
 document.addEventListener('keydown', (e) => {
   if (e.target instanceof HTMLInputElement && e.target !== slider) return;
   const key = e.key;
-  const map: Record<string, string> = { ArrowLeft: 'previous', ArrowRight: 'next', ArrowUp: 'previous', ArrowDown: 'next', Home: 'first', End: 'last', PageUp: 'previousCommand', PageDown: 'nextCommand' };
+  const map: Record<string, string> = { ArrowLeft: 'previous', ArrowRight: 'next', ArrowUp: 'previous', ArrowDown: 'next', Home: 'first', End: 'last', PageUp: 'previousCommand', PageDown: 'nextCommand', z: 'zoom' };
   const action = map[key];
   if (!action) return;
   e.preventDefault();
@@ -187,7 +193,7 @@ function row(dl: HTMLElement, term: string, value: string): void {
 
 function edgeLine(e: GraphEdgeView, nodes: Map<string, GraphNodeView>, dir: 'in' | 'out'): string {
   const other = nodes.get(dir === 'out' ? e.child : e.parent)?.label ?? '?';
-  const perm = e.perm === null ? 'permissions unknown' : `perm ${e.perm.join(', ') || 'none'}; shared ${e['shared-perm']?.join(', ') || 'none'}`;
+  const perm = e.perm === null ? 'permissions unknown' : `${permString(e.perm)} / ${permString(e['shared-perm'])} at attach`;
   return dir === 'out' ? `—${e.name}→ ${other} (${perm})` : `${other} —${e.name}→ (${perm})`;
 }
 
