@@ -4,14 +4,14 @@
 
 import * as vscode from 'vscode';
 import { graphToDot } from '../model/dot';
-import { BlockGraph } from '../model/graph';
+import type { BlockGraph } from '../model/graph';
 import { hitAtLine, hitAfterLine } from '../model/hitGroups';
 import { commandLabel } from '../model/summary';
-import type { Trace } from '../model/trace';
 import { identities } from '../editor/pointers';
 import type { TraceSource } from '../hitsTree/provider';
 import { LANGUAGE_ID, TraceStore } from '../traceStore';
 import type { GraphPanelState, HostMessage, WebviewMessage } from './messages';
+import { blockGraph } from './replay';
 
 export const GRAPH_VIEW_TYPE = 'qemuBlockTrace.graph';
 
@@ -20,18 +20,6 @@ export interface HitsFocus {
   current(): TraceSource | undefined;
   readonly onDidChangeSource: vscode.Event<TraceSource | undefined>;
   readonly onDidPickHit: vscode.Event<{ uri: vscode.Uri; hit: number }>;
-}
-
-const graphs = new WeakMap<Trace, Promise<BlockGraph>>();
-
-/** The replayed graph of a trace, built once (after its pointer identities) and kept with it. */
-export function blockGraph(trace: Trace): Promise<BlockGraph> {
-  let p = graphs.get(trace);
-  if (!p) {
-    p = identities(trace).then(async (ids) => (await BlockGraph.buildAsync(trace, ids))!);
-    graphs.set(trace, p);
-  }
-  return p;
 }
 
 const nonce = () => {
@@ -319,9 +307,11 @@ export function registerGraphPanel(context: vscode.ExtensionContext, store: Trac
     if (treeHit !== undefined) {
       source = focus.current();
       hitArg = treeHit;
-    } else if (uriArg instanceof vscode.Uri) {
-      const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uriArg.toString());
-      source = doc ? { uri: doc.uri, document: doc, trace: store.get(doc) } : focus.current()?.uri.toString() === uriArg.toString() ? focus.current() : undefined;
+    } else if (uriArg instanceof vscode.Uri || typeof uriArg === 'string') {
+      // a command link (a tooltip) passes the URI as a string
+      const key = uriArg.toString();
+      const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key);
+      source = doc ? { uri: doc.uri, document: doc, trace: store.get(doc) } : focus.current()?.uri.toString() === key ? focus.current() : undefined;
     } else if (editor && TraceStore.isTrace(editor.document)) {
       source = { uri: editor.document.uri, document: editor.document, trace: store.get(editor.document) };
     } else source = focus.current();

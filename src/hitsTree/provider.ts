@@ -5,7 +5,8 @@ import * as vscode from 'vscode';
 import type { Frame } from '../model/frames';
 import { callerOf, groupHits, hitMatches, inferredBecause, plumbingStart, shortLocation, type Grouping, type HitGroup } from '../model/hitGroups';
 import { commandLabel, formatRanges } from '../model/summary';
-import { frameMarkdown } from '../editor/markdown';
+import { escapeMarkdown, frameMarkdown } from '../editor/markdown';
+import { blockGraph } from '../graphPanel/replay';
 import type { Hit, Trace } from '../model/trace';
 
 export class GroupNode {
@@ -185,6 +186,27 @@ export class HitsTreeProvider implements vscode.TreeDataProvider<HitsTreeNode> {
     return node.type === 'group' ? undefined : node.parent;
   }
 
+  /** A hit's tooltip, made on hover: where it stopped, and what it did to the block graph once the replay is ready. */
+  async resolveTreeItem(item: vscode.TreeItem, node: HitsTreeNode, token: vscode.CancellationToken): Promise<vscode.TreeItem> {
+    const source = this.source;
+    if (node.type !== 'hit') return item;
+    const h = node.hit;
+    const tip = new vscode.MarkdownString();
+    tip.appendMarkdown(`**Hit #${h.index}** of ${h.kind} ${h.breakpoint}${h.thread ? `, thread ${h.thread.number}${h.thread.name ? ` "${h.thread.name}"` : ''}` : ''}, log line ${h.line + 1}`);
+    if (h.source) tip.appendCodeblock(`${h.source.number}\t${h.source.text}`, 'c');
+    if (h.watch) tip.appendMarkdown(`\n\nOld value = \`${h.watch.old ?? '?'}\`, new value = \`${h.watch.new ?? '?'}\``);
+    if (h.job) tip.appendMarkdown(`\n\nRuns for job \`${h.job}\`.`);
+    item.tooltip = tip;
+    if (!source) return item;
+    const graph = await Promise.race([blockGraph(source.trace), new Promise<undefined>((r) => setTimeout(() => r(undefined), 1500))]);
+    const change = graph?.changeAt(h.index);
+    if (!change || token.isCancellationRequested) return item;
+    const args = encodeURIComponent(JSON.stringify([source.uri.toString(), h.index]));
+    tip.appendMarkdown(`\n\nBlock graph: ${escapeMarkdown(change.explanation)} — [Show graph](command:qemuBlockTrace.showGraph?${args})`);
+    tip.isTrusted = { enabledCommands: ['qemuBlockTrace.showGraph'] };
+    return item;
+  }
+
   getTreeItem(node: HitsTreeNode): vscode.TreeItem {
     switch (node.type) {
       case 'group':
@@ -239,12 +261,7 @@ export class HitsTreeProvider implements vscode.TreeDataProvider<HitsTreeNode> {
     item.description = [shortLocation(h.stop), caller ? `← ${caller}` : null, h.job ? `job ${h.job}` : null].filter(Boolean).join(' · ');
     item.iconPath = new vscode.ThemeIcon(h.kind === 'watchpoint' ? 'eye' : 'debug-breakpoint');
     item.contextValue = 'hit';
-    const tip = new vscode.MarkdownString();
-    tip.appendMarkdown(`**Hit #${h.index}** of ${h.kind} ${h.breakpoint}${h.thread ? `, thread ${h.thread.number}${h.thread.name ? ` "${h.thread.name}"` : ''}` : ''}, log line ${h.line + 1}`);
-    if (h.source) tip.appendCodeblock(`${h.source.number}\t${h.source.text}`, 'c');
-    if (h.watch) tip.appendMarkdown(`\n\nOld value = \`${h.watch.old ?? '?'}\`, new value = \`${h.watch.new ?? '?'}\``);
-    if (h.job) tip.appendMarkdown(`\n\nRuns for job \`${h.job}\`.`);
-    item.tooltip = tip;
+    // the tooltip is made on hover (resolveTreeItem): it waits briefly for the replayed graph
     return item;
   }
 

@@ -195,6 +195,18 @@ describe('The block graph panel on the sample trace', () => {
     await drawnHit(22);
   });
 
+  it('a hit’s tooltip in the Hits view says what it did to the graph', async () => {
+    const VIEW = '.pane:has(.pane-header:has-text("Hits"))';
+    await vscode.commands.executeCommand('qemuBlockTrace.revealHit', 21);
+    const row = `${VIEW} .monaco-list-row:has-text("#21 bdrv_replace_child_noperm")`;
+    await ui.waitFor(row);
+    await ui.hover(row);
+    const hover = '.monaco-hover:has-text("Block graph:"), .workbench-hover:has-text("Block graph:")';
+    await ui.waitFor(hover);
+    assert.match(await ui.screenText(hover), /Block graph: guest device —root→ moved from over01 to mirror_top \(bdrv_append\) — Show graph/);
+    await ui.press('Escape');
+  });
+
   it('the Show graph code lens opens the graph at its hit', async () => {
     const editor = await vscode.window.showTextDocument(doc, { preserveFocus: false, viewColumn: vscode.ViewColumn.One });
     editor.revealRange(new vscode.Range(0, 0, 0, 0), vscode.TextEditorRevealType.AtTop);
