@@ -793,6 +793,10 @@ export class BlockGraph {
     }
     const old = this.nodeAt.get(address);
     if (old !== undefined && old !== key) {
+      // An object still holding edges was not freed (freeing takes its edges first, hit by hit):
+      // the same object, whatever else the pointer's history suggests.
+      const connected = [...this.w.edges.values()].some((e) => e.rec.parent === old || e.child === old);
+      if (connected && this.w.nodes.get(old)?.rec.type === type) return old;
       // the address was freed and reused; the old object is gone
       this.dropNode(old);
     }
