@@ -462,7 +462,10 @@ export class BlockGraph {
       case 'bdrv_detach_child':
       case 'bdrv_root_unref_child': {
         const at = fn1 === 'bdrv_root_unref_child' ? 1 : 2;
-        if (frames[at]?.function !== 'bdrv_root_unref_child') break;
+        if (frames[at]?.function !== 'bdrv_root_unref_child') {
+          if (this.edgeByPtr(edgePtr)) break;
+          return unrecognised(`a detach whose edge is not printed: frame #2 is ${frames[2]?.function || 'missing'}, not bdrv_root_unref_child`);
+        }
         const p = edgePtr ?? ptr(frames[at], 'child');
         const e = this.edgeByPtr(p) ?? this.edgeByCaller(frames[at + 1], p);
         if (!e) return unrecognised(`a detach of an edge this log never showed attached${frames[at + 1] ? ` (from ${frames[at + 1].function})` : ''}`);
