@@ -103,10 +103,10 @@ function uiDriver(getPage, screenshotDir) {
       if (!f) return { values: [] };
       return { values: await f.locator(selector).evaluateAll((els, n) => els.map((e) => e.getAttribute(n)), name) };
     },
-    async click(page, { selector, frame, index = 0, button = 'left', modifiers = [] }) {
+    async click(page, { selector, frame, index = 0, button = 'left', modifiers = [], timeout = 10_000 }) {
       const f = frameFor(page, frame);
       if (!f) throw new Error('no such frame');
-      await f.locator(selector).nth(index).click({ button, modifiers, timeout: 10_000 });
+      await f.locator(selector).nth(index).click({ button, modifiers, timeout });
       return {};
     },
     async hover(page, { selector, frame, index = 0 }) {

@@ -6,7 +6,7 @@ import type { Frame } from '../model/frames';
 import { callerOf, groupHits, hitMatches, inferredBecause, plumbingStart, shortLocation, type Grouping, type HitGroup } from '../model/hitGroups';
 import { commandLabel, formatRanges } from '../model/summary';
 import { escapeMarkdown, frameMarkdown } from '../editor/markdown';
-import { blockGraph } from '../graphPanel/replay';
+import { blockGraphIfQuick } from '../graphPanel/replay';
 import type { Hit, Trace } from '../model/trace';
 
 export class GroupNode {
@@ -186,7 +186,7 @@ export class HitsTreeProvider implements vscode.TreeDataProvider<HitsTreeNode> {
     return node.type === 'group' ? undefined : node.parent;
   }
 
-  /** A hit's tooltip, made on hover: where it stopped, and what it did to the block graph once the replay is ready. */
+  /** A hit's tooltip, made on hover: where it stopped, and what it did to the block graph when the replay is at hand. */
   async resolveTreeItem(item: vscode.TreeItem, node: HitsTreeNode, token: vscode.CancellationToken): Promise<vscode.TreeItem> {
     const source = this.source;
     if (node.type !== 'hit') return item;
@@ -198,7 +198,7 @@ export class HitsTreeProvider implements vscode.TreeDataProvider<HitsTreeNode> {
     if (h.job) tip.appendMarkdown(`\n\nRuns for job \`${h.job}\`.`);
     item.tooltip = tip;
     if (!source) return item;
-    const graph = await Promise.race([blockGraph(source.trace), new Promise<undefined>((r) => setTimeout(() => r(undefined), 1500))]);
+    const graph = await blockGraphIfQuick(source.trace);
     const change = graph?.changeAt(h.index);
     if (!change || token.isCancellationRequested) return item;
     const args = encodeURIComponent(JSON.stringify([source.uri.toString(), h.index]));

@@ -209,10 +209,19 @@ describe('The block graph panel on the sample trace', () => {
 
   it('the Show graph code lens opens the graph at its hit', async () => {
     const editor = await vscode.window.showTextDocument(doc, { preserveFocus: false, viewColumn: vscode.ViewColumn.One });
+    editor.selection = new vscode.Selection(0, 0, 0, 0);
     editor.revealRange(new vscode.Range(0, 0, 0, 0), vscode.TextEditorRevealType.AtTop);
+    await eventually(() => (editor.visibleRanges[0]?.start.line === 0 ? true : undefined), 'the log at its top');
+    // the lens above hit 1, once the editor has stopped scrolling and drawn it
     const lens = '.contentWidgets .codelens-decoration a:has-text("Show graph") >> visible=true';
-    await ui.waitFor(lens);
-    await ui.click(lens);
+    await eventually(async () => {
+      try {
+        await ui.click(lens, { timeout: 2_000 });
+        return true;
+      } catch {
+        return undefined;
+      }
+    }, 'a Show graph lens to click', 20_000);
     await drawnHit(1);
     assert.match(await ui.screenText('#explanation', 'webview'), /^attach BlockBackend 0x555557158250 —root→ /);
   });

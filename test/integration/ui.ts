@@ -40,7 +40,7 @@ export const ui = {
   /** All text of the matches as one string, white space (and word-wrap breaks) collapsed. */
   screenText: async (selector: string, frame: FrameKind = 'workbench') =>
     (await call<{ texts: string[] }>('texts', { selector, frame })).texts.join(' ').replace(/\s+/g, ' '),
-  click: (selector: string, opts: { index?: number; frame?: FrameKind; button?: 'left' | 'right'; modifiers?: ('Control' | 'Shift' | 'Alt')[] } = {}) =>
+  click: (selector: string, opts: { index?: number; frame?: FrameKind; button?: 'left' | 'right'; modifiers?: ('Control' | 'Shift' | 'Alt')[]; timeout?: number } = {}) =>
     call('click', { selector, ...opts }),
   hover: (selector: string, opts: { index?: number; frame?: FrameKind } = {}) => call('hover', { selector, ...opts }),
   dragEdge: (selector: string, dx: number) => call('dragEdge', { selector, dx }),
