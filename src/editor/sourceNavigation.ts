@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { CSourceParser } from '../model/cSource';
-import { hitAtLine } from '../model/hitGroups';
+import { basename, hitAtLine } from '../model/hitGroups';
 import { looksLikeQemuTree, resolveFrameLocation, type FrameLocation, type SourceConfig, type SourceReader } from '../model/source';
 import { commandLabel } from '../model/summary';
 import type { Frame, Hit, Trace } from '../model/trace';
@@ -110,10 +110,6 @@ export class SourceNavigator {
 
 export function locationTarget(r: Extract<FrameLocation, { path: string }>): vscode.Uri {
   return vscode.Uri.file(r.path).with({ fragment: `L${r.line}` });
-}
-
-function basename(p: string): string {
-  return p.slice(p.lastIndexOf('/') + 1);
 }
 
 class FrameLink extends vscode.DocumentLink {

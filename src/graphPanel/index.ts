@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { graphToDot } from '../model/dot';
 import type { BlockGraph } from '../model/graph';
-import { hitAtLine, hitAfterLine } from '../model/hitGroups';
+import { basename, hitAtLine, hitAfterLine } from '../model/hitGroups';
 import { commandLabel } from '../model/summary';
 import { identities } from '../editor/pointers';
 import type { TraceSource } from '../hitsTree/provider';
@@ -29,7 +29,7 @@ const nonce = () => {
   return s;
 };
 
-const baseName = (uri: vscode.Uri) => uri.path.slice(uri.path.lastIndexOf('/') + 1);
+const baseName = (uri: vscode.Uri) => basename(uri.path);
 
 class GraphPanel implements vscode.Disposable {
   private source: TraceSource | undefined;

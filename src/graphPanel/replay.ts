@@ -15,7 +15,7 @@ export function blockGraph(trace: Trace): Promise<BlockGraph> {
   let p = graphs.get(trace);
   if (!p) {
     p = identities(trace).then(async (ids) => {
-      const g = (await BlockGraph.buildAsync(trace, ids))!;
+      const g = await BlockGraph.buildAsync(trace, ids);
       built.set(trace, g);
       return g;
     });

@@ -2,7 +2,7 @@
 // the log in both directions, grouping and filtering, Next / Previous Hit.
 
 import * as vscode from 'vscode';
-import { GROUPINGS, hitAfterLine, hitAtLine, type Grouping } from '../model/hitGroups';
+import { basename, GROUPINGS, hitAfterLine, hitAtLine, type Grouping } from '../model/hitGroups';
 import type { Hit } from '../model/trace';
 import { readTraceFile } from '../traceFile';
 import { isInATab, LANGUAGE_ID, TraceStore } from '../traceStore';
@@ -47,7 +47,7 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
     }
     void vscode.commands.executeCommand('setContext', 'qemuBlockTrace.hasTrace', source !== undefined);
     void vscode.commands.executeCommand('setContext', 'qemuBlockTrace.hitsFiltered', provider.currentFilter !== '');
-    const name = source ? source.uri.path.slice(source.uri.path.lastIndexOf('/') + 1) : undefined;
+    const name = source ? basename(source.uri.path) : undefined;
     view.description = source && !source.document ? `${name} (read from disk)` : name;
     const { listed, total } = provider.counts;
     const notes: string[] = [];
@@ -183,7 +183,7 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
       describe();
       void vscode.commands.executeCommand('workbench.view.extension.qemuBlockTrace');
       void vscode.window.showInformationMessage(
-        `${uri.path.slice(uri.path.lastIndexOf('/') + 1)} is larger than VS Code hands to extensions (50 MB): its ${trace.hits.length} hits were read from disk. The Hits view works; highlighting, hovers and the outline need a smaller log.`,
+        `${basename(uri.path)} is larger than VS Code hands to extensions (50 MB): its ${trace.hits.length} hits were read from disk. The Hits view works; highlighting, hovers and the outline need a smaller log.`,
       );
       return;
     }

@@ -5,6 +5,7 @@
 // `class`es, which the graph panel styles with the editor theme's colours.
 
 import { permString, type GraphEdgeView, type GraphNodeView, type GraphView } from './graph';
+import { basename } from './hitGroups';
 
 export interface DotOptions {
   /** Draw the edges the hit removed, dashed (default true). */
@@ -16,10 +17,6 @@ export interface DotOptions {
 /** A DOT double-quoted string: every character of a log's text is safe in it. */
 export function dotString(text: string): string {
   return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\r?\n/g, '\\n')}"`;
-}
-
-function basename(path: string): string {
-  return path.slice(path.lastIndexOf('/') + 1);
 }
 
 /** What a node says on screen, render_block_graph.py style. */

@@ -11,6 +11,7 @@
 // them, and the second starts from them, so they show from hit 1 on, marked pre-existing.
 
 import type { Frame } from './frames';
+import { basename } from './hitGroups';
 import type { Identities, ObjectIdentity } from './identities';
 import { unescapeC } from './lines';
 import type { Hit, Trace } from './trace';
@@ -238,9 +239,16 @@ function jobType(frames: readonly Frame[]): string | null {
   return null;
 }
 
-/** A change made while a transaction is being aborted undoes part of it. */
-function aborting(frames: readonly Frame[]): 'detach' | 'rollback' {
-  return frames.some((f) => f.function === 'tran_abort') ? 'rollback' : 'detach';
+/** Callers of bdrv_root_unref_child, and the argument naming whose edge goes. */
+const DETACH_OWNER: Readonly<Record<string, string>> = {
+  blk_remove_bs: 'blk',
+  bdrv_unref_child: 'parent',
+  block_job_remove_all_bdrv: 'job',
+};
+
+/** A change made while a transaction is being aborted undoes part of it: a rollback. */
+function kindUnder<K extends 'detach' | 'move'>(frames: readonly Frame[], kind: K): K | 'rollback' {
+  return frames.some((f) => f.function === 'tran_abort') ? 'rollback' : kind;
 }
 
 /** Names made up for an unnamed job filter (identities.ts) are drivers, not names a user gave. */
@@ -255,7 +263,7 @@ function nodeLabel(rec: NodeRec): string {
   if (rec.type === 'block-job') return id?.name ? `job ${id.name}` : `job ${rec.address}`;
   if (id?.name) return id.name;
   if (rec.type === 'block-backend') return `BlockBackend ${rec.address}`;
-  if (id?.filename) return `${id.filename.slice(id.filename.lastIndexOf('/') + 1)} (${rec.address})`;
+  if (id?.filename) return `${basename(id.filename)} (${rec.address})`;
   return rec.address ?? '?';
 }
 
@@ -271,6 +279,8 @@ export class BlockGraph {
   private seq = 0;
   private edgeCount = 0;
   private placeholders = 0;
+  /** Every node record made, by key: removed edges are drawn with nodes that are gone. */
+  private readonly recs = new Map<string, NodeRec>();
   private readonly nodeAt = new Map<string, string>();
   private readonly edgeAt = new Map<string, string>();
   /** What each transaction did, newest last, so that its abort can be undone step by step. */
@@ -290,14 +300,11 @@ export class BlockGraph {
   }
 
   /** Replay in batches that yield to the event loop between them (a large log takes seconds). */
-  static async buildAsync(trace: Trace, ids: Identities | null, batch = 500, cancelled: () => boolean = () => false): Promise<BlockGraph | null> {
+  static async buildAsync(trace: Trace, ids: Identities | null, batch = 500): Promise<BlockGraph> {
     const g = new BlockGraph(ids);
     for (let i = 0; i < trace.hits.length; i++) {
       g.replayHit(trace.hits[i]);
-      if ((i + 1) % batch === 0) {
-        await new Promise((r) => setTimeout(r, 0));
-        if (cancelled()) return null;
-      }
+      if ((i + 1) % batch === 0) await new Promise((r) => setTimeout(r, 0));
     }
     g.finish();
     return g;
@@ -379,16 +386,11 @@ export class BlockGraph {
     for (const r of change?.removed ?? []) {
       for (const key of [r.rec.parent, r.child]) {
         if (s.nodes.has(key) || nodes.some((n) => n.id === key)) continue;
-        const rec = this.findRec(key);
-        if (rec) nodes.push({ ...nodeView(rec, 'probably-freed') });
+        const rec = this.recs.get(key);
+        if (rec) nodes.push(nodeView(rec, 'probably-freed'));
       }
     }
     return { hit, kind: change?.kind ?? 'none', explanation: change?.explanation ?? 'the graph before the first hit', nodes, edges, removed };
-  }
-
-  private readonly recs = new Map<string, NodeRec>();
-  private findRec(key: string): NodeRec | undefined {
-    return this.recs.get(key);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -401,6 +403,13 @@ export class BlockGraph {
   private emit(op: Op): void {
     this.w.apply(op);
     this.cur.push(op);
+  }
+
+  /** An operation of this hit, or, for what existed before the log, of the initial state. */
+  private emitAt(op: Op, initial: boolean): void {
+    if (!initial) return this.emit(op);
+    this.w.apply(op);
+    this.initial.push(op);
   }
 
   private replayHit(hit: Hit): void {
@@ -470,7 +479,7 @@ export class BlockGraph {
         const e = this.edgeByPtr(p) ?? this.edgeByCaller(frames[at + 1], p);
         if (!e) return unrecognised(`a detach of an edge this log never showed attached${frames[at + 1] ? ` (from ${frames[at + 1].function})` : ''}`);
         if (p) this.learnAddress(e, p);
-        return this.detach(e, frames, aborting(frames));
+        return this.detach(e, frames, kindUnder(frames, 'detach'));
       }
       default:
         break;
@@ -478,8 +487,8 @@ export class BlockGraph {
     // a caller this code does not know: only a printed edge pointer tells what happened
     const e = this.edgeByPtr(edgePtr);
     if (e) {
-      if (newBs === null) return this.detach(e, frames, aborting(frames));
-      return this.move(e, this.node(newBs, 'block-driver', hit), aborting(frames) === 'rollback' ? 'rollback' : 'move');
+      if (newBs === null) return this.detach(e, frames, kindUnder(frames, 'detach'));
+      return this.move(e, this.node(newBs, 'block-driver', hit), kindUnder(frames, 'move'));
     }
     unrecognised(`bdrv_replace_child_noperm called from ${fn1 || 'an unknown caller'}`);
   }
@@ -535,7 +544,7 @@ export class BlockGraph {
       if (!e && !edgePtr) e = this.nextParentToMove(fromKey, toKey);
       if (!e) e = this.unseenParentEdge(hit, fromKey, edgePtr);
       const oldChild = this.w.edges.get(e)!.child;
-      this.move(e, toKey, aborting(frames) === 'rollback' ? 'rollback' : 'move', frames[3]?.function === 'bdrv_append' ? ' (bdrv_append)' : '');
+      this.move(e, toKey, kindUnder(frames, 'move'), frames[3]?.function === 'bdrv_append' ? ' (bdrv_append)' : '');
       if (tran) this.logTran(tran, { kind: 'move', edge: e, from: oldChild, undone: false });
       return;
     }
@@ -558,12 +567,12 @@ export class BlockGraph {
       if (p) this.learnAddress(e, p);
       const entry = this.w.edges.get(e)!;
       if (tran) this.logTran(tran, { kind: 'detach', edge: e, from: entry.child, undone: false, rec: entry.rec });
-      return this.detach(e, frames, aborting(frames));
+      return this.detach(e, frames, kindUnder(frames, 'detach'));
     }
     const e = this.edgeByPtr(edgePtr);
     if (!e) return unrecognised(`bdrv_replace_child_tran called from ${fn2 || 'an unknown caller'}`);
-    if (newBs === null) return this.detach(e, frames, aborting(frames));
-    this.move(e, this.node(newBs, 'block-driver', hit), aborting(frames) === 'rollback' ? 'rollback' : 'move');
+    if (newBs === null) return this.detach(e, frames, kindUnder(frames, 'detach'));
+    this.move(e, this.node(newBs, 'block-driver', hit), kindUnder(frames, 'move'));
   }
 
   /** bdrv_replace_node_noperm moves `from`'s parents newest first, but not job edges (they stay at their node) nor edges inside `to`'s own subtree. */
@@ -613,12 +622,7 @@ export class BlockGraph {
       { op: 'node', rec, state: 'placeholder' },
       { op: 'edge', rec: edge, child: fromKey, seq: before ? -1_000_000 + this.placeholders : ++this.seq },
     ];
-    for (const op of ops) {
-      if (before) {
-        this.w.apply(op);
-        this.initial.push(op);
-      } else this.emit(op);
-    }
+    for (const op of ops) this.emitAt(op, before);
     if (edgePtr) this.edgeAt.set(edgePtr, edge.key);
     return edge.key;
   }
@@ -640,31 +644,16 @@ export class BlockGraph {
     return key !== undefined && this.w.edges.has(key) ? key : undefined;
   }
 
-  /** 7.1 detaches: which edge, told by the function that dropped it. */
+  /**
+   * 7.1 detaches: which edge, told by the function that dropped it and the owner it names. Each
+   * takes the owner's newest edge: bdrv_close drops a node's children newest first, and a job's
+   * list of nodes is built by prepending.
+   */
   private edgeByCaller(caller: Frame | undefined, p: string | null): string | undefined {
-    if (!caller) return undefined;
-    const unknownOr = (x: EdgeEntry) => x.rec.address === null || x.rec.address === p;
-    switch (caller.function) {
-      case 'blk_remove_bs': {
-        const blk = ptr(caller, 'blk');
-        const owner = blk ? this.nodeAt.get(blk) : undefined;
-        return owner ? this.newestChildEdge(owner, unknownOr) : undefined;
-      }
-      case 'bdrv_unref_child': {
-        // bdrv_close drops a node's children newest first
-        const parent = ptr(caller, 'parent');
-        const owner = parent ? this.nodeAt.get(parent) : undefined;
-        return owner ? this.newestChildEdge(owner, unknownOr) : undefined;
-      }
-      case 'block_job_remove_all_bdrv': {
-        // the job's list of nodes is built by prepending
-        const job = ptr(caller, 'job');
-        const owner = job ? this.nodeAt.get(job) : undefined;
-        return owner ? this.newestChildEdge(owner, unknownOr) : undefined;
-      }
-      default:
-        return undefined;
-    }
+    const arg = caller ? DETACH_OWNER[caller.function] : undefined;
+    const address = arg ? ptr(caller, arg) : null;
+    const owner = address ? this.nodeAt.get(address) : undefined;
+    return owner ? this.newestChildEdge(owner, (x) => x.rec.address === null || x.rec.address === p) : undefined;
   }
 
   private newestChildEdge(parent: string, ok: (e: EdgeEntry) => boolean): string | undefined {
@@ -805,11 +794,7 @@ export class BlockGraph {
     }
     const rec: NodeRec = { key, type, address, identity, preExisting, createdAt: preExisting ? 0 : hit.index };
     this.recs.set(key, rec);
-    const op: Op = { op: 'node', rec, state: 'live' };
-    if (preExisting) {
-      this.w.apply(op);
-      this.initial.push(op);
-    } else this.emit(op);
+    this.emitAt({ op: 'node', rec, state: 'live' }, preExisting);
     this.nodeAt.set(address, key);
     return key;
   }

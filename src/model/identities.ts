@@ -4,6 +4,7 @@
 // address already in use before, starts a new incarnation (design.md §5).
 
 import type { Frame } from './frames';
+import { basename } from './hitGroups';
 import { unescapeC, type Token } from './lines';
 import type { Hit, Trace } from './trace';
 
@@ -310,7 +311,7 @@ export function shortLabel(id: ObjectIdentity): string | null {
   if (id.kind === 'job') return id.name ? `job ${id.name}` : 'job';
   if (id.kind === 'edge') return id.name ? `edge ${id.name}` : null;
   if (id.name) return id.name;
-  if (id.filename) return id.filename.slice(id.filename.lastIndexOf('/') + 1);
+  if (id.filename) return basename(id.filename);
   return null;
 }
 
