@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { eventually, reportFigure, ui } from './ui';
+import { openSample, screenshotInThemes } from './workbench';
 
 interface PanelState {
   uri?: string;
@@ -32,10 +33,7 @@ describe('The block graph panel on the sample trace', () => {
 
   before(async function () {
     if (!ui.available) this.skip();
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    const folder = vscode.workspace.workspaceFolders![0];
-    doc = await vscode.workspace.openTextDocument(path.join(folder.uri.fsPath, 'snapshot-commit-complete.gdb.log'));
-    await vscode.window.showTextDocument(doc);
+    ({ doc } = await openSample());
   });
 
   after(async () => {
@@ -169,20 +167,7 @@ describe('The block graph panel on the sample trace', () => {
     await drawnHit(20);
     await ui.click('button[data-action="previous"]', { frame: 'webview' });
     await drawnHit(19);
-    const workbench = vscode.workspace.getConfiguration('workbench');
-    try {
-      for (const [theme, name] of [
-        ['Default Dark Modern', 'graph-panel-dark'],
-        ['Default Light Modern', 'graph-panel-light'],
-      ]) {
-        await workbench.update('colorTheme', theme, vscode.ConfigurationTarget.Global);
-        await new Promise((r) => setTimeout(r, 800));
-        await vscode.commands.executeCommand('notifications.clearAll');
-        await ui.screenshot(name);
-      }
-    } finally {
-      await workbench.update('colorTheme', undefined, vscode.ConfigurationTarget.Global);
-    }
+    await screenshotInThemes('graph-panel');
   });
 
   it('the panel follows the editor cursor and the Hits tree', async () => {

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { eventually, ui } from './ui';
+import { openSample, SAMPLE_NAME } from './workbench';
 
 const VIEW = '.pane:has(.pane-header:has-text("Hits"))';
 const ROWS = `${VIEW} .monaco-list-row`;
@@ -17,10 +17,9 @@ describe('The Hits tree on the sample trace', () => {
 
   before(async function () {
     if (!ui.available) this.skip();
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    const folder = vscode.workspace.workspaceFolders![0];
-    doc = await vscode.workspace.openTextDocument(path.join(folder.uri.fsPath, 'snapshot-commit-complete.gdb.log'));
-    const editor = await vscode.window.showTextDocument(doc);
+    const opened = await openSample();
+    doc = opened.doc;
+    const editor = opened.editor;
     // the cursor before the first hit, so the tree has nothing to follow yet
     editor.selection = new vscode.Selection(0, 0, 0, 0);
     await vscode.commands.executeCommand('qemuBlockTrace.groupHitsBy', 'command');
@@ -172,7 +171,7 @@ describe('The Hits view with no trace open', () => {
     assert.match(text, /Open a gdb Trace…/);
     await ui.screenshot('hits-welcome');
     await ui.click(`${VIEW} .pane-body a:has-text("Open the Bundled Example")`);
-    const editor = await eventually(() => vscode.window.visibleTextEditors.find((e) => e.document.uri.path.endsWith('snapshot-commit-complete.gdb.log')), 'the example opened');
+    const editor = await eventually(() => vscode.window.visibleTextEditors.find((e) => e.document.uri.path.endsWith(SAMPLE_NAME)), 'the example opened');
     assert.equal(editor.document.languageId, 'gdb-trace');
     await eventually(async () => ((await rowTexts()).length === 3 ? true : undefined), 'its commands in the tree');
   });

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { eventually, ui } from './ui';
+import { screenshotInThemes } from './workbench';
 
 const SAMPLE = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'traces', 'snapshot-commit-complete.log');
 const POINTER = '0x5555578ddc80';
@@ -95,18 +96,6 @@ describe('What a pointer is', () => {
     const editor = vscode.window.activeTextEditor!;
     editor.revealRange(new vscode.Range(494, 0, 494, 0), vscode.TextEditorRevealType.AtTop);
     editor.selection = new vscode.Selection(527, 40, 527, 40);
-    const workbench = vscode.workspace.getConfiguration('workbench');
-    try {
-      for (const [theme, name] of [
-        ['Default Dark Modern', 'highlight-dark'],
-        ['Default Light Modern', 'highlight-light'],
-      ]) {
-        await workbench.update('colorTheme', theme, vscode.ConfigurationTarget.Global);
-        await new Promise((r) => setTimeout(r, 800));
-        await ui.screenshot(name);
-      }
-    } finally {
-      await workbench.update('colorTheme', undefined, vscode.ConfigurationTarget.Global);
-    }
+    await screenshotInThemes('highlight');
   });
 });

@@ -1,24 +1,16 @@
 import * as assert from 'node:assert/strict';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SummaryResult } from '../../src/summary';
 import { eventually, ui } from './ui';
+import { openSample } from './workbench';
 
 const EXTENSION_ID = 'qemu-block-trace.qemu-block-trace';
-
-function workspaceFile(name: string): vscode.Uri {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'the test workspace is open');
-  return vscode.Uri.file(path.join(folder.uri.fsPath, name));
-}
 
 describe('Show Summary on the sample trace', () => {
   let result: SummaryResult | undefined;
 
   before(async () => {
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    const doc = await vscode.workspace.openTextDocument(workspaceFile('snapshot-commit-complete.gdb.log'));
-    await vscode.window.showTextDocument(doc);
+    await openSample();
   });
 
   it('opens the sample as a gdb trace and activates the extension', async () => {

@@ -416,6 +416,12 @@ describe('block graph replay on bad input', () => {
       assert.ok(g.changeAt(n)!.explanation.length > 0);
       assert.doesNotThrow(() => g.stateAfter(n));
     }
+    // its last hit lost frame #2 to line damage: said so, and the graph before it is kept whole
+    const last = g.changeAt(g.hitCount)!;
+    assert.equal(last.kind, 'unrecognised');
+    assert.match(last.explanation, /^no graph change known: a detach whose edge is not printed: frame #2 is bdrv_root_unre, not bdrv_root_unref_child$/);
+    assert.deepEqual(edges(g.stateAfter(g.hitCount)), edges(g.stateAfter(g.hitCount - 1)));
+    assert.equal(g.stateAfter(g.hitCount - 1).explanation, 'attach job jobA —target→ drive01');
   });
 
   it('a hit cut off before its frames says it cannot tell, and changes nothing', () => {
