@@ -1,7 +1,6 @@
 // Wiring only: build the shared services, then let each feature register itself.
 
 import type * as vscode from 'vscode';
-import { registerDetection } from './detection';
 import { registerPointers } from './editor/pointers';
 import { registerSourceNavigation, SourceNavigator } from './editor/sourceNavigation';
 import { registerStructure } from './editor/structure';
@@ -12,11 +11,10 @@ import { TraceStore } from './traceStore';
 
 export function activate(context: vscode.ExtensionContext): void {
   const store = new TraceStore();
-  const navigator = new SourceNavigator(context.extensionUri);
+  const navigator = new SourceNavigator(context);
   const hits = registerHitsTree(context, store);
   context.subscriptions.push(
     store,
-    registerDetection(),
     registerSummary(store),
     registerStructure(store),
     registerPointers(store, navigator),

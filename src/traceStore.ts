@@ -1,24 +1,76 @@
-// One parsed Trace per open gdb-trace document, re-parsed (debounced) when the document changes.
+// The one place that decides which documents are gdb traces, and holds what is derived from them.
+//
+// A document is a trace when its language is gdb-trace: set by its file name (`*.gdb.log`), by the
+// user, or by detection here (a `.log` or plain-text file whose start looks like a gdb session).
+// Views follow `onDidChangeActiveTrace`, which fires when the active editor changes and also when
+// the active document's language changes under it: detection switches the language of a document
+// that is already shown, and VS Code then reports no change of active editor.
+//
+// Each trace is parsed once per version (re-parsed, debounced, as it is edited); its pointer
+// identities and replayed block graph are built once, on first use, and kept with it.
 
 import * as vscode from 'vscode';
+import { looksLikeGdbTrace } from './model/detect';
+import { BlockGraph } from './model/graph';
+import { Identities } from './model/identities';
 import { parseTrace, type Trace } from './model/trace';
 
 export const LANGUAGE_ID = 'gdb-trace';
 const REPARSE_DELAY_MS = 250;
+/** Languages a trace may be opened with before detection looks at it. */
+const DETECTION_CANDIDATES = new Set(['log', 'plaintext']);
+/** Lines read for detection (its window is the first 64 KB). */
+const DETECTION_LINES = 4000;
+/** Traces up to this many hits replay in well under a second: a tooltip may start the replay. */
+const QUICK_REPLAY_HITS = 5_000;
 
 export interface TraceChange {
   document: vscode.TextDocument;
   trace: Trace;
 }
 
+/** What is derived from one parsed trace, built on first use and kept with it. */
+class Analysis {
+  private ids: Promise<Identities> | undefined;
+  private graph: Promise<BlockGraph> | undefined;
+  builtIdentities: Identities | undefined;
+  builtGraph: BlockGraph | undefined;
+
+  constructor(private readonly trace: Trace) {}
+
+  /** Pointer identities: they read every frame, so they are built in batches that yield. */
+  identities(): Promise<Identities> {
+    this.ids ??= Identities.build(this.trace).then((ids) => (this.builtIdentities = ids));
+    return this.ids;
+  }
+
+  blockGraph(): Promise<BlockGraph> {
+    this.graph ??= this.identities().then(async (ids) => (this.builtGraph = await BlockGraph.buildAsync(this.trace, ids)));
+    return this.graph;
+  }
+
+  get graphStarted(): boolean {
+    return this.graph !== undefined;
+  }
+}
+
 export class TraceStore implements vscode.Disposable {
   private readonly cache = new Map<string, { version: number; trace: Trace }>();
+  private readonly analyses = new WeakMap<Trace, Analysis>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly changed = new vscode.EventEmitter<TraceChange>();
-  private readonly disposables: vscode.Disposable[] = [this.changed];
+  private readonly activeChanged = new vscode.EventEmitter<vscode.TextDocument | undefined>();
+  /** Documents detection looked at: a user who switches one back to Log keeps their choice. */
+  private readonly detected = new Set<string>();
+  private readonly disposables: vscode.Disposable[] = [this.changed, this.activeChanged];
 
   /** Fires after a trace document was re-parsed because its text changed. */
   readonly onDidChange = this.changed.event;
+  /**
+   * Fires with the active editor's document when it is a trace (undefined when it is not), each
+   * time the active editor changes or its document becomes, or stops being, a trace.
+   */
+  readonly onDidChangeActiveTrace = this.activeChanged.event;
 
   constructor() {
     this.disposables.push(
@@ -26,12 +78,47 @@ export class TraceStore implements vscode.Disposable {
         if (!this.cache.has(e.document.uri.toString()) || e.contentChanges.length === 0) return;
         this.schedule(e.document);
       }),
-      vscode.workspace.onDidCloseTextDocument((d) => this.forget(d.uri)),
+      vscode.workspace.onDidOpenTextDocument((doc) => {
+        this.detect(doc);
+        // a language change closes and reopens the document: the active editor may show it
+        if (this.isActive(doc)) this.activeChanged.fire(TraceStore.isTrace(doc) ? doc : undefined);
+      }),
+      vscode.workspace.onDidCloseTextDocument((doc) => {
+        this.forget(doc.uri);
+        // a language switch closes and reopens the document: keep what detection decided until it is really gone
+        if (doc.isClosed && !isInATab(doc.uri)) this.detected.delete(doc.uri.toString());
+      }),
+      vscode.window.onDidChangeActiveTextEditor((editor) => {
+        const doc = editor?.document;
+        this.activeChanged.fire(doc && TraceStore.isTrace(doc) ? doc : undefined);
+      }),
     );
+    vscode.workspace.textDocuments.forEach((doc) => this.detect(doc));
   }
 
   static isTrace(document: vscode.TextDocument): boolean {
     return document.languageId === LANGUAGE_ID;
+  }
+
+  /** The active editor's document, when it is a trace. */
+  get activeTrace(): vscode.TextDocument | undefined {
+    const doc = vscode.window.activeTextEditor?.document;
+    return doc && TraceStore.isTrace(doc) ? doc : undefined;
+  }
+
+  private isActive(doc: vscode.TextDocument): boolean {
+    return vscode.window.activeTextEditor?.document.uri.toString() === doc.uri.toString();
+  }
+
+  /** Switch a `.log` or plain-text document that is a gdb trace to the trace language, once per document. */
+  private detect(doc: vscode.TextDocument): void {
+    const key = doc.uri.toString();
+    if (!DETECTION_CANDIDATES.has(doc.languageId) || this.detected.has(key)) return;
+    this.detected.add(key);
+    if (!vscode.workspace.getConfiguration('qemuBlockTrace.detection', doc).get<boolean>('enabled', true)) return;
+    if (looksLikeGdbTrace(doc.getText(new vscode.Range(0, 0, Math.min(doc.lineCount, DETECTION_LINES), 0)))) {
+      void vscode.languages.setTextDocumentLanguage(doc, LANGUAGE_ID);
+    }
   }
 
   /** The trace of `document`, parsed now if the cached one is older than the text. */
@@ -42,6 +129,48 @@ export class TraceStore implements vscode.Disposable {
     const trace = parseTrace(document.getText());
     this.cache.set(key, { version: document.version, trace });
     return trace;
+  }
+
+  private analysis(trace: Trace): Analysis {
+    let a = this.analyses.get(trace);
+    if (!a) {
+      a = new Analysis(trace);
+      this.analyses.set(trace, a);
+    }
+    return a;
+  }
+
+  /** What each pointer of `trace` is (built once, in batches: a large log takes seconds). */
+  identities(trace: Trace): Promise<Identities> {
+    return this.analysis(trace).identities();
+  }
+
+  /** The identities if they are built already, else undefined (and they start building). */
+  identitiesIfBuilt(trace: Trace): Identities | undefined {
+    const a = this.analysis(trace);
+    if (!a.builtIdentities) void a.identities();
+    return a.builtIdentities;
+  }
+
+  /** The replayed block graph of `trace`, built once after its identities. */
+  blockGraph(trace: Trace): Promise<BlockGraph> {
+    return this.analysis(trace).blockGraph();
+  }
+
+  /** The graph if it is built already (without starting a replay). */
+  blockGraphIfBuilt(trace: Trace): BlockGraph | undefined {
+    return this.analyses.get(trace)?.builtGraph;
+  }
+
+  /**
+   * The graph for something small, like a tooltip: at once if it is built, after a short wait if the
+   * trace is small; a large trace is not replayed just because the mouse passed over a hit.
+   */
+  async blockGraphIfQuick(trace: Trace, waitMs = 1500): Promise<BlockGraph | undefined> {
+    const a = this.analysis(trace);
+    if (a.builtGraph) return a.builtGraph;
+    if (!a.graphStarted && trace.hits.length > QUICK_REPLAY_HITS) return undefined;
+    return Promise.race([a.blockGraph(), new Promise<undefined>((r) => setTimeout(() => r(undefined), waitMs))]);
   }
 
   private schedule(document: vscode.TextDocument): void {

@@ -2,30 +2,10 @@
 // name hints (`0x5555578ddc80 ‹over01›`); and a hover on frames with their arguments.
 
 import * as vscode from 'vscode';
-import { describeIdentity, Identities, shortLabel, type ObjectIdentity } from '../model/identities';
-import type { Trace } from '../model/trace';
+import { describeIdentity, shortLabel, type Identities, type ObjectIdentity } from '../model/identities';
 import { LANGUAGE_ID, type TraceStore } from '../traceStore';
 import { escapeMarkdown, frameMarkdown } from './markdown';
 import { frameAt, locationTarget, type SourceNavigator } from './sourceNavigation';
-
-const building = new WeakMap<Trace, Promise<Identities>>();
-const built = new WeakMap<Trace, Identities>();
-
-/**
- * The identities of a trace, built on first use and kept with it. They read every frame, which
- * takes seconds for a large log: built in batches, so the extension host stays responsive.
- */
-export function identities(trace: Trace): Promise<Identities> {
-  let p = building.get(trace);
-  if (!p) {
-    p = Identities.build(trace).then((ids) => {
-      built.set(trace, ids);
-      return ids;
-    });
-    building.set(trace, p);
-  }
-  return p;
-}
 
 const line1 = (n: number) => n + 1;
 
@@ -65,27 +45,28 @@ export function registerPointers(store: TraceStore, navigator: SourceNavigator):
     vscode.languages.registerHoverProvider(selector, {
       async provideHover(doc, pos) {
         const trace = store.get(doc);
-        const ids = await identities(trace);
+        const ids = await store.identities(trace);
         const p = ids.pointerAt(pos.line, pos.character);
         if (p) return new vscode.Hover(pointerHover(ids, p.identity), new vscode.Range(p.range.line, p.range.start, p.range.line, p.range.end));
         const at = frameAt(trace, pos.line);
         const fr = at?.frame.functionRange;
         if (at && fr && fr.line === pos.line && fr.start <= pos.character && pos.character <= fr.end) {
-          const md = frameMarkdown(at.frame);
+          let destination: string | undefined;
           if (at.frame.file) {
             const r = await navigator.resolve(doc, at.frame, at.inner);
-            md.appendMarkdown(
-              r.path === null ? `\n\nSource: not found (${escapeMarkdown(r.reason)}).` : `\n\nSource: [${escapeMarkdown(r.path)}:${r.line}](${locationTarget(r).toString()})${r.method === 'exact' ? '' : ` — ${escapeMarkdown(r.note)}`}`,
-            );
+            destination =
+              r.path === null
+                ? `Source: not found (${escapeMarkdown(r.reason)}).`
+                : `Opens [${escapeMarkdown(r.path)}:${r.line}](${locationTarget(r).toString()})${r.method === 'exact' ? '' : ` — ${escapeMarkdown(r.note)}`}`;
           }
-          return new vscode.Hover(md, new vscode.Range(fr.line, fr.start, fr.line, fr.end));
+          return new vscode.Hover(frameMarkdown(at.frame, destination), new vscode.Range(fr.line, fr.start, fr.line, fr.end));
         }
         return undefined;
       },
     }),
     vscode.languages.registerDocumentHighlightProvider(selector, {
       async provideDocumentHighlights(doc, pos) {
-        const p = (await identities(store.get(doc))).pointerAt(pos.line, pos.character);
+        const p = (await store.identities(store.get(doc))).pointerAt(pos.line, pos.character);
         if (!p) return undefined;
         return p.identity.sightings.map((r) => new vscode.DocumentHighlight(new vscode.Range(r.line, r.start, r.line, r.end), vscode.DocumentHighlightKind.Read));
       },
@@ -95,10 +76,10 @@ export function registerPointers(store: TraceStore, navigator: SourceNavigator):
       provideInlayHints(doc, range) {
         if (!vscode.workspace.getConfiguration('qemuBlockTrace.hints', doc).get<boolean>('pointerNames', true)) return [];
         const trace = store.get(doc);
-        const ids = built.get(trace);
+        const ids = store.identitiesIfBuilt(trace);
         if (!ids) {
           // not built yet: hints come when they are (the editor asks again on the event)
-          void identities(trace).then(() => hintsChanged.fire());
+          void store.identities(trace).then(() => hintsChanged.fire());
           return [];
         }
         const hints: vscode.InlayHint[] = [];

@@ -45,16 +45,29 @@ export function frameAt(trace: Trace, line: number): { frame: Frame; inner: { ca
   return undefined;
 }
 
+/** The memento key under which "Don't Ask Again" for the source folder is kept. */
+const NO_ROOT_OFFER_KEY = 'qemuBlockTrace.source.dontOfferRoot';
+const CHOOSE_ROOT = 'Choose QEMU Source Folder…';
+const DONT_ASK = "Don't Ask Again";
+/** Distinct frame locations resolved up front for link tooltips; past this, links resolve on click. */
+const MAX_LINK_TARGETS = 1000;
+
 export class SourceNavigator {
   private readonly parser: CSourceParser;
   private workspaceFiles: Promise<string[]> | undefined;
+  /** Offered in this window already (a notification closed without a choice is not shown again). */
   private offered = false;
 
-  constructor(extensionUri: vscode.Uri) {
+  constructor(private readonly context: vscode.ExtensionContext) {
     this.parser = new CSourceParser({
-      runtimeWasm: vscode.Uri.joinPath(extensionUri, 'dist', 'web-tree-sitter.wasm').fsPath,
-      grammarWasm: vscode.Uri.joinPath(extensionUri, 'dist', 'tree-sitter-c.wasm').fsPath,
+      runtimeWasm: vscode.Uri.joinPath(context.extensionUri, 'dist', 'web-tree-sitter.wasm').fsPath,
+      grammarWasm: vscode.Uri.joinPath(context.extensionUri, 'dist', 'tree-sitter-c.wasm').fsPath,
     });
+  }
+
+  /** "Don't Ask Again" holds for the workspace, or, in a window with no folder, for every such window. */
+  private get offerMemento(): vscode.Memento {
+    return vscode.workspace.workspaceFolders?.length ? this.context.workspaceState : this.context.globalState;
   }
 
   /** Settings, with the source root defaulting to the workspace folder that is a QEMU tree. */
@@ -94,12 +107,16 @@ export class SourceNavigator {
   }
 
   private offerChooseRoot(doc: vscode.TextDocument): void {
-    if (this.offered) return;
+    if (this.offered || this.offerMemento.get<boolean>(NO_ROOT_OFFER_KEY, false)) return;
     this.offered = true;
     void vscode.window
-      .showInformationMessage('QEMU Block Trace: frames open in your QEMU checkout once it knows where it is.', 'Choose QEMU Source Folder…')
+      .showInformationMessage('QEMU Block Trace: frames open in your QEMU checkout once it knows where it is.', CHOOSE_ROOT, DONT_ASK)
       .then(async (choice) => {
-        if (!choice) return;
+        if (choice === DONT_ASK) {
+          await this.offerMemento.update(NO_ROOT_OFFER_KEY, true);
+          return;
+        }
+        if (choice !== CHOOSE_ROOT) return;
         const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, title: 'Your QEMU Source Folder' });
         if (!picked?.[0]) return;
         const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
@@ -112,7 +129,24 @@ export function locationTarget(r: Extract<FrameLocation, { path: string }>): vsc
   return vscode.Uri.file(r.path).with({ fragment: `L${r.line}` });
 }
 
+/** Where a frame's link goes, in words: the destination first, then how sure it is. */
+export function destinationText(r: FrameLocation): string {
+  if (r.path === null) return `Source not found: ${r.reason}`;
+  return `Open ${r.path}:${r.line}${r.method === 'exact' ? '' : ` — ${r.note}`}`;
+}
+
+/** A link goes to the line, or, when the source is not found, to the settings that say where it is. */
+function linkTarget(r: FrameLocation): vscode.Uri {
+  if (r.path !== null) return locationTarget(r);
+  return vscode.Uri.parse(`command:workbench.action.openSettings?${encodeURIComponent(JSON.stringify(['qemuBlockTrace.source']))}`);
+}
+
+/** The setting to open when no source folder is known. */
+const OPEN_ROOT_SETTING: vscode.Command = { title: 'Set the QEMU source folder', command: 'workbench.action.openSettings', arguments: ['qemuBlockTrace.source.root'] };
+
 class FrameLink extends vscode.DocumentLink {
+  /** The frame location it goes to (file, line, function, what the inner frame called). */
+  key = '';
   constructor(
     range: vscode.Range,
     readonly doc: vscode.TextDocument,
@@ -161,30 +195,45 @@ export function registerSourceNavigation(store: TraceStore, navigator: SourceNav
       },
     }),
     vscode.languages.registerDocumentLinkProvider(selector, {
-      provideDocumentLinks(doc) {
+      // The editor shows a link's tooltip on hover but resolves the link only when it is clicked, so
+      // the destination is worked out here. A log repeats the same few stacks: each distinct frame
+      // location is resolved once.
+      async provideDocumentLinks(doc, token) {
         const trace = store.get(doc);
         const links: FrameLink[] = [];
-        const add = (f: Frame) => {
+        const resolved = new Map<string, Promise<FrameLocation> | undefined>();
+        const add = (f: Frame, inner: { callee?: string; text?: string }) => {
           const r = f.locationRange;
-          if (r && f.file) links.push(new FrameLink(new vscode.Range(r.line, r.start, r.line, r.end), doc, f.logLine));
+          if (!r || !f.file) return;
+          const link = new FrameLink(new vscode.Range(r.line, r.start, r.line, r.end), doc, f.logLine);
+          const key = `${f.file}:${f.line}:${f.function}:${inner.callee ?? ''}:${inner.text ?? ''}`;
+          if (!resolved.has(key)) resolved.set(key, resolved.size < MAX_LINK_TARGETS ? navigator.resolve(doc, f, inner) : undefined);
+          link.key = key;
+          links.push(link);
         };
+        const addStack = (frames: Frame[], echo: string | undefined) => frames.forEach((f, i) => add(f, i === 0 ? { text: echo } : { callee: frames[i - 1].function }));
         for (const h of trace.hits) {
-          if (h.stop) add(h.stop);
-          h.frames.forEach(add);
+          if (h.stop) add(h.stop, { text: h.source?.text });
+          addStack(h.frames, h.source?.text);
         }
-        for (const b of trace.backtraces) b.frames.forEach(add);
+        for (const b of trace.backtraces) addStack(b.frames, undefined);
+        const locations = new Map<string, FrameLocation>();
+        await Promise.all([...resolved].map(async ([key, p]) => p && locations.set(key, await p)));
+        if (token.isCancellationRequested) return [];
+        for (const link of links) {
+          const r = locations.get(link.key);
+          if (!r) continue;
+          link.target = linkTarget(r);
+          link.tooltip = destinationText(r);
+        }
         return links;
       },
       async resolveDocumentLink(link: FrameLink) {
         const at = frameAt(store.get(link.doc), link.range.start.line);
         if (!at) return link;
         const r = await navigator.resolve(link.doc, at.frame, at.inner);
-        if (r.path === null) {
-          link.tooltip = `Not found: ${r.reason}`;
-          return link;
-        }
-        link.target = locationTarget(r);
-        link.tooltip = `${r.path}:${r.line}${r.method === 'exact' ? '' : ` — ${r.note}`}`;
+        link.tooltip = destinationText(r);
+        link.target = linkTarget(r);
         return link;
       },
     }),
@@ -217,7 +266,8 @@ export function registerSourceNavigation(store: TraceStore, navigator: SourceNav
         const stop = h.stop!;
         const r = await navigator.resolve(lens.doc, stop, { text: h.source?.text });
         if (r.path === null) {
-          lens.command = { title: `${basename(stop.file!)}:${stop.line} ${stop.function} (source not found)`, command: '', tooltip: r.reason };
+          // where the source would come from, one click away
+          lens.command = { ...OPEN_ROOT_SETTING, title: `${basename(stop.file!)}:${stop.line} ${stop.function} (source not found)`, tooltip: `${r.reason} — click to set qemuBlockTrace.source.root` };
         } else {
           const moved = r.delta !== 0 ? ` (moved ${r.delta > 0 ? '+' : ''}${r.delta})` : r.method === 'unresolved' ? ' (?)' : '';
           lens.command = {

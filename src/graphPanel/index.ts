@@ -7,11 +7,9 @@ import { graphToDot } from '../model/dot';
 import type { BlockGraph } from '../model/graph';
 import { basename, hitAtLine, hitAfterLine } from '../model/hitGroups';
 import { commandLabel } from '../model/summary';
-import { identities } from '../editor/pointers';
 import type { TraceSource } from '../hitsTree/provider';
 import { LANGUAGE_ID, TraceStore } from '../traceStore';
 import type { GraphPanelState, HostMessage, WebviewMessage } from './messages';
-import { blockGraph } from './replay';
 
 export const GRAPH_VIEW_TYPE = 'qemuBlockTrace.graph';
 
@@ -160,7 +158,7 @@ class GraphPanel implements vscode.Disposable {
     this.hit = hit;
     const mine = ++this.seq;
     let graph: BlockGraph;
-    const p = blockGraph(trace);
+    const p = this.store.blockGraph(trace);
     const settled = await Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 150))]);
     if (!settled) this.post({ type: 'busy', text: `Replaying ${trace.hits.length} hits…` });
     try {
@@ -251,7 +249,7 @@ class GraphPanel implements vscode.Disposable {
     if (!source?.document || !id) return;
     const address = id.split('#')[0];
     if (!address.startsWith('0x')) return;
-    const ids = await identities(source.trace);
+    const ids = await this.store.identities(source.trace);
     const h = this.hit > 0 ? source.trace.hits[this.hit - 1] : source.trace.hits[0];
     const identity = ids.at(address, h ? h.endLine : 0);
     if (!identity) return;
@@ -266,7 +264,7 @@ class GraphPanel implements vscode.Disposable {
   private async export(format: 'svg' | 'dot', svg: string | undefined): Promise<void> {
     const source = this.source;
     if (!source) return;
-    const graph = await blockGraph(source.trace);
+    const graph = await this.store.blockGraph(source.trace);
     const text = format === 'svg' ? svg : graphToDot(graph.stateAfter(this.hit));
     if (!text) return;
     const stem = baseName(source.uri).replace(/(\.gdb)?\.log$|\.gdblog$|\.gdb-trace$/, '');

@@ -23,7 +23,7 @@ function anotherOpenTrace(): vscode.TextDocument | undefined {
 }
 
 export function registerHitsTree(context: vscode.ExtensionContext, store: TraceStore): { disposable: vscode.Disposable; focus: HitsFocus } {
-  const provider = new HitsTreeProvider(context.workspaceState.get<Grouping>(GROUPING_KEY, 'command'));
+  const provider = new HitsTreeProvider(store, context.workspaceState.get<Grouping>(GROUPING_KEY, 'command'));
   const sourceChanged = new vscode.EventEmitter<TraceSource | undefined>();
   const hitPicked = new vscode.EventEmitter<{ uri: vscode.Uri; hit: number }>();
   let announced: TraceSource | undefined;
@@ -57,14 +57,18 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
     view.message = notes.length > 0 ? notes.join(' ') : undefined;
   };
 
-  const showDocument = (doc: vscode.TextDocument | undefined) => {
-    provider.show(doc ? { uri: doc.uri, document: doc, trace: store.get(doc) } : undefined);
+  const showSource = (source: TraceSource | undefined) => {
+    const named = provider.show(source);
     describe();
+    void named.then(describe);
   };
+  const showDocument = (doc: vscode.TextDocument | undefined) => showSource(doc ? { uri: doc.uri, document: doc, trace: store.get(doc) } : undefined);
 
-  const followEditor = (editor: vscode.TextEditor | undefined) => {
+  /** The active editor's trace, whenever it changes (or a shown log becomes a trace). */
+  const followActiveTrace = (doc: vscode.TextDocument | undefined) => {
     // a source file or the summary keeps the last trace in view, so frames can be clicked through
-    if (editor && TraceStore.isTrace(editor.document) && editor.document !== provider.document) showDocument(editor.document);
+    if (doc && doc !== provider.document) showDocument(doc);
+    else if (doc && provider.document === doc && provider.trace !== store.get(doc)) showDocument(doc);
   };
 
   const revealInLog = async (line: number, endLine: number, endCol: number) => {
@@ -156,7 +160,9 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
         value: provider.currentFilter,
       }));
     if (value === undefined) return;
-    provider.setFilter(value);
+    const named = provider.setFilter(value);
+    describe();
+    await named;
     describe();
   };
 
@@ -179,8 +185,7 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
         () => readTraceFile(uri.fsPath),
       );
       await vscode.commands.executeCommand('vscode.open', uri, { preview: false });
-      provider.show({ uri, document: undefined, trace });
-      describe();
+      showSource({ uri, document: undefined, trace });
       void vscode.commands.executeCommand('workbench.view.extension.qemuBlockTrace');
       void vscode.window.showInformationMessage(
         `${basename(uri.path)} is larger than VS Code hands to extensions (50 MB): its ${trace.hits.length} hits were read from disk. The Hits view works; highlighting, hovers and the outline need a smaller log.`,
@@ -202,7 +207,7 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
     if (source && !isInATab(source.uri)) showDocument(anotherOpenTrace());
   };
 
-  followEditor(vscode.window.activeTextEditor);
+  followActiveTrace(store.activeTrace);
   describe();
 
   const disposable = vscode.Disposable.from(
@@ -210,13 +215,10 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
     sourceChanged,
     hitPicked,
     view.onDidChangeSelection((e) => onSelect(e.selection[0])),
-    vscode.window.onDidChangeActiveTextEditor(followEditor),
+    store.onDidChangeActiveTrace(followActiveTrace),
     vscode.window.onDidChangeTextEditorSelection(followCursor),
     store.onDidChange(({ document, trace }) => {
-      if (document === provider.document) {
-        provider.show({ uri: document.uri, document, trace });
-        describe();
-      }
+      if (document === provider.document) showSource({ uri: document.uri, document, trace });
     }),
     // the view keeps its trace while any tab shows it; closing the last one clears it
     vscode.window.tabGroups.onDidChangeTabs(dropClosedTrace),

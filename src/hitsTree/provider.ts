@@ -3,10 +3,10 @@
 
 import * as vscode from 'vscode';
 import type { Frame } from '../model/frames';
-import { callerOf, groupHits, hitMatches, inferredBecause, plumbingStart, shortLocation, type Grouping, type HitGroup } from '../model/hitGroups';
+import { callerOf, groupHits, hitMatches, hitsOfNamedObjects, inferredBecause, plumbingStart, shortLocation, type Grouping, type HitGroup } from '../model/hitGroups';
 import { commandLabel, formatRanges } from '../model/summary';
 import { escapeMarkdown, frameMarkdown } from '../editor/markdown';
-import { blockGraphIfQuick } from '../graphPanel/replay';
+import type { TraceStore } from '../traceStore';
 import type { Hit, Trace } from '../model/trace';
 
 export class GroupNode {
@@ -75,10 +75,13 @@ export class HitsTreeProvider implements vscode.TreeDataProvider<HitsTreeNode> {
   private readonly changed = new vscode.EventEmitter<HitsTreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private shown: Shown | undefined;
+  /** Hits that print a pointer of an object the filter names, for one trace and filter. */
+  private named: { trace: Trace; filter: string; hits: Set<number> } | undefined;
   /** When the tree last rebuilt (Date.now()). */
   refreshedAt = 0;
 
   constructor(
+    private readonly store: TraceStore,
     private grouping: Grouping,
     private filter = '',
   ) {}
@@ -103,11 +106,15 @@ export class HitsTreeProvider implements vscode.TreeDataProvider<HitsTreeNode> {
     return { listed: this.shown?.listed ?? 0, total: this.shown?.trace.hits.length ?? 0 };
   }
 
-  /** Show a trace (or nothing), keeping grouping and filter. */
-  show(source: TraceSource | undefined): void {
+  /**
+   * Show a trace (or nothing), keeping grouping and filter. Resolves once a filter also matches
+   * the hits that print a pointer of an object it names (which needs the pointer identities).
+   */
+  show(source: TraceSource | undefined): Promise<void> {
     this.shown = source ? this.build(source) : undefined;
     this.refreshedAt = Date.now();
     this.changed.fire(undefined);
+    return this.matchObjectNames();
   }
 
   setGrouping(grouping: Grouping): void {
@@ -115,9 +122,25 @@ export class HitsTreeProvider implements vscode.TreeDataProvider<HitsTreeNode> {
     this.rebuild();
   }
 
-  setFilter(filter: string): void {
+  /** Filter the hits; resolves once hits of the objects the filter names are listed too. */
+  setFilter(filter: string): Promise<void> {
     this.filter = filter.trim();
     this.rebuild();
+    return this.matchObjectNames();
+  }
+
+  /**
+   * A node's name is printed where it is created; after that the log shows only its pointer. A
+   * filter that names an object (`s0`, `jobA`) matches every hit that prints one of its pointers.
+   */
+  private async matchObjectNames(): Promise<void> {
+    const shown = this.shown;
+    const filter = this.filter;
+    if (!shown || filter === '' || this.named?.trace === shown.trace && this.named.filter === filter) return;
+    const ids = await this.store.identities(shown.trace);
+    if (this.shown !== shown || this.filter !== filter) return;
+    this.named = { trace: shown.trace, filter, hits: hitsOfNamedObjects(shown.trace, ids, filter) };
+    if (this.named.hits.size > 0) this.rebuild();
   }
 
   private rebuild(): void {
@@ -128,7 +151,8 @@ export class HitsTreeProvider implements vscode.TreeDataProvider<HitsTreeNode> {
 
   private build(source: TraceSource): Shown {
     const trace = source.trace;
-    const hits = this.filter === '' ? trace.hits : trace.hits.filter((h) => hitMatches(trace, h, this.filter));
+    const named = this.named?.trace === trace && this.named.filter === this.filter ? this.named.hits : undefined;
+    const hits = this.filter === '' ? trace.hits : trace.hits.filter((h) => named?.has(h.index) || hitMatches(trace, h, this.filter));
     const groupOf = new Map<number, GroupNode | undefined>();
     const shown: Shown = { source, trace, roots: [], hitNodes: new Map(), groupOf, listed: hits.length };
     if (this.grouping === 'flat') {
@@ -198,7 +222,7 @@ export class HitsTreeProvider implements vscode.TreeDataProvider<HitsTreeNode> {
     if (h.job) tip.appendMarkdown(`\n\nRuns for job \`${h.job}\`.`);
     item.tooltip = tip;
     if (!source) return item;
-    const graph = await blockGraphIfQuick(source.trace);
+    const graph = await this.store.blockGraphIfQuick(source.trace);
     const change = graph?.changeAt(h.index);
     if (!change || token.isCancellationRequested) return item;
     const args = encodeURIComponent(JSON.stringify([source.uri.toString(), h.index]));

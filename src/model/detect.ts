@@ -4,7 +4,8 @@
 export const DETECTION_WINDOW = 64 * 1024;
 
 const HIT = /^(?:> ?)*\s*(?:Thread \d+(?: "[^"]*")? hit )?(?:Temporary breakpoint|Breakpoint|Hardware watchpoint|Watchpoint) \d+(?:\.\d+)?[,:] /m;
-const FRAME = /^(?:> ?)*\s*#\d+ +(?:0x[0-9a-fA-F]+ in |[A-Za-z_?<])/gm;
+// spaces may be NBSPs, or their mojibake `Â` + NBSP (mail)
+const FRAME = /^(?:> ?)*[\s\u00c2]*#\d+[ \u00a0\u00c2]+(?:0x[0-9a-fA-F]+[ \u00a0\u00c2]+in[ \u00a0\u00c2]|[A-Za-z_?<])/gm;
 const PROMPT = /^(?:> ?)*\(gdb\)/gm;
 
 /** Whether the beginning of `text` is a gdb session log: a hit with frames, or prompts with frames. */

@@ -4,6 +4,7 @@
 
 import type { QmpCommand } from './commands';
 import { frameOnLine, type Frame } from './frames';
+import type { Identities } from './identities';
 import { commandLabel } from './summary';
 import type { Hit, Trace } from './trace';
 
@@ -131,6 +132,25 @@ export function hitMatches(trace: Trace, hit: Hit, query: string): boolean {
   if (hit.job?.toLowerCase().includes(q)) return true;
   if (hit.stop?.function.toLowerCase().includes(q)) return true;
   return (hit.backtrace?.text.toLowerCase().includes(q) ?? false) || (hit.stop?.args.some((a) => a.value.toLowerCase().includes(q)) ?? false);
+}
+
+/**
+ * The hits that print a pointer of an object whose name contains `query` (a node name, job id,
+ * device or export id), in that object's lifetime: after the line that names it, a log shows only
+ * its address. Edges are left out: their names (`root`, `file`) are shared by many.
+ */
+export function hitsOfNamedObjects(trace: Trace, ids: Identities, query: string): Set<number> {
+  const q = query.trim().toLowerCase();
+  const hits = new Set<number>();
+  if (q === '' || q.startsWith('#')) return hits;
+  for (const id of ids.all()) {
+    if (id.kind === 'edge' || id.kind === 'transaction' || !id.name?.toLowerCase().includes(q)) continue;
+    for (const r of id.sightings) {
+      const h = hitAtLine(trace, r.line);
+      if (h) hits.add(h.index);
+    }
+  }
+  return hits;
 }
 
 /** The hit whose section holds document line `line` (header to its last line), if any. */

@@ -281,6 +281,11 @@ export class Identities {
     return id;
   }
 
+  /** Every object of the trace: each incarnation of each address. */
+  *all(): IterableIterator<ObjectIdentity> {
+    for (const list of this.byAddress.values()) yield* list;
+  }
+
   /** Every incarnation of an address, in log order. */
   incarnations(address: string): ObjectIdentity[] {
     return this.byAddress.get(address) ?? [];

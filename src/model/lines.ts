@@ -70,10 +70,13 @@ export interface Body {
   quoteEnd: number;
 }
 
-const NBSP = /\u00a0/g;
+// A non-breaking space, or its mojibake: UTF-8 C2 A0 read as Latin-1 (`Â` + NBSP) and saved
+// again, as archived mail often has it. Each character becomes one space, so columns stay.
+const NBSP = /\u00c2\u00a0|\u00a0/g;
+const spaces = (m: string) => (m.length === 1 ? ' ' : '  ');
 
 export function lineBody(raw: string): Body {
-  const text = raw.indexOf('\u00a0') >= 0 ? raw.replace(NBSP, ' ') : raw;
+  const text = raw.indexOf('\u00a0') >= 0 ? raw.replace(NBSP, spaces) : raw;
   let i = 0;
   let quoteEnd = 0;
   const n = text.length;
@@ -338,6 +341,8 @@ export function parseFrameText(text: string, start: number): FrameText | null {
       i = j;
       if (text.startsWith(' in ', i)) {
         i += 4;
+        // a space doubled by mail (an NBSP and its mojibake read as two spaces)
+        while (text.charCodeAt(i) === 32) i++;
       } else if (text.startsWith(' (', i) || text.startsWith(' in', i)) {
         // sanitizer frame with no function: `#2 0x55d3 (/usr/bin/qemu+0x1234)`
         f.function = '??';

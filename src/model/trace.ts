@@ -8,7 +8,7 @@
 
 import { attributeCommands, parseHmpCommand, parseQmpJson, parseQmpShellCommand, type QmpCommand } from './commands';
 import { BacktraceText, FrameAssembler, frameLevel, type Frame } from './frames';
-import { classifyLine, lineBody, MAX_LINE_LENGTH, parseFrameText, type HitHeader, type Token } from './lines';
+import { classifyLine, lineBody, MAX_LINE_LENGTH, parseFrameText, type HitHeader, type LineKind, type Token } from './lines';
 
 export { Frame } from './frames';
 export type { FrameArg, PointerRef, Span, Token, ValueKind } from './lines';
@@ -204,7 +204,8 @@ export class TraceParser {
   private context: Context = { kind: 'none' };
   private lastNonBlank = -1;
   private transaction: { line: number; text: string[] } | null = null;
-  private json: { line: number; text: string; depth: number; lines: number } | null = null;
+  /** A JSON message over several lines; `before` is the last non-blank line before it. */
+  private json: { line: number; text: string; depth: number; lines: number; before: number } | null = null;
 
   /** Feed the next chunk of text (any split, including inside a line or a CRLF pair). */
   push(chunk: string): void {
@@ -389,7 +390,13 @@ export class TraceParser {
 
   private onLine(raw: string, lineNo: number): void {
     const { line } = classifyLine(raw);
+    // A hit ends at the last line before whatever ends it: its lastNonBlank is read (closeHit)
+    // while this line is handled, so the line counts only afterwards.
+    this.onLineOfKind(line, raw, lineNo);
     if (line.kind !== 'blank') this.lastNonBlank = lineNo;
+  }
+
+  private onLineOfKind(line: LineKind, raw: string, lineNo: number): void {
     const expectSource = this.expectSource;
     this.expectSource = false;
     if (line.kind !== 'frame') this.closeBacktrace();
@@ -555,7 +562,7 @@ export class TraceParser {
   private startJson(text: string, lineNo: number): void {
     const depth = jsonDepth(text);
     if (depth > 0) {
-      this.json = { line: lineNo, text, depth, lines: 1 };
+      this.json = { line: lineNo, text, depth, lines: 1, before: this.lastNonBlank };
       return;
     }
     this.onJson(text, lineNo);
@@ -568,11 +575,13 @@ export class TraceParser {
     j.text += `\n${text}`;
     j.depth += jsonDepth(text);
     j.lines++;
-    this.lastNonBlank = lineNo;
     if (j.depth <= 0 || j.lines >= MAX_JSON_LINES) {
       this.json = null;
+      // a command closes the hit before it: the hit ends before the message's first line
+      this.lastNonBlank = j.before;
       this.onJson(j.text, j.line);
     }
+    this.lastNonBlank = lineNo;
   }
 
   private onJson(text: string, lineNo: number): void {

@@ -100,7 +100,8 @@ export function registerSummary(store: TraceStore): vscode.Disposable {
     status,
     vscode.workspace.registerTextDocumentContentProvider(SUMMARY_SCHEME, provider),
     vscode.commands.registerCommand(SHOW_SUMMARY, show),
-    vscode.window.onDidChangeActiveTextEditor(updateStatus),
+    // the active trace: a change of editor, or a shown log that detection made a trace
+    store.onDidChangeActiveTrace(updateStatus),
     store.onDidChange(({ document }) => {
       if (document === vscode.window.activeTextEditor?.document) updateStatus();
       const open = vscode.workspace.textDocuments.filter((d) => d.uri.scheme === SUMMARY_SCHEME && d.uri.query === document.uri.toString());
