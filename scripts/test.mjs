@@ -7,6 +7,7 @@
 //   npm test -- --electron          integration tests in desktop VS Code via @vscode/test-electron
 //                                   (downloads VS Code: needs network)
 //   npm test -- --verbose           workbench log lines, and keep the code-server log
+//   npm test -- --integration --suite=onefile   one integration session only (folder or onefile)
 import { spawnSync } from 'node:child_process';
 import { readdirSync, mkdtempSync, readFileSync, existsSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,8 @@ const electron = argv.includes('--electron');
 const onlyUnit = argv.includes('--unit');
 const onlyIntegration = argv.includes('--integration') || electron;
 const verbose = argv.includes('--verbose');
+// --suite=folder or --suite=onefile: only that integration session (while working on one)
+const onlySuite = argv.find((a) => a.startsWith('--suite='))?.slice('--suite='.length);
 const INTEGRATION_TIMEOUT_MS = 15 * 60_000;
 
 let passed = 0;
@@ -87,16 +90,25 @@ async function integrationCodeServer() {
     return;
   }
   const { runInCodeServer } = await import('./lib/codeServerRunner.mjs');
-  const outcome = await runInCodeServer({
-    extensionDir: ROOT,
-    testsModule: join(ROOT, 'out', 'test', 'integration', 'index.js'),
-    workspace: join(ROOT, 'examples'),
-    timeoutMs: INTEGRATION_TIMEOUT_MS,
-    screenshotDir: join(ROOT, 'test-results', 'screenshots'),
-    verbose,
-  });
-  process.stdout.write(`code-server: ${versionLine(outcome.codeServer)}\n`);
-  reportIntegration(outcome, 'code-server');
+  // a window on the examples folder, then a window with no folder where logs are opened one by one
+  for (const [suite, workspace] of [
+    ['folder', join(ROOT, 'examples')],
+    ['onefile', null],
+  ]) {
+    if (onlySuite && suite !== onlySuite) continue;
+    process.stdout.write(`\n> ${suite === 'folder' ? 'a window on a folder (examples/)' : 'a window with no folder: logs opened as files'}\n`);
+    const outcome = await runInCodeServer({
+      extensionDir: ROOT,
+      testsModule: join(ROOT, 'out', 'test', 'integration', 'index.js'),
+      workspace,
+      suite,
+      timeoutMs: INTEGRATION_TIMEOUT_MS,
+      screenshotDir: join(ROOT, 'test-results', 'screenshots'),
+      verbose,
+    });
+    process.stdout.write(`code-server: ${versionLine(outcome.codeServer)}\n`);
+    reportIntegration(outcome, `code-server, ${suite}`);
+  }
 }
 
 async function integrationElectron() {

@@ -15,7 +15,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const hits = registerHitsTree(context, store);
   context.subscriptions.push(
     store,
-    registerSummary(store),
+    registerSummary(context, store),
     registerStructure(store),
     registerPointers(store, navigator),
     registerSourceNavigation(store, navigator),

@@ -174,13 +174,16 @@ function uiDriver(getPage, screenshotDir) {
 
 /**
  * Run the compiled suite `testsModule` (exports run()) with the extension in `extensionDir`, on a
- * throw-away copy of `workspace`. Resolves with what the suite reported.
+ * throw-away copy of `workspace`, or, with `workspace: null`, in a window with no folder (how a
+ * user opens one log with `code trace.log`). `suite` names which test files run (QBT_SUITE).
+ * Resolves with what the suite reported.
  */
-export async function runInCodeServer({ extensionDir, testsModule, workspace, timeoutMs, screenshotDir, verbose = false }) {
+export async function runInCodeServer({ extensionDir, testsModule, workspace, suite = 'folder', timeoutMs, screenshotDir, verbose = false }) {
   const { chromium } = await import('playwright-core');
   const tmp = mkdtempSync(join(tmpdir(), 'qbt-it-'));
   const ws = join(tmp, 'workspace');
-  cpSync(workspace, ws, { recursive: true });
+  if (workspace) cpSync(workspace, ws, { recursive: true });
+  else mkdirSync(ws);
   const resultsFile = join(tmp, 'results.json');
   const logFile = join(tmp, 'code-server.log');
   const port = await freePort();
@@ -203,7 +206,7 @@ export async function runInCodeServer({ extensionDir, testsModule, workspace, ti
       'update.mode': 'none',
     }),
   );
-  const env = { ...process.env, QBT_RESULTS: resultsFile, QBT_UI_DRIVER: driverUrl, QBT_TEST_WORKSPACE: ws };
+  const env = { ...process.env, QBT_RESULTS: resultsFile, QBT_UI_DRIVER: driverUrl, QBT_TEST_WORKSPACE: ws, QBT_SUITE: suite };
   const server = spawn(
     process.execPath,
     [
@@ -216,7 +219,7 @@ export async function runInCodeServer({ extensionDir, testsModule, workspace, ti
       '--disable-getting-started-override',
       '--user-data-dir', join(tmp, 'user-data'),
       '--extensions-dir', join(tmp, 'extensions'),
-      ws,
+      ...(workspace ? [ws] : []),
     ],
     { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
@@ -256,7 +259,9 @@ export async function runInCodeServer({ extensionDir, testsModule, workspace, ti
       ['extensionTestsPath', remote(testsModule)],
       ['skipWelcome', 'true'],
     ];
-    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+    // `ew`: an empty window (no folder), where the tests open files as `code FILE` does
+    const where = workspace ? `folder=${encodeURIComponent(ws)}` : 'ew=true';
+    await page.goto(`http://127.0.0.1:${port}/?${where}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
     let timer;
     const timedOut = new Promise((r) => (timer = setTimeout(() => r('timeout'), timeoutMs)));
     const code = await Promise.race([exited, timedOut]);

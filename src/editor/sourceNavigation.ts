@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { CSourceParser } from '../model/cSource';
 import { basename, hitAtLine } from '../model/hitGroups';
 import { looksLikeQemuTree, resolveFrameLocation, type FrameLocation, type SourceConfig, type SourceReader } from '../model/source';
-import { commandLabel } from '../model/summary';
+import { commandLabel } from '../model/commands';
 import type { Frame, Hit, Trace } from '../model/trace';
 import { LANGUAGE_ID, type TraceStore } from '../traceStore';
 
@@ -242,11 +242,15 @@ export function registerSourceNavigation(store: TraceStore, navigator: SourceNav
       provideCodeLenses(doc) {
         // cheap: one range per hit; what each lens says is worked out only for the visible ones
         const lenses: HitLens[] = [];
-        for (const h of store.get(doc).hits) {
+        const trace = store.get(doc);
+        // Show graph where the graph has something to show; until the replay is done, everywhere
+        const graph = store.blockGraphIfBuilt(trace);
+        if (!graph) void store.blockGraphIfQuick(trace, 60_000).then((g) => g && lensesChanged.fire());
+        for (const h of trace.hits) {
           const range = new vscode.Range(h.line, 0, h.line, 0);
           if (h.stop?.file) lenses.push(new HitLens(range, doc, h, 'source'));
           lenses.push(new HitLens(range, doc, h, 'position'));
-          lenses.push(new HitLens(range, doc, h, 'graph'));
+          if (!graph || graph.hasSomethingToShow(h.index)) lenses.push(new HitLens(range, doc, h, 'graph'));
         }
         return lenses;
       },
@@ -254,7 +258,9 @@ export function registerSourceNavigation(store: TraceStore, navigator: SourceNav
         const h = lens.hit;
         const trace = store.get(lens.doc);
         if (lens.kind === 'graph') {
-          lens.command = { title: 'Show graph', command: 'qemuBlockTrace.showGraph', arguments: [lens.doc.uri, h.index], tooltip: `The block graph after hit ${h.index}, and what this hit changed` };
+          const changed = store.blockGraphIfBuilt(trace)?.changeAt(h.index);
+          const tooltip = changed && changed.short === null ? `The block graph as hit ${h.index} sees it (${changed.explanation})` : `The block graph after hit ${h.index}, and what this hit changed`;
+          lens.command = { title: 'Show graph', command: 'qemuBlockTrace.showGraph', arguments: [lens.doc.uri, h.index], tooltip };
           return lens;
         }
         if (lens.kind === 'position') {

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { graphToDot } from '../model/dot';
 import type { BlockGraph } from '../model/graph';
 import { basename, hitAtLine, hitAfterLine } from '../model/hitGroups';
-import { commandLabel } from '../model/summary';
+import { commandLabel } from '../model/commands';
 import type { TraceSource } from '../hitsTree/provider';
 import { LANGUAGE_ID, TraceStore } from '../traceStore';
 import type { GraphPanelState, HostMessage, WebviewMessage } from './messages';

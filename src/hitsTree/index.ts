@@ -94,8 +94,16 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
     if (node && following.delete(node.id)) return;
     // a rebuilt tree re-announces the selection it restores, possibly an older one: not a choice
     if (Date.now() - provider.refreshedAt < REFRESH_SETTLE_MS) return;
-    if (!node || node.type === 'group' || node.type === 'plumbing') return;
-    if (provider.source) hitPicked.fire({ uri: provider.source.uri, hit: node.hit.index });
+    if (!node || node.type === 'group' || node.type === 'plumbing' || node.type === 'backtraces') return;
+    if (node.type === 'backtrace') {
+      // its first frame, and the graph as it stood at the hit it was printed during
+      const b = node.backtrace;
+      if (provider.source && b.hit !== null) hitPicked.fire({ uri: provider.source.uri, hit: b.hit });
+      const first = b.frames[0]?.range;
+      void revealInLog(b.line, first?.endLine ?? b.line, first?.endCol ?? 0);
+      return;
+    }
+    if (provider.source && node.hit) hitPicked.fire({ uri: provider.source.uri, hit: node.hit.index });
     if (node.type === 'hit') {
       const doc = provider.document;
       const end = doc && node.hit.line < doc.lineCount ? doc.lineAt(node.hit.line).text.length : 0;
@@ -114,7 +122,7 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
     const hit = hitAtLine(trace, e.selections[0].active.line);
     if (!hit) return;
     const selected = view.selection[0];
-    if (selected && selected.type !== 'group' && selected.hit.index === hit.index) return;
+    if (selected && (selected.type === 'hit' || selected.type === 'frame') && selected.hit?.index === hit.index) return;
     const node = provider.nodeOfHit(hit.index);
     if (!node) return;
     following.add(node.id);

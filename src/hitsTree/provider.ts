@@ -3,11 +3,12 @@
 
 import * as vscode from 'vscode';
 import type { Frame } from '../model/frames';
-import { callerOf, groupHits, hitMatches, hitsOfNamedObjects, inferredBecause, plumbingStart, shortLocation, type Grouping, type HitGroup } from '../model/hitGroups';
-import { commandLabel, formatRanges } from '../model/summary';
+import { backtraceLabel, backtraceMatches, callerOf, groupHits, hitMatches, hitsOfNamedObjects, inferredBecause, innermostInterestingFrame, plumbingStart, shortLocation, type Grouping, type HitGroup } from '../model/hitGroups';
+import { commandLabel } from '../model/commands';
+import { formatRanges } from '../model/summary';
 import { escapeMarkdown, frameMarkdown } from '../editor/markdown';
 import type { TraceStore } from '../traceStore';
-import type { Hit, Trace } from '../model/trace';
+import type { Backtrace, Hit, Trace } from '../model/trace';
 
 export class GroupNode {
   readonly type = 'group';
@@ -26,12 +27,34 @@ export class HitNode {
   ) {}
 }
 
+/** The group of free-standing backtraces (`thread apply all bt`, a pasted crash), after the hits. */
+export class BacktracesNode {
+  readonly type = 'backtraces';
+  constructor(
+    readonly backtraces: Backtrace[],
+    readonly id: string,
+  ) {}
+}
+
+export class BacktraceNode {
+  readonly type = 'backtrace';
+  constructor(
+    readonly backtrace: Backtrace,
+    readonly parent: BacktracesNode,
+    readonly id: string,
+  ) {}
+}
+
+/** A hit or a free-standing backtrace: what has frames. */
+type StackNode = HitNode | BacktraceNode;
+
 export class FrameNode {
   readonly type = 'frame';
   constructor(
-    readonly hit: Hit,
+    /** The hit the frame belongs to, or for a free-standing backtrace the hit in effect when it was printed. */
+    readonly hit: Hit | undefined,
     readonly frame: Frame,
-    readonly parent: HitNode | PlumbingNode,
+    readonly parent: StackNode | PlumbingNode,
     readonly id: string,
   ) {}
 }
@@ -39,14 +62,13 @@ export class FrameNode {
 export class PlumbingNode {
   readonly type = 'plumbing';
   constructor(
-    readonly hit: Hit,
     readonly frames: Frame[],
-    readonly parent: HitNode,
+    readonly parent: StackNode,
     readonly id: string,
   ) {}
 }
 
-export type HitsTreeNode = GroupNode | HitNode | FrameNode | PlumbingNode;
+export type HitsTreeNode = GroupNode | HitNode | FrameNode | PlumbingNode | BacktracesNode | BacktraceNode;
 
 /**
  * A trace the tree can show: an open document, or a log read from disk because it is larger than
@@ -62,7 +84,7 @@ export interface TraceSource {
 interface Shown {
   source: TraceSource;
   trace: Trace;
-  roots: (GroupNode | HitNode)[];
+  roots: (GroupNode | HitNode | BacktracesNode)[];
   /** The node of each hit (by index) that is listed, built on first use. */
   hitNodes: Map<number, HitNode>;
   groupOf: Map<number, GroupNode | undefined>;
@@ -114,7 +136,21 @@ export class HitsTreeProvider implements vscode.TreeDataProvider<HitsTreeNode> {
     this.shown = source ? this.build(source) : undefined;
     this.refreshedAt = Date.now();
     this.changed.fire(undefined);
+    if (source) void this.labelWithReplay(source.trace);
     return this.matchObjectNames();
+  }
+
+  /**
+   * Hit rows say what the hit did to the graph once the replay knows (a small trace is replayed
+   * for it at once; a large one when something else asked for its graph).
+   */
+  private async labelWithReplay(trace: Trace): Promise<void> {
+    if (this.store.blockGraphIfBuilt(trace)) return;
+    const graph = await this.store.blockGraphIfQuick(trace, 60_000).catch(() => undefined);
+    if (graph && this.shown?.trace === trace) {
+      this.refreshedAt = Date.now();
+      this.changed.fire(undefined);
+    }
   }
 
   setGrouping(grouping: Grouping): void {
@@ -155,14 +191,29 @@ export class HitsTreeProvider implements vscode.TreeDataProvider<HitsTreeNode> {
     const hits = this.filter === '' ? trace.hits : trace.hits.filter((h) => named?.has(h.index) || hitMatches(trace, h, this.filter));
     const groupOf = new Map<number, GroupNode | undefined>();
     const shown: Shown = { source, trace, roots: [], hitNodes: new Map(), groupOf, listed: hits.length };
+    const backtraces = trace.backtraces.filter((b) => backtraceMatches(b, this.filter));
+    const tail = backtraces.length > 0 ? [new BacktracesNode(backtraces, 'backtraces')] : [];
     if (this.grouping === 'flat') {
-      shown.roots = hits.map((h) => this.hitNode(shown, h, undefined));
+      shown.roots = [...hits.map((h) => this.hitNode(shown, h, undefined)), ...tail];
       return shown;
     }
     const groups = groupHits(trace, this.grouping, hits).map((g) => new GroupNode(g, `${this.grouping}:${g.key}`));
     for (const g of groups) for (const h of g.group.hits) groupOf.set(h.index, g);
-    shown.roots = groups;
+    shown.roots = [...groups, ...tail];
     return shown;
+  }
+
+  /** Frames of a hit or backtrace, the event-loop plumbing that ends the stack folded into one node. */
+  private frameNodes(node: StackNode, hit: Hit | undefined, frames: Frame[]): HitsTreeNode[] {
+    const cut = plumbingStart(frames);
+    const visible = frames.slice(0, cut).map((f) => new FrameNode(hit, f, node, `${node.id}/f${f.level}`));
+    if (cut >= frames.length) return visible;
+    return [...visible, new PlumbingNode(frames.slice(cut), node, `${node.id}/plumbing`)];
+  }
+
+  /** The hit in effect when a free-standing backtrace was printed. */
+  private hitOf(b: Backtrace): Hit | undefined {
+    return b.hit === null ? undefined : this.shown?.trace.hits[b.hit - 1];
   }
 
   private hitNode(shown: Shown, hit: Hit, parent: GroupNode | undefined): HitNode {
@@ -192,22 +243,24 @@ export class HitsTreeProvider implements vscode.TreeDataProvider<HitsTreeNode> {
     switch (node.type) {
       case 'group':
         return node.group.hits.map((h) => this.hitNode(shown, h, node));
-      case 'hit': {
-        const frames = node.hit.frames;
-        const cut = plumbingStart(frames);
-        const visible = frames.slice(0, cut).map((f) => new FrameNode(node.hit, f, node, `${node.id}/f${f.level}`));
-        if (cut >= frames.length) return visible;
-        return [...visible, new PlumbingNode(node.hit, frames.slice(cut), node, `${node.id}/plumbing`)];
+      case 'hit':
+        return this.frameNodes(node, node.hit, node.hit.frames);
+      case 'backtraces':
+        return node.backtraces.map((b) => new BacktraceNode(b, node, `${node.id}/line:${b.line}`));
+      case 'backtrace':
+        return this.frameNodes(node, this.hitOf(node.backtrace), node.backtrace.frames);
+      case 'plumbing': {
+        const owner = node.parent;
+        const hit = owner.type === 'hit' ? owner.hit : this.hitOf(owner.backtrace);
+        return node.frames.map((f) => new FrameNode(hit, f, node, `${node.id}/f${f.level}`));
       }
-      case 'plumbing':
-        return node.frames.map((f) => new FrameNode(node.hit, f, node, `${node.id}/f${f.level}`));
       case 'frame':
         return [];
     }
   }
 
   getParent(node: HitsTreeNode): HitsTreeNode | undefined {
-    return node.type === 'group' ? undefined : node.parent;
+    return node.type === 'group' || node.type === 'backtraces' ? undefined : node.parent;
   }
 
   /** A hit's tooltip, made on hover: where it stopped, and what it did to the block graph when the replay is at hand. */
@@ -216,7 +269,11 @@ export class HitsTreeProvider implements vscode.TreeDataProvider<HitsTreeNode> {
     if (node.type !== 'hit') return item;
     const h = node.hit;
     const tip = new vscode.MarkdownString();
-    tip.appendMarkdown(`**Hit #${h.index}** of ${h.kind} ${h.breakpoint}${h.thread ? `, thread ${h.thread.number}${h.thread.name ? ` "${h.thread.name}"` : ''}` : ''}, log line ${h.line + 1}`);
+    const where = shortLocation(h.stop);
+    tip.appendMarkdown(`**Hit #${h.index}** of ${h.kind} ${h.breakpoint}${h.stop ? ` in \`${h.stop.function.replace(/`/g, "'")}\`${where ? ` (${escapeMarkdown(where)})` : ''}` : ''}`);
+    const caller = callerOf(h);
+    if (caller) tip.appendMarkdown(`, called from \`${caller.replace(/`/g, "'")}\``);
+    tip.appendMarkdown(`${h.thread ? `, thread ${h.thread.number}${h.thread.name ? ` "${escapeMarkdown(h.thread.name)}"` : ''}` : ''}, log line ${h.line + 1}`);
     if (h.source) tip.appendCodeblock(`${h.source.number}\t${h.source.text}`, 'c');
     if (h.watch) tip.appendMarkdown(`\n\nOld value = \`${h.watch.old ?? '?'}\`, new value = \`${h.watch.new ?? '?'}\``);
     if (h.job) tip.appendMarkdown(`\n\nRuns for job \`${h.job}\`.`);
@@ -247,7 +304,34 @@ export class HitsTreeProvider implements vscode.TreeDataProvider<HitsTreeNode> {
       }
       case 'frame':
         return this.frameItem(node);
+      case 'backtraces': {
+        const item = new vscode.TreeItem('Backtraces', vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = node.id;
+        item.description = plural(node.backtraces.length, 'backtrace');
+        item.iconPath = new vscode.ThemeIcon('list-tree');
+        item.tooltip = 'Backtraces printed outside a hit’s own `bt`: `thread apply all bt`, a backtrace of another thread, a sanitizer report.';
+        item.contextValue = 'backtraces';
+        return item;
+      }
+      case 'backtrace':
+        return this.backtraceItem(node);
     }
+  }
+
+  private backtraceItem(node: BacktraceNode): vscode.TreeItem {
+    const b = node.backtrace;
+    const item = new vscode.TreeItem(backtraceLabel(b), b.frames.length > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    item.id = node.id;
+    const f = innermostInterestingFrame(b.frames);
+    item.description = [shortLocation(f ?? null), b.hit !== null ? `during hit #${b.hit}` : null].filter(Boolean).join(' · ');
+    item.iconPath = new vscode.ThemeIcon(b.thread ? 'server-process' : 'debug-stackframe');
+    item.contextValue = 'backtrace';
+    const tip = new vscode.MarkdownString();
+    tip.appendMarkdown(`**${escapeMarkdown(b.title ?? backtraceLabel(b))}**\n\n${plural(b.frames.length, 'frame')}, log line ${b.line + 1}`);
+    if (b.hit !== null) tip.appendMarkdown(`, printed while hit #${b.hit} was stopped`);
+    tip.appendMarkdown('.');
+    item.tooltip = tip;
+    return item;
   }
 
   private groupItem(node: GroupNode): vscode.TreeItem {
@@ -278,11 +362,12 @@ export class HitsTreeProvider implements vscode.TreeDataProvider<HitsTreeNode> {
   private hitItem(node: HitNode): vscode.TreeItem {
     const h = node.hit;
     const fn = h.stop?.function ?? (h.kind === 'watchpoint' ? `watch ${h.watch?.expression ?? ''}` : 'hit');
-    const item = new vscode.TreeItem(`#${h.index} ${fn}`, h.backtrace ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    // every hit of a breakpoint has the same function and location: what it did tells them apart
+    const did = this.shown ? this.store.blockGraphIfBuilt(this.shown.trace)?.changeAt(h.index)?.short : null;
+    const item = new vscode.TreeItem(`#${h.index} ${did ?? fn}`, h.backtrace ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = node.id;
-    // every hit of a breakpoint has the same label and location: the caller tells them apart
     const caller = callerOf(h);
-    item.description = [shortLocation(h.stop), caller ? `← ${caller}` : null, h.job ? `job ${h.job}` : null].filter(Boolean).join(' · ');
+    item.description = [did ? null : shortLocation(h.stop), caller ? `← ${caller}` : null, h.job ? `job ${h.job}` : null].filter(Boolean).join(' · ');
     item.iconPath = new vscode.ThemeIcon(h.kind === 'watchpoint' ? 'eye' : 'debug-breakpoint');
     item.contextValue = 'hit';
     // the tooltip is made on hover (resolveTreeItem): it waits briefly for the replayed graph

@@ -411,3 +411,25 @@ function learnJobs(hit: Hit, text: string, current: QmpCommand | null, byPointer
   known.add(id);
   return true;
 }
+
+/** The command as a user would have typed it in qmp-shell. */
+export function commandLabel(cmd: QmpCommand): string {
+  if (cmd.origin === 'hmp') return cmd.text ?? cmd.name;
+  if (cmd.name === 'transaction' && Array.isArray(cmd.arguments.actions)) {
+    const actions = (cmd.arguments.actions as { type?: unknown }[]).map((a) => String(a.type));
+    return `transaction: ${actions.join(', ')}`;
+  }
+  const args = flattenArguments(cmd.arguments).map(([k, v]) => `${k}=${v}`);
+  return [cmd.name, ...args].join(' ');
+}
+
+/** qmp-shell's dotted form of nested arguments: `file.driver=file`. */
+function flattenArguments(obj: Record<string, unknown>, prefix = ''): [string, string][] {
+  const out: [string, string][] = [];
+  for (const [k, v] of Object.entries(obj)) {
+    const key = prefix + k;
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) out.push(...flattenArguments(v as Record<string, unknown>, `${key}.`));
+    else out.push([key, typeof v === 'string' ? v : JSON.stringify(v)]);
+  }
+  return out;
+}

@@ -129,6 +129,8 @@ export interface HitChange {
   kind: ChangeKind;
   /** In words: `attach over01 —backing→ drive01`. */
   explanation: string;
+  /** For lists, where many hits stand one under another: `root: drive01 → over01`, `+ over01 —backing→ drive01`; null when nothing changed. */
+  short: string | null;
   added: string[];
   moved: { edge: string; from: string; to: string }[];
   removed: { rec: EdgeRec; child: string }[];
@@ -273,6 +275,8 @@ export class BlockGraph {
   private readonly ops: Op[][] = [];
   private readonly initial: Op[] = [];
   private readonly checkpoints: State[] = [];
+  /** How many nodes the graph has after each hit (index 0: before the first). */
+  private nodesAfter = new Uint32Array(1);
 
   // first pass only
   private w = new State();
@@ -319,6 +323,16 @@ export class BlockGraph {
     return this.changes[n - 1];
   }
 
+  /** How many nodes (of any kind) the graph has after hit `n`. */
+  nodeCountAfter(n: number): number {
+    return this.nodesAfter[Math.max(0, Math.min(n, this.nodesAfter.length - 1))] ?? 0;
+  }
+
+  /** Whether the graph can show anything at hit `n`: nodes as it stood then, or what the hit took away. */
+  hasSomethingToShow(n: number): boolean {
+    return this.nodeCountAfter(n) > 0 || (this.changes[n - 1]?.removed.length ?? 0) > 0;
+  }
+
   /** The graph after hit `n` (0: before the first hit), with hit n's change marked. */
   stateAfter(n: number): GraphView {
     n = Math.max(0, Math.min(n, this.changes.length));
@@ -336,8 +350,11 @@ export class BlockGraph {
     const s = new State();
     for (const op of this.initial) s.apply(op);
     this.checkpoints.push(s.clone());
+    this.nodesAfter = new Uint32Array(this.ops.length + 1);
+    this.nodesAfter[0] = s.nodes.size;
     for (let i = 0; i < this.ops.length; i++) {
       for (const op of this.ops[i]) s.apply(op);
+      this.nodesAfter[i + 1] = s.nodes.size;
       if ((i + 1) % CHECKPOINT === 0) this.checkpoints.push(s.clone());
     }
     // the first pass's working state is no longer needed
@@ -397,7 +414,7 @@ export class BlockGraph {
   // first pass: classify each hit and turn it into operations
 
   private static noChange(explanation: string, kind: ChangeKind = 'none'): HitChange {
-    return { kind, explanation, added: [], moved: [], removed: [] };
+    return { kind, explanation, short: null, added: [], moved: [], removed: [] };
   }
 
   private emit(op: Op): void {
@@ -527,7 +544,8 @@ export class BlockGraph {
     if (edgePtr) this.edgeAt.set(edgePtr, rec.key);
     const tran = ptr(f1, 'tran');
     if (tran) this.logTran(tran, { kind: 'attach', edge: rec.key, from: null, undone: false });
-    this.change = { kind: 'attach', explanation: `attach ${this.label(parent)} —${name}→ ${this.label(child)}`, added: [rec.key], moved: [], removed: [] };
+    const words = `${this.label(parent)} —${name}→ ${this.label(child)}`;
+    this.change = { kind: 'attach', explanation: `attach ${words}`, short: `+ ${words}`, added: [rec.key], moved: [], removed: [] };
   }
 
   private replaceChildTran(hit: Hit, frames: Frame[], newBs: string | null, edgePtr: string | null, unrecognised: (why: string) => void): void {
@@ -705,7 +723,8 @@ export class BlockGraph {
     this.emit({ op: 'edge', rec: t.rec, child: back, seq: ++this.seq });
     const address = edgePtr ?? t.rec.address;
     if (address) this.edgeAt.set(address, t.rec.key);
-    this.change = { kind: 'rollback', explanation: `rollback: reattach ${this.label(t.rec.parent)} —${t.rec.name}→ ${this.label(back)}`, added: [t.rec.key], moved: [], removed: [] };
+    const words = `${this.label(t.rec.parent)} —${t.rec.name}→ ${this.label(back)}`;
+    this.change = { kind: 'rollback', explanation: `rollback: reattach ${words}`, short: `↶ + ${words}`, added: [t.rec.key], moved: [], removed: [] };
     return true;
   }
 
@@ -719,7 +738,8 @@ export class BlockGraph {
     this.emit({ op: 'move', key: edge, to, seq: ++this.seq });
     this.orphaned(from);
     const what = `${this.label(e.rec.parent)} —${e.rec.name}→ moved from ${this.label(from)} to ${this.label(to)}${note}`;
-    this.change = { kind, explanation: kind === 'rollback' ? `rollback: ${what}` : what, added: [], moved: [{ edge, from, to }], removed: [] };
+    const short = `${e.rec.name}: ${this.label(from)} → ${this.label(to)}`;
+    this.change = { kind, explanation: kind === 'rollback' ? `rollback: ${what}` : what, short: kind === 'rollback' ? `↶ ${short}` : short, added: [], moved: [{ edge, from, to }], removed: [] };
   }
 
   private detach(edge: string, frames: Frame[], kind: 'detach' | 'rollback'): void {
@@ -745,7 +765,8 @@ export class BlockGraph {
     }
     this.orphaned(removed.child);
     const what = `detach ${words}${gone.length > 0 ? `; ${gone.join(', ')} deleted` : ''}`;
-    this.change = { kind, explanation: kind === 'rollback' ? `rollback: ${what}` : what, added: [], moved: [], removed: [removed] };
+    const short = `− ${words}`;
+    this.change = { kind, explanation: kind === 'rollback' ? `rollback: ${what}` : what, short: kind === 'rollback' ? `↶ ${short}` : short, added: [], moved: [], removed: [removed] };
   }
 
   /** A node that lost its last parent is freed, unless the user named it (the monitor holds it). */

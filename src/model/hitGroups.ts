@@ -2,11 +2,10 @@
 // lists hits). Pure: no vscode; reads backtraces as text where it can, so that listing 40,000 hits
 // does not build their frames.
 
-import type { QmpCommand } from './commands';
 import { frameOnLine, type Frame } from './frames';
 import type { Identities } from './identities';
-import { commandLabel } from './summary';
-import type { Hit, Trace } from './trace';
+import { commandLabel, type QmpCommand } from './commands';
+import type { Backtrace, Hit, Trace } from './trace';
 
 export type Grouping = 'command' | 'thread' | 'breakpoint' | 'caller' | 'flat';
 
@@ -116,6 +115,42 @@ export function plumbingStart(frames: readonly Frame[]): number {
   while (i > 0 && isPlumbingFrame(frames[i - 1])) i--;
   // a stack that is all plumbing keeps its first frame visible
   return Math.max(i, Math.min(1, frames.length));
+}
+
+// Where a thread waits rather than works: locks, condition variables, events, futexes, polling.
+const WAITING = /^(?:qemu_(?:cond|mutex|rec_mutex|event|futex|sem|lockcnt|co_mutex|co_queue|poll)_\w+|qemu_poll_ns|ppoll|poll|__?\w*poll\w*|syscall|__\w+|pthread_\w+|futex_\w+|\w+@@GLIBC\w*)$/;
+
+/** Whether a frame is QEMU's own code (not the C library, glib or the kernel's entry). */
+function isQemuCode(f: Frame): boolean {
+  return f.library === null && f.file !== null && !/^\.\/|sysdeps\/|^\/usr\//.test(f.file);
+}
+
+/**
+ * The frame that says what a thread is doing: its innermost frame of QEMU's own code that is
+ * neither a wait primitive nor event-loop plumbing (`worker_thread`, `bdrv_replace_child_noperm`);
+ * for an idle thread, its loop (`iothread_run`).
+ */
+export function innermostInterestingFrame(frames: readonly Frame[]): Frame | undefined {
+  return (
+    frames.find((f) => isQemuCode(f) && !WAITING.test(f.function) && !isPlumbingFrame(f)) ??
+    frames.find((f) => isQemuCode(f) && !WAITING.test(f.function) && !/^(?:qemu_thread_start|start_thread|clone3?|main|qemu_main)$/.test(f.function)) ??
+    frames.find((f) => f.function !== '' && f.function !== '??')
+  );
+}
+
+/** How a free-standing backtrace is named in lists: `Thread 3 "IO iothread0": iothread_run`. */
+export function backtraceLabel(b: Backtrace): string {
+  const who = b.thread ? `Thread ${b.thread.number}${b.thread.name ? ` "${b.thread.name}"` : ''}` : b.kind === 'sanitizer' ? 'Sanitizer report' : 'Backtrace';
+  const f = innermostInterestingFrame(b.frames);
+  return f ? `${who}: ${f.function}` : who;
+}
+
+/** Whether a free-standing backtrace matches a filter: its title or anything printed in it. */
+export function backtraceMatches(b: Backtrace, query: string): boolean {
+  const q = query.trim().toLowerCase();
+  if (q === '') return true;
+  if (/^#\d+$/.test(q)) return false;
+  return (b.title?.toLowerCase().includes(q) ?? false) || b.text.text.toLowerCase().includes(q);
 }
 
 /**

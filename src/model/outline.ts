@@ -3,8 +3,8 @@
 // folding are views of this.
 
 import type { QmpCommand } from './commands';
-import { plumbingStart, shortLocation } from './hitGroups';
-import { commandLabel } from './summary';
+import { backtraceLabel, plumbingStart, shortLocation } from './hitGroups';
+import { commandLabel } from './commands';
 import type { Hit, Trace } from './trace';
 
 export interface Section {
@@ -63,7 +63,7 @@ export function traceOutline(trace: Trace, withFrames = false): Section[] {
     top.push({ kind: 'command', name: commandLabel(cmd), detail: cmd.origin === 'inferred' ? `${count}, inferred` : count, startLine, endLine, line, children });
   });
   for (const b of trace.backtraces) {
-    top.push({ kind: 'backtrace', name: b.title ?? 'backtrace', detail: `${b.frames.length} frames`, startLine: b.line, endLine: b.endLine, line: b.line, children: [] });
+    top.push({ kind: 'backtrace', name: backtraceLabel(b), detail: `${b.frames.length} frames`, startLine: b.line, endLine: b.endLine, line: b.line, children: [] });
   }
   return top.sort((a, b) => a.startLine - b.startLine);
 }

@@ -1,30 +1,10 @@
 // Plain views of a Trace shared by the CLI and the editor: the one-line-per-command summary and
 // the JSON document (`logLine` fields are 1-based there, as people count lines).
 
-import type { QmpCommand } from './commands';
+import { commandLabel, type QmpCommand } from './commands';
+import type { BlockGraph } from './graph';
+import { backtraceLabel, inferredBecause } from './hitGroups';
 import { parseAllFrames, type Backtrace, type Frame, type Hit, type Trace } from './trace';
-
-/** The command as a user would have typed it in qmp-shell. */
-export function commandLabel(cmd: QmpCommand): string {
-  if (cmd.origin === 'hmp') return cmd.text ?? cmd.name;
-  if (cmd.name === 'transaction' && Array.isArray(cmd.arguments.actions)) {
-    const actions = (cmd.arguments.actions as { type?: unknown }[]).map((a) => String(a.type));
-    return `transaction: ${actions.join(', ')}`;
-  }
-  const args = flattenArguments(cmd.arguments).map(([k, v]) => `${k}=${v}`);
-  return [cmd.name, ...args].join(' ');
-}
-
-/** qmp-shell's dotted form of nested arguments: `file.driver=file`. */
-function flattenArguments(obj: Record<string, unknown>, prefix = ''): [string, string][] {
-  const out: [string, string][] = [];
-  for (const [k, v] of Object.entries(obj)) {
-    const key = prefix + k;
-    if (typeof v === 'object' && v !== null && !Array.isArray(v)) out.push(...flattenArguments(v as Record<string, unknown>, `${key}.`));
-    else out.push([key, typeof v === 'string' ? v : JSON.stringify(v)]);
-  }
-  return out;
-}
 
 /** `[1,2,3,5,7,8]` → `1-3, 5, 7-8`. */
 export function formatRanges(indexes: readonly number[]): string {
@@ -61,6 +41,9 @@ export function formatSummary(trace: Trace, name: string): string[] {
     const count = cmd.hits.length;
     const hits = count === 0 ? 'no hits' : `hits ${formatRanges(cmd.hits)}`;
     lines.push(`  ${hits.padEnd(2 * width + 6)} ${`(${count})`.padStart(width + 2)}  ${commandLabel(cmd)}  [${originNote(cmd)}]`);
+  }
+  for (const b of trace.backtraces) {
+    lines.push(`  backtrace, line ${b.line + 1}: ${backtraceLabel(b)} (${b.frames.length} frames${b.hit !== null ? `, during hit ${b.hit}` : ''})`);
   }
   for (const d of trace.diagnostics) {
     const where = d.lines.length > 0 ? ` (line ${d.lines.map((l) => l + 1).join(', ')}${d.count > d.lines.length ? ', …' : ''})` : '';
@@ -127,5 +110,107 @@ export function traceToJson(trace: Trace) {
     })),
     breakpoints: trace.breakpoints.map((b) => ({ number: b.number, file: b.file, line: b.line, logLine: b.logLine + 1 })),
     diagnostics: trace.diagnostics.map((d) => ({ code: d.code, message: d.message, count: d.count, logLines: d.lines.map((l) => l + 1) })),
+  };
+}
+
+/** A place in the log a view links to: 0-based line, and what to call it. */
+export interface LogLink {
+  line: number;
+  label: string;
+}
+
+export interface CommandReport {
+  label: string;
+  /** The command as typed (several lines for a transaction), or null when inferred. */
+  text: string | null;
+  origin: QmpCommand['origin'];
+  /** Where it was typed; null when inferred from frames. */
+  at: LogLink | null;
+  /** Why it was inferred, in words. */
+  inferred: string | null;
+  hits: LogLink[];
+  /** What its hits did to the block graph, in order; null while the replay is not done. */
+  changes: (LogLink & { hit: number })[] | null;
+  jobs: string[];
+  /** QEMU's answer when the log shows it: `ok`, or the error's text. */
+  reply: { ok: true } | { ok: false; error: string } | null;
+}
+
+export interface TraceReport {
+  name: string;
+  hits: number;
+  frames: number;
+  /** Hits before any command first (label `before any command`), then every command in log order. */
+  commands: CommandReport[];
+  backtraces: (LogLink & { frames: number; hit: number | null })[];
+  diagnostics: { message: string; count: number; lines: number[] }[];
+}
+
+function replyOf(cmd: QmpCommand): CommandReport['reply'] {
+  const r = cmd.reply;
+  if (!r) return null;
+  if ('error' in r) {
+    const e = r.error as { desc?: unknown; class?: unknown } | null;
+    return { ok: false, error: typeof e?.desc === 'string' ? e.desc : JSON.stringify(r.error) };
+  }
+  return { ok: true };
+}
+
+function hitLinks(trace: Trace, indexes: readonly number[]): LogLink[] {
+  return indexes.map((i) => ({ line: trace.hits[i - 1].line, label: `#${i}` }));
+}
+
+function changesOf(trace: Trace, indexes: readonly number[], graph: BlockGraph | undefined): CommandReport['changes'] {
+  if (!graph) return null;
+  const out: (LogLink & { hit: number })[] = [];
+  for (const i of indexes) {
+    const c = graph.changeAt(i);
+    if (c?.short) out.push({ hit: i, line: trace.hits[i - 1].line, label: c.short });
+  }
+  return out;
+}
+
+/**
+ * What a log holds, for the summary view: each command with its hits, what they did to the block
+ * graph (when the replay is at hand), its jobs and QEMU's answer; free-standing backtraces; what
+ * was not understood. Every entry carries the log line it links to.
+ */
+export function traceReport(trace: Trace, name: string, graph?: BlockGraph): TraceReport {
+  parseAllFrames(trace);
+  // the jobs a command's hits create or run for: by the hit's own job, or a job pointer its frames print
+  const jobsOf = (indexes: readonly number[]) => {
+    const jobs = new Set<string>();
+    for (const i of indexes) {
+      const h = trace.hits[i - 1];
+      if (h.job) jobs.add(h.job);
+      for (const f of h.frames) for (const a of f.args) if (a.name === 'job' && trace.jobs.has(a.value)) jobs.add(trace.jobs.get(a.value)!);
+    }
+    return [...jobs];
+  };
+  const commands: CommandReport[] = [];
+  const before = trace.hits.filter((h) => h.command === null).map((h) => h.index);
+  if (before.length > 0) {
+    commands.push({ label: 'before any command', text: null, origin: 'inferred', at: null, inferred: null, hits: hitLinks(trace, before), changes: changesOf(trace, before, graph), jobs: jobsOf(before), reply: null });
+  }
+  for (const cmd of trace.commands) {
+    commands.push({
+      label: commandLabel(cmd),
+      text: cmd.text,
+      origin: cmd.origin,
+      at: cmd.line === null ? null : { line: cmd.line, label: `line ${cmd.line + 1}` },
+      inferred: inferredBecause(cmd),
+      hits: hitLinks(trace, cmd.hits),
+      changes: changesOf(trace, cmd.hits, graph),
+      jobs: jobsOf(cmd.hits),
+      reply: replyOf(cmd),
+    });
+  }
+  return {
+    name,
+    hits: trace.hits.length,
+    frames: trace.hits.reduce((n, h) => n + h.frames.length, 0),
+    commands,
+    backtraces: trace.backtraces.map((b) => ({ line: b.line, label: backtraceLabel(b), frames: b.frames.length, hit: b.hit })),
+    diagnostics: trace.diagnostics.map((d) => ({ message: d.message, count: d.count, lines: [...d.lines] })),
   };
 }

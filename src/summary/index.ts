@@ -1,16 +1,18 @@
-// `QEMU Block Trace: Show Summary`: what the log holds, one line per QMP command, in a read-only
-// document beside the log; and a status bar entry with the counts and any problems found.
+// `QEMU Block Trace: Show Summary`: what the log holds, in a view beside it — each command with its
+// hits and what they did to the block graph, free-standing backtraces, what was not understood —
+// every entry a link to its log line; and a status bar entry with the counts and any problems.
 
 import * as vscode from 'vscode';
-import { formatSummary } from '../model/summary';
+import { formatSummary, traceReport } from '../model/summary';
 import type { Trace } from '../model/trace';
-import { TraceStore } from '../traceStore';
+import { isInATab, type TraceStore } from '../traceStore';
+import { summaryHtml } from './html';
+import type { SummaryPageMessage } from './messages';
 
-export const SUMMARY_SCHEME = 'qemu-block-trace-summary';
 export const SHOW_SUMMARY = 'qemuBlockTrace.showSummary';
-const SUMMARY_LANGUAGE = 'gdb-trace-summary';
+const VIEW_TYPE = 'qemuBlockTrace.summary';
 
-/** What the command reports: the lines shown, and which document they describe. */
+/** What the command reports: the summary as text (as the CLI prints it), and which document it describes. */
 export interface SummaryResult {
   source: string;
   lines: string[];
@@ -18,52 +20,100 @@ export interface SummaryResult {
   commands: number;
 }
 
-function summaryUri(source: vscode.Uri): vscode.Uri {
-  const base = source.path.split('/').pop() ?? 'trace';
-  return vscode.Uri.from({ scheme: SUMMARY_SCHEME, path: `/${base} — summary`, query: source.toString() });
-}
-
-function summaryLines(document: vscode.TextDocument, trace: Trace): string[] {
-  const name = vscode.workspace.asRelativePath(document.uri, false);
-  return formatSummary(trace, name);
-}
-
-/** The trace document the user means: the active editor's, else the last trace editor seen. */
-function pickTraceDocument(lastTrace: vscode.TextDocument | undefined): vscode.TextDocument | undefined {
-  const active = vscode.window.activeTextEditor?.document;
-  if (active && active.uri.scheme !== SUMMARY_SCHEME && (TraceStore.isTrace(active) || active.languageId === 'log')) return active;
-  if (active?.uri.scheme === SUMMARY_SCHEME) {
-    return vscode.workspace.textDocuments.find((d) => d.uri.toString() === active.uri.query);
-  }
-  return lastTrace && !lastTrace.isClosed ? lastTrace : undefined;
-}
-
 function count(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
-export function registerSummary(store: TraceStore): vscode.Disposable {
-  const changed = new vscode.EventEmitter<vscode.Uri>();
-  let lastTrace: vscode.TextDocument | undefined;
+const nonce = () => {
+  const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  let s = '';
+  for (let i = 0; i < 32; i++) s += chars[Math.floor(Math.random() * chars.length)];
+  return s;
+};
 
-  const provider: vscode.TextDocumentContentProvider = {
-    onDidChange: changed.event,
-    provideTextDocumentContent(uri) {
-      const source = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.query);
-      if (!source) return 'The trace this summary was made from is no longer open.\n';
-      return `${summaryLines(source, store.get(source)).join('\n')}\n`;
-    },
-  };
+/** The summary panel: one, showing the trace it was last asked for, redrawn as that trace changes. */
+class SummaryPanel implements vscode.Disposable {
+  private document: vscode.TextDocument | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly extensionUri: vscode.Uri,
+    private readonly store: TraceStore,
+    onDispose: () => void,
+  ) {
+    panel.webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'media', 'summary')] };
+    this.disposables.push(
+      panel.onDidDispose(() => {
+        onDispose();
+        this.dispose();
+      }),
+      panel.webview.onDidReceiveMessage((m: SummaryPageMessage) => this.onMessage(m)),
+    );
+  }
+
+  get shows(): vscode.TextDocument | undefined {
+    return this.document;
+  }
+
+  show(document: vscode.TextDocument): void {
+    this.document = document;
+    const trace = this.store.get(document);
+    this.render(document, trace);
+    // the graph changes each command made come with the replay
+    if (!this.store.blockGraphIfBuilt(trace)) {
+      void this.store.blockGraph(trace).then(() => {
+        if (this.document === document && this.store.get(document) === trace) this.render(document, trace);
+      });
+    }
+  }
+
+  private render(document: vscode.TextDocument, trace: Trace): void {
+    const webview = this.panel.webview;
+    const n = nonce();
+    const name = vscode.workspace.asRelativePath(document.uri, false);
+    this.panel.title = `Summary: ${document.uri.path.split('/').pop()}`;
+    const csp = [`default-src 'none'`, `style-src ${webview.cspSource}`, `script-src 'nonce-${n}'`].join('; ');
+    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'summary', 'summary.css')).toString();
+    webview.html = summaryHtml(traceReport(trace, name, this.store.blockGraphIfBuilt(trace)), { csp, nonce: n, style });
+  }
+
+  private async onMessage(m: SummaryPageMessage): Promise<void> {
+    const doc = this.document;
+    if (!doc || doc.isClosed) return;
+    if (m.type === 'copy') {
+      await vscode.env.clipboard.writeText(`${formatSummary(this.store.get(doc), vscode.workspace.asRelativePath(doc.uri, false)).join('\n')}\n`);
+      vscode.window.setStatusBarMessage('Summary copied as text.', 2500);
+      return;
+    }
+    if (m.type === 'reveal' && Number.isInteger(m.line) && m.line >= 0 && m.line < doc.lineCount) {
+      const visible = vscode.window.visibleTextEditors.find((e) => e.document === doc);
+      const editor = await vscode.window.showTextDocument(doc, { viewColumn: visible?.viewColumn ?? vscode.ViewColumn.One, preserveFocus: false });
+      const range = doc.lineAt(m.line).range;
+      editor.selection = new vscode.Selection(range.start, range.end);
+      editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    }
+  }
+
+  dispose(): void {
+    vscode.Disposable.from(...this.disposables).dispose();
+    this.panel.dispose();
+  }
+}
+
+export function registerSummary(context: vscode.ExtensionContext, store: TraceStore): vscode.Disposable {
+  let lastTrace: vscode.TextDocument | undefined;
+  let panel: SummaryPanel | undefined;
 
   const status = vscode.window.createStatusBarItem('qemuBlockTrace.status', vscode.StatusBarAlignment.Left, 50);
   status.name = 'QEMU Block Trace';
   status.command = SHOW_SUMMARY;
   const updateStatus = () => {
-    const active = vscode.window.activeTextEditor?.document;
-    if (active && TraceStore.isTrace(active)) lastTrace = active;
-    // the summary beside the log keeps its trace's status
-    const doc = active?.uri.scheme === SUMMARY_SCHEME && lastTrace?.uri.toString() === active.uri.query ? lastTrace : active;
-    if (!doc || doc.isClosed || !TraceStore.isTrace(doc)) {
+    // a webview beside the log (this summary, the graph) keeps the log's status
+    const keep = vscode.window.activeTextEditor === undefined && lastTrace && !lastTrace.isClosed && isInATab(lastTrace.uri);
+    const doc = store.activeTrace ?? (keep ? lastTrace : undefined);
+    if (doc) lastTrace = doc;
+    if (!doc || doc.isClosed) {
       status.hide();
       return;
     }
@@ -79,33 +129,32 @@ export function registerSummary(store: TraceStore): vscode.Disposable {
   };
 
   const show = async (): Promise<SummaryResult | undefined> => {
-    const document = pickTraceDocument(lastTrace);
+    // the active trace, else the last one seen (the summary itself, or a source file, may be active)
+    const document = store.activeTrace ?? (lastTrace && !lastTrace.isClosed ? lastTrace : undefined);
     if (!document) {
       void vscode.window.showInformationMessage('Open a gdb trace (a .log of breakpoint hits and backtraces) to see its summary.');
       return undefined;
     }
-    const trace = store.get(document);
-    const uri = summaryUri(document.uri);
-    changed.fire(uri);
-    const summaryDoc = await vscode.languages.setTextDocumentLanguage(await vscode.workspace.openTextDocument(uri), SUMMARY_LANGUAGE);
-    // beside the log's own editor, reusing the column an earlier summary took
     const logColumn = vscode.window.visibleTextEditors.find((e) => e.document === document)?.viewColumn ?? vscode.ViewColumn.One;
-    await vscode.window.showTextDocument(summaryDoc, { viewColumn: logColumn + 1, preview: true, preserveFocus: false });
-    return { source: document.uri.toString(), lines: summaryLines(document, trace), hits: trace.hits.length, commands: trace.commands.length };
+    if (!panel) {
+      const webviewPanel = vscode.window.createWebviewPanel(VIEW_TYPE, 'Summary', { viewColumn: logColumn + 1, preserveFocus: false }, { enableFindWidget: true });
+      panel = new SummaryPanel(webviewPanel, context.extensionUri, store, () => (panel = undefined));
+    } else panel.panel.reveal(undefined, false);
+    panel.show(document);
+    const trace = store.get(document);
+    return { source: document.uri.toString(), lines: formatSummary(trace, vscode.workspace.asRelativePath(document.uri, false)), hits: trace.hits.length, commands: trace.commands.length };
   };
 
   updateStatus();
   return vscode.Disposable.from(
-    changed,
     status,
-    vscode.workspace.registerTextDocumentContentProvider(SUMMARY_SCHEME, provider),
+    { dispose: () => panel?.dispose() },
     vscode.commands.registerCommand(SHOW_SUMMARY, show),
     // the active trace: a change of editor, or a shown log that detection made a trace
     store.onDidChangeActiveTrace(updateStatus),
     store.onDidChange(({ document }) => {
-      if (document === vscode.window.activeTextEditor?.document) updateStatus();
-      const open = vscode.workspace.textDocuments.filter((d) => d.uri.scheme === SUMMARY_SCHEME && d.uri.query === document.uri.toString());
-      for (const d of open) changed.fire(d.uri);
+      if (document === store.activeTrace) updateStatus();
+      if (panel?.shows === document) panel.show(document);
     }),
   );
 }

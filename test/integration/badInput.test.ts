@@ -43,7 +43,12 @@ describe('A damaged log', () => {
       ],
     );
     if (ui.available) {
-      await eventually(async () => ((await ui.editorText()).includes('could not be read as one (line 57)') ? true : undefined), 'notes on screen');
+      // the view lists them with links to their lines
+      const text = await eventually(async () => {
+        const t = await ui.screenText('body', 'webview');
+        return t.includes('could not be read as one — line 57') ? t : undefined;
+      }, 'notes on screen');
+      assert.match(text, /Not understood 1 × lines hold binary data \(control characters\) and were skipped — line 101/);
       await ui.screenshot('damaged-log-summary');
     }
   });

@@ -47,11 +47,13 @@ describe('The Hits tree on the sample trace', () => {
 
   it('expanding block-commit and clicking hit 21 moves the editor selection to log line 525', async () => {
     await ui.click(row('block-commit device=over01'));
-    await eventually(async () => ((await rowTexts()).some((r) => r.startsWith('#21 bdrv_replace_child_noperm')) ? true : undefined), 'hits of block-commit');
+    // each hit says what it did to the block graph (the replay), its caller beside it
+    await eventually(async () => ((await rowTexts()).some((r) => r.startsWith('#21 root: over01 → mirror_top')) ? true : undefined), 'hits of block-commit');
     const rows = await rowTexts();
-    assert.ok(rows.includes('#21 bdrv_replace_child_noperm block.c:2843 · ← bdrv_replace_child_tran'), rows.join(' | '));
-    assert.ok(rows.includes('#20 bdrv_replace_child_noperm block.c:2843 · ← bdrv_attach_child_common'), rows.join(' | '));
-    await ui.click(row('#21 bdrv_replace_child_noperm'));
+    assert.ok(rows.includes('#21 root: over01 → mirror_top ← bdrv_replace_child_tran'), rows.join(' | '));
+    assert.ok(rows.includes('#20 + mirror_top —backing→ over01 ← bdrv_attach_child_common'), rows.join(' | '));
+    assert.ok(rows.includes('#22 + job jobA —main node→ mirror_top ← bdrv_attach_child_common'), rows.join(' | '));
+    await ui.click(row('#21 root: over01'));
     const editor = await eventually(() => {
       const e = vscode.window.visibleTextEditors.find((x) => x.document === doc);
       return e && e.selection.active.line === 524 ? e : undefined;
@@ -64,7 +66,7 @@ describe('The Hits tree on the sample trace', () => {
   it('expanding a hit shows its frames, with the event-loop frames folded', async () => {
     // clicking the hit may have expanded it already (the workbench's single-click expand)
     const hit21 = (await ui.rows(ROWS)).find((r) => r.label.startsWith('#21 '));
-    if (!hit21?.expanded) await ui.click(`${row('#21 bdrv_replace_child_noperm')} .monaco-tl-twistie`);
+    if (!hit21?.expanded) await ui.click(`${row('#21 root: over01')} .monaco-tl-twistie`);
     const rows = await eventually(async () => {
       const r = await rowTexts();
       return r.some((x) => x.includes('event-loop frames')) ? r : undefined;
@@ -84,7 +86,7 @@ describe('The Hits tree on the sample trace', () => {
       const r = (await ui.rows(ROWS)).find((x) => x.selected);
       return r?.label.startsWith('#26 ') ? `${r.label} ${r.description}` : undefined;
     }, 'hit 26 selected');
-    assert.match(selected, /^#26 bdrv_replace_child_noperm block.c:2843 · ← bdrv_detach_child · job jobA$/);
+    assert.match(selected, /^#26 − BlockBackend 0x555557363a80 —root→ drive01 ← bdrv_detach_child · job jobA$/);
     assert.equal(vscode.window.activeTextEditor?.selection.active.line, 699, 'the cursor stays where the user put it');
   });
 
@@ -127,7 +129,7 @@ describe('The Hits tree on the sample trace', () => {
   it('expansion and selection survive re-reading the log after an edit', async () => {
     await eventually(async () => ((await rowTexts()).length >= 3 ? true : undefined), 'rows');
     if (!(await ui.rows(ROWS)).find((r) => r.label.startsWith('block-commit'))?.expanded) await ui.click(row('block-commit device=over01'));
-    await ui.click(row('#23 bdrv_replace_child_noperm'));
+    await ui.click(row('#23 + BlockBackend'));
     await eventually(async () => ((await ui.rows(ROWS)).find((r) => r.selected)?.label.startsWith('#23 ') ? true : undefined), 'hit 23 selected');
     const editor = await vscode.window.showTextDocument(doc, { preserveFocus: true });
     try {

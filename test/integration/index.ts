@@ -25,7 +25,11 @@ export async function run(): Promise<void> {
       if (ui.available && t?.state === 'failed') await ui.screenshot(`failed-${t.fullTitle()}`).catch(() => undefined);
     },
   });
-  for (const f of fs.readdirSync(__dirname).filter((n) => n.endsWith('.test.js')).sort()) mocha.addFile(path.join(__dirname, f));
+  // two sessions: a window on the examples folder runs *.test.js; a window with no folder (logs
+  // opened one by one, as `code trace.log` does) runs *.onefile.test.js
+  const onefile = process.env.QBT_SUITE === 'onefile';
+  const mine = (n: string) => n.endsWith('.onefile.test.js') === onefile && n.endsWith('.test.js');
+  for (const f of fs.readdirSync(__dirname).filter(mine).sort()) mocha.addFile(path.join(__dirname, f));
   const stats = await new Promise<Mocha.Stats>((resolve) => {
     const runner = mocha.run(() => resolve(runner.stats!));
   });

@@ -52,7 +52,7 @@ describe('A log larger than VS Code hands to extensions (over 50 MB)', () => {
     const t1 = Date.now();
     await eventually(async () => ((await ui.rows(ROWS)).some((r) => r.label.startsWith('#21 ')) ? true : undefined), 'hits of the first block-commit');
     reportFigure(`expanding a command of the large log: ${Date.now() - t1} ms until its hits are on screen`);
-    await ui.click(`${ROWS}:has-text("#21 bdrv_replace_child_noperm")`);
+    await ui.click(`${ROWS}:has-text("#21 ")`);
     await eventually(async () => ((await ui.screenText('.statusbar-item')).includes('Ln 525') ? true : undefined), 'the editor at line 525', 30_000);
     await ui.screenshot('large-log');
   });

@@ -32,25 +32,38 @@ describe('Show Summary on the sample trace', () => {
     assert.match(result.lines[0], /34 hits \(663 frames\), 3 commands/);
   });
 
-  it('shows the summary in an editor beside the log', async () => {
-    const editor = await eventually(
-      () => vscode.window.visibleTextEditors.find((e) => e.document.uri.scheme === 'qemu-block-trace-summary'),
-      'the summary editor',
-    );
-    assert.equal(editor.document.getText().trimEnd().split('\n').length, result!.lines.length);
-    assert.match(editor.document.getText(), /block-commit device=over01 job-id=jobA/);
+  it('shows the summary in a view beside the log: commands, their hits as links, what they did to the graph', async function () {
+    if (!ui.available) this.skip();
+    const text = await eventually(async () => {
+      const t = await ui.screenText('body', 'webview');
+      // the graph changes come with the replay
+      return t.includes('root: over01 → mirror_top') ? t : undefined;
+    }, 'the summary view with graph changes');
+    assert.match(text, /snapshot-commit-complete\.gdb\.log 34 hits · 663 frames · 3 commands · 0 other backtraces/);
+    assert.match(text, /block-commit device=over01 job-id=jobA qmp-shell, line 488 · job jobA 6 hits: #20–#25/);
+    assert.match(text, /#20 \+ mirror_top —backing→ over01 #21 root: over01 → mirror_top #22 \+ job jobA —main node→ mirror_top/);
+    assert.match(text, /blockdev-snapshot-sync .* inferred No command line in the log: inferred from frame #10 qmp_marshal_blockdev_snapshot_sync of hit #15\. 19 hits: #1–#19/);
+    assert.match(text, /#19 root: drive01 → over01/);
+    assert.match(text, /Everything in this log was understood\./);
+    await ui.screenshot('summary');
   });
 
-  it('is what a person sees in the workbench: the summary text and the status bar counts', async function () {
+  it('a hit in the summary is a link to its line in the log', async function () {
     if (!ui.available) this.skip();
-    let seen = '';
-    await eventually(async () => {
-      seen = await ui.editorText();
-      return seen.includes('block-job-complete device=jobA') ? true : undefined;
-    }, 'summary text on screen').catch(() => assert.fail(`summary text not on screen; saw: ${seen.slice(0, 2000)}`));
-    assert.match(seen, /hits 20-25 \(6\) block-commit device=over01 job-id=jobA \[qmp-shell, line 488\]/);
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.path.endsWith('snapshot-commit-complete.gdb.log'))!;
+    const header27 = doc.getText().split('\n').filter((l) => / hit Breakpoint 1, /.test(l))[26];
+    const line27 = doc.getText().split('\n').indexOf(header27);
+    await ui.click('a:text-is("#27")', { frame: 'webview' });
+    const editor = await eventually(() => {
+      const e = vscode.window.activeTextEditor;
+      return e?.document === doc && e.selection.active.line === line27 ? e : undefined;
+    }, `the log at hit 27's header (line ${line27 + 1})`);
+    assert.match(editor.document.lineAt(editor.selection.start.line).text, /hit Breakpoint 1, bdrv_replace_child_noperm/);
+  });
+
+  it('is what a person sees in the workbench: the status bar counts', async function () {
+    if (!ui.available) this.skip();
     const status = await eventually(async () => (await ui.texts('.statusbar-item')).find((t) => t.includes('34 hits')), 'status bar entry');
     assert.match(status, /34 hits · 3 commands/);
-    await ui.screenshot('summary');
   });
 });

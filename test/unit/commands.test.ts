@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { argumentsFromFrame, parseQmpJson, parseQmpShellCommand } from '../../src/model/commands';
-import { commandLabel, formatSummary } from '../../src/model/summary';
+import { commandLabel } from '../../src/model/commands';
+import { formatSummary } from '../../src/model/summary';
 import { parseTrace, type Trace } from '../../src/model/trace';
 import { readFixture } from './helpers';
 

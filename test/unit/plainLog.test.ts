@@ -1,10 +1,13 @@
 // What a user meets on their own logs (issue 10): where a hit starts and ends, filters by object
 // names, mail mojibake, free-standing backtraces.
 import * as assert from 'node:assert/strict';
-import { hitAtLine, hitMatches, hitsOfNamedObjects } from '../../src/model/hitGroups';
+import { looksLikeGdbTrace } from '../../src/model/detect';
+import { BlockGraph } from '../../src/model/graph';
+import { backtraceLabel, hitAtLine, hitMatches, hitsOfNamedObjects } from '../../src/model/hitGroups';
 import { Identities } from '../../src/model/identities';
 import { traceFolds, traceOutline, type Section } from '../../src/model/outline';
-import { parseTrace, type Trace } from '../../src/model/trace';
+import { formatSummary, traceReport } from '../../src/model/summary';
+import { parseAllFrames, parseTrace, type Trace } from '../../src/model/trace';
 import { readFixture } from './helpers';
 
 const REAL = ['traces/snapshot-commit-complete.log', 'traces/v7.1.0-stream.log', 'traces/v10.2.0-mirror.log', 'traces/v10.2.0-failures.log'];
@@ -115,5 +118,117 @@ describe('filtering hits by an object’s name', () => {
     const ids = new Identities(t);
     assert.equal(hitsOfNamedObjects(t, ids, 'root').size, 0);
     assert.equal(hitsOfNamedObjects(t, ids, '#3').size, 0);
+  });
+});
+
+describe('a mail paste with mojibake (UTF-8 NBSP read as Latin-1: `#0Â` + NBSP)', () => {
+  const mail = () => readFixture('mail/mojibake-threads.txt');
+  const real = () => readFixture('traces/v7.2.0-drain-threads.log');
+
+  it('is detected as a gdb trace', () => {
+    assert.ok(looksLikeGdbTrace(mail()));
+  });
+
+  it('reads every frame of the hit and of all five threads as the clean log has them, with nothing left over', () => {
+    const m = parseTrace(mail());
+    const r = parseTrace(real());
+    assert.equal(m.hits.length, 1);
+    assert.equal(m.backtraces.length, 5);
+    const original = r.hits[16];
+    assert.deepEqual(
+      m.hits[0].frames.map((f) => [f.level, f.function, f.file, f.line]),
+      original.frames.map((f) => [f.level, f.function, f.file, f.line]),
+    );
+    m.backtraces.forEach((b, i) => {
+      assert.deepEqual(
+        b.frames.map((f) => [f.level, f.function, f.file, f.line, f.library]),
+        r.backtraces[i].frames.map((f) => [f.level, f.function, f.file, f.line, f.library]),
+        `thread ${b.thread?.number}`,
+      );
+    });
+    parseAllFrames(m);
+    assert.deepEqual(m.diagnostics.map((d) => d.code), []);
+  });
+
+  it('keeps the document’s columns: a frame’s location token is where the text has it', () => {
+    const text = mail();
+    const m = parseTrace(text);
+    const lines = text.split('\n');
+    for (const f of m.hits[0].frames) {
+      const r = f.locationRange!;
+      assert.equal(lines[r.line].slice(r.start, r.end), f.file !== null ? `${f.file}:${f.line}` : f.library);
+    }
+  });
+});
+
+describe('free-standing backtraces', () => {
+  it('are named by thread and the frame that says what the thread is doing', () => {
+    const t = parseTrace(readFixture('traces/v7.2.0-drain-threads.log'));
+    assert.deepEqual(t.backtraces.map(backtraceLabel), [
+      'Thread 5 "qemu-storage-da": worker_thread',
+      'Thread 4 "qemu-storage-da": worker_thread',
+      'Thread 3 "qemu-storage-da": iothread_run',
+      'Thread 2 "qemu-storage-da": call_rcu_thread',
+      'Thread 1 "qemu-storage-da": bdrv_replace_child_noperm',
+    ]);
+    assert.deepEqual(t.backtraces.map((b) => b.hit), [17, 17, 17, 17, 17]);
+  });
+
+  it('are listed in the text summary, with their line', () => {
+    const t = parseTrace(readFixture('traces/v7.2.0-drain-threads.log'));
+    const lines = formatSummary(t, 'x.log').filter((l) => l.includes('backtrace, line'));
+    assert.equal(lines.length, 5);
+    assert.match(lines[2], /^ {2}backtrace, line 510: Thread 3 "qemu-storage-da": iothread_run \(7 frames, during hit 17\)$/);
+  });
+
+  it('a backtrace of unknown origin without a thread is still named by its frames', () => {
+    const t = parseTrace('#0  0x00007f in poll () from /lib/libc.so.6\n#1  0x0000555 in aio_poll (ctx=0x1) at ../util/aio-posix.c:600\n#2  0x0000556 in bdrv_drain_all_begin () at ../block/io.c:650\n');
+    assert.equal(backtraceLabel(t.backtraces[0]), 'Backtrace: bdrv_drain_all_begin');
+  });
+});
+
+describe('what a hit did, for lists (the Hits view, the summary)', () => {
+  const sample = () => {
+    const t = parseTrace(readFixture('traces/snapshot-commit-complete.log'));
+    return { t, g: BlockGraph.build(t, new Identities(t)) };
+  };
+
+  it('says moves, attaches and detaches in a few words', () => {
+    const { g } = sample();
+    assert.equal(g.changeAt(19)!.short, 'root: drive01 → over01');
+    assert.equal(g.changeAt(18)!.short, '+ over01 —backing→ drive01');
+    assert.equal(g.changeAt(28)!.short, '− job jobA —target→ drive01');
+    assert.equal(g.changeAt(27)!.short, 'backing: over01 → drive01');
+  });
+
+  it('a hit of another breakpoint changes nothing and still has the graph it sees', () => {
+    const t = parseTrace(readFixture('traces/v7.2.0-drain-threads.log'));
+    const g = BlockGraph.build(t, new Identities(t));
+    const drain = t.hits.filter((h) => h.breakpoint === 2).map((h) => h.index);
+    assert.deepEqual(drain, [8, 25]);
+    for (const i of drain) {
+      assert.equal(g.changeAt(i)!.short, null);
+      assert.equal(g.changeAt(i)!.kind, 'none');
+      assert.ok(g.hasSomethingToShow(i));
+      assert.equal(g.nodeCountAfter(i), g.stateAfter(i).nodes.length);
+    }
+    const only = parseTrace('Breakpoint 2, bdrv_drain_all_end () at ../block/io.c:700\n(gdb) bt\n#0  bdrv_drain_all_end () at ../block/io.c:700\n#1  0x1 in bdrv_drain_all () at ../block/io.c:733\n');
+    assert.equal(BlockGraph.build(only, new Identities(only)).hasSomethingToShow(1), false);
+  });
+
+  it('the summary report links each command’s hits and lists their graph changes', () => {
+    const { t, g } = sample();
+    const r = traceReport(t, 'sample.log', g);
+    const commit = r.commands.find((c) => c.label.startsWith('block-commit'))!;
+    assert.deepEqual(commit.hits.map((h) => h.label), ['#20', '#21', '#22', '#23', '#24', '#25']);
+    assert.equal(commit.hits[1].line, t.hits[20].line);
+    assert.deepEqual(commit.jobs, ['jobA']);
+    assert.equal(commit.changes![1].label, 'root: over01 → mirror_top');
+    assert.equal(traceReport(t, 'sample.log').commands[0].changes, null, 'without the replay, no changes claimed');
+    // QEMU's answers, where the log has them
+    const drain = traceReport(parseTrace(readFixture('traces/v7.2.0-drain-threads.log')), 'd.log');
+    assert.deepEqual(drain.commands.find((c) => c.label.startsWith('blockdev-snapshot'))!.reply, { ok: true });
+    const failed = traceReport(parseTrace('(QEMU) blockdev-add driver=qcow2 node-name=dup0 file=file0\n{"error": {"class": "GenericError", "desc": "Conflicts with use by d0 as \'file\'"}}\n'), 'e.log');
+    assert.deepEqual(failed.commands[0].reply, { ok: false, error: "Conflicts with use by d0 as 'file'" });
   });
 });

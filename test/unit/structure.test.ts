@@ -68,7 +68,7 @@ describe('outline and folding', () => {
     const s = parseTrace('(gdb) thread apply all bt\n\nThread 2 (Thread 0x7f (LWP 5) "worker"):\n#0  f () at a.c:1\n#1  0x0000555555d68bcb in g (x=1) at b.c:2\n');
     assert.deepEqual(
       traceOutline(s).map((x) => [x.kind, x.name]),
-      [['backtrace', 'Thread 2 (Thread 0x7f (LWP 5) "worker"):']],
+      [['backtrace', 'Thread 2 "worker": f']],
     );
     assert.deepEqual(traceFolds(s), [{ start: 3, end: 4, kind: 'section' }]);
   });

@@ -143,7 +143,14 @@ async function draw(view: GraphView, dot: string, command: string | null, logLin
   canvas.replaceChildren(document.importNode(svg, true));
   const layoutMs = performance.now() - started;
   current = { view, svg: svgText };
-  setText(status, view.nodes.length === 0 ? 'No block nodes known at this hit.' : `${view.nodes.length} nodes, ${view.edges.length} edges · permissions at attach`);
+  setText(
+    status,
+    view.nodes.length > 0
+      ? `${view.nodes.length} nodes, ${view.edges.length} edges · permissions at attach`
+      : view.removed.length > 0
+        ? 'No block nodes are left after this hit.'
+        : 'No block nodes known at this hit: the hits so far changed no edge of the graph.',
+  );
   wireNodes();
   if (selected && !view.nodes.some((n) => n.id === selected)) selected = null;
   showDetails();

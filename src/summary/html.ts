@@ -1,0 +1,87 @@
+// The summary view's page, made on the host from a TraceReport: every string from the log is
+// escaped; the page's only script sends clicks on log links back to the host.
+
+import type { CommandReport, LogLink, TraceReport } from '../model/summary';
+
+/** A command's hits or graph changes beyond this are counted, not listed. */
+const MAX_LISTED = 200;
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+const link = (l: LogLink, text = l.label) => `<a href="#" data-line="${l.line}" title="Log line ${l.line + 1}">${escapeHtml(text)}</a>`;
+
+/** `#1–#19, #21`: each run of consecutive hits as links to its first and last hit. */
+function hitRuns(hits: LogLink[]): string {
+  const runs: string[] = [];
+  let i = 0;
+  while (i < hits.length) {
+    let j = i;
+    while (j + 1 < hits.length && Number(hits[j + 1].label.slice(1)) === Number(hits[j].label.slice(1)) + 1) j++;
+    runs.push(i === j ? link(hits[i]) : `${link(hits[i])}–${link(hits[j])}`);
+    i = j + 1;
+  }
+  return runs.join(', ');
+}
+
+function commandSection(c: CommandReport): string {
+  const meta: string[] = [];
+  if (c.inferred) meta.push(`<span class="inferred">inferred</span> ${escapeHtml(c.inferred)}`);
+  else if (c.at) meta.push(`${escapeHtml(c.origin)}, ${link(c.at)}`);
+  if (c.reply?.ok === true) meta.push('<span class="ok">returned</span>');
+  if (c.reply?.ok === false) meta.push(`<span class="error">failed: ${escapeHtml(c.reply.error)}</span>`);
+  for (const j of c.jobs) meta.push(`job <code>${escapeHtml(j)}</code>`);
+  const hits = c.hits.length === 0 ? '<p class="hits none">no hits</p>' : `<p class="hits">${plural(c.hits.length, 'hit')}: ${hitRuns(c.hits)}</p>`;
+  let changes: string;
+  if (c.changes === null) changes = c.hits.length > 0 ? '<p class="changes pending">Replaying the block graph…</p>' : '';
+  else if (c.changes.length === 0) changes = c.hits.length > 0 ? '<p class="changes none">no change to the block graph</p>' : '';
+  else {
+    const shown = c.changes.slice(0, MAX_LISTED).map((x) => `<li>${link(x)} <span class="change">${escapeHtml(x.label)}</span></li>`);
+    const rest = c.changes.length - shown.length;
+    changes = `<ul class="changes">${shown.join('')}${rest > 0 ? `<li class="more">… and ${rest} more</li>` : ''}</ul>`;
+  }
+  const title = c.text && c.text.includes('\n') ? `<pre>${escapeHtml(c.text)}</pre>` : `<h2><code>${escapeHtml(c.label)}</code></h2>`;
+  return `<section class="command${c.reply?.ok === false ? ' failed' : ''}">${title}<p class="meta">${meta.join(' · ')}</p>${hits}${changes}</section>`;
+}
+
+/** The page for one trace. `csp` and `nonce` guard it; `style` is the stylesheet's webview URI. */
+export function summaryHtml(r: TraceReport, { csp, nonce, style }: { csp: string; nonce: string; style: string }): string {
+  const counts = [plural(r.hits, 'hit'), `${r.frames} frames`, plural(r.commands.filter((c) => c.label !== 'before any command').length, 'command'), plural(r.backtraces.length, 'other backtrace')].join(' · ');
+  const backtraces =
+    r.backtraces.length === 0
+      ? ''
+      : `<section class="backtraces"><h2>Backtraces</h2><ul>${r.backtraces
+          .map((b) => `<li>${link(b, `line ${b.line + 1}`)} ${escapeHtml(b.label)} <span class="dim">(${plural(b.frames, 'frame')}${b.hit !== null ? `, during hit #${b.hit}` : ''})</span></li>`)
+          .join('')}</ul></section>`;
+  const diagnostics =
+    r.diagnostics.length === 0
+      ? '<section class="diagnostics ok"><p>Everything in this log was understood.</p></section>'
+      : `<section class="diagnostics"><h2>Not understood</h2><ul>${r.diagnostics
+          .map((d) => `<li>${d.count} × ${escapeHtml(d.message)}${d.lines.length > 0 ? ` — ${d.lines.map((l) => link({ line: l, label: `line ${l + 1}` })).join(', ')}${d.count > d.lines.length ? ', …' : ''}` : ''}</li>`)
+          .join('')}</ul></section>`;
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style}">
+<title>${escapeHtml(r.name)} — summary</title>
+</head>
+<body>
+<header><h1>${escapeHtml(r.name)}</h1><p class="counts">${counts}</p><button data-action="copy" title="Copy this summary as plain text, as the CLI prints it">Copy as Text</button></header>
+<main>${r.commands.map(commandSection).join('\n')}${backtraces}${diagnostics}</main>
+<script nonce="${nonce}">
+const vscode = acquireVsCodeApi();
+document.addEventListener('click', (e) => {
+  const target = e.target instanceof Element ? e.target : null;
+  const a = target && target.closest('[data-line]');
+  if (a) { e.preventDefault(); vscode.postMessage({ type: 'reveal', line: Number(a.getAttribute('data-line')) }); return; }
+  if (target && target.closest('[data-action="copy"]')) vscode.postMessage({ type: 'copy' });
+});
+</script>
+</body>
+</html>`;
+}

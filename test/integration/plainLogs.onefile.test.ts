@@ -1,0 +1,250 @@
+// Logs as users have them, in a window with no folder (as `code trace.log` opens one): a `.log`
+// named anything, a `.txt`, a file with no extension, several traces open at once. Each is checked
+// on its first open, without switching tabs: the Hits view's rows, the status bar, the palette.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { eventually, ui } from './ui';
+
+const FIXTURES = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures');
+const VIEW = '.pane:has(.pane-header:has-text("Hits"))';
+const ROWS = `${VIEW} .monaco-list-row`;
+
+/** The user's files: the fixtures copied under the names people give their logs. */
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qbt-logs-'));
+const FILES: Record<string, string> = {
+  'trace.log': 'traces/snapshot-commit-complete.log',
+  'stream.log': 'traces/v7.1.0-stream.log',
+  'mirror.log': 'traces/v10.2.0-mirror.log',
+  'failures.log': 'traces/v10.2.0-failures.log',
+  'session.txt': 'traces/v10.2.0-mirror.log',
+  'gdb-output': 'traces/v7.1.0-stream.log',
+  'application.log': 'detect/application.log',
+  'undetected.log': 'traces/snapshot-commit-complete.log',
+  'drain-threads.log': 'traces/v7.2.0-drain-threads.log',
+  'mail.txt': 'mail/mojibake-threads.txt',
+};
+for (const [name, fixture] of Object.entries(FILES)) fs.copyFileSync(path.join(FIXTURES, fixture), path.join(dir, name));
+
+/** What each trace is, as its summary says (and the shared traces' READMEs). */
+const EXPECTED: Record<string, { hits: number; commands: number; firstGroup: RegExp }> = {
+  'trace.log': { hits: 34, commands: 3, firstGroup: /^blockdev-snapshot-sync node-name=drive01 .* 19 hits$/ },
+  'stream.log': { hits: 46, commands: 10, firstGroup: /^nbd-server-start .* 0 hits$/ },
+  'mirror.log': { hits: 23, commands: 8, firstGroup: /^nbd-server-start .* 0 hits$/ },
+  'failures.log': { hits: 43, commands: 12, firstGroup: /^nbd-server-start .* 0 hits$/ },
+  'session.txt': { hits: 23, commands: 8, firstGroup: /^nbd-server-start .* 0 hits$/ },
+  'gdb-output': { hits: 46, commands: 10, firstGroup: /^nbd-server-start .* 0 hits$/ },
+};
+
+async function rowTexts(): Promise<string[]> {
+  return (await ui.rows(ROWS)).map((r) => (r.description ? `${r.label} ${r.description}` : r.label));
+}
+
+async function open(name: string): Promise<vscode.TextDocument> {
+  const doc = await vscode.workspace.openTextDocument(path.join(dir, name));
+  await vscode.window.showTextDocument(doc, { preview: false });
+  return doc;
+}
+
+/** The Hits view's title shows the file name; its rows are that trace's commands with their hit counts. */
+async function treeShows(name: string): Promise<string[]> {
+  const want = EXPECTED[name];
+  return eventually(async () => {
+    const title = await ui.screenText('.part.sidebar .composite.title, .part.sidebar .pane-header');
+    const rows = await rowTexts();
+    const total = rows.reduce((n, r) => n + Number(/ (\d+) hits?$/.exec(r)?.[1] ?? 0), 0);
+    return title.includes(name) && rows.length === want.commands && total === want.hits && want.firstGroup.test(rows[0]) ? rows : undefined;
+  }, `the Hits view showing ${name}`);
+}
+
+async function statusSays(name: string): Promise<void> {
+  const want = EXPECTED[name];
+  const text = `${want.hits} hits · ${want.commands} commands`;
+  await eventually(async () => ((await ui.texts('.statusbar-item')).some((t) => t.includes(text)) ? true : undefined), `status bar “${text}” for ${name}`);
+}
+
+/** The palette lists these commands now (their `when` clauses hold). */
+async function paletteHas(titles: string[]): Promise<void> {
+  await ui.press('Control+Shift+P');
+  try {
+    await ui.waitFor('.quick-input-widget .monaco-list-row');
+    await ui.type('QEMU Block Trace: ');
+    const rows = await eventually(async () => {
+      const r = await ui.texts('.quick-input-widget .monaco-list-row .label-name');
+      return titles.every((t) => r.some((x) => x.includes(t))) ? r : undefined;
+    }, `palette entries ${titles.join(', ')}`);
+    assert.ok(rows.length > 0);
+  } finally {
+    await ui.press('Escape');
+  }
+}
+
+describe('Logs opened as files, as users have them (a window with no folder)', () => {
+  before(async function () {
+    if (!ui.available) this.skip();
+    assert.equal(vscode.workspace.workspaceFolders, undefined, 'a window with no folder');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.commands.executeCommand('workbench.view.extension.qemuBlockTrace');
+    await ui.waitFor('.part.sidebar');
+    await ui.dragEdge('.part.sidebar', 260);
+  });
+
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('trace.log (the sample renamed), on first open: GDB Trace, its commands in the Hits view, the status bar, the palette', async () => {
+    const doc = await open('trace.log');
+    await eventually(() => (doc.languageId === 'gdb-trace' ? true : undefined), 'detected as a gdb trace');
+    await treeShows('trace.log');
+    await statusSays('trace.log');
+    await paletteHas(['Group Hits By…', 'Filter Hits…', 'Show Block Graph', 'Show Summary']);
+    await ui.screenshot('onefile-trace-log');
+  });
+
+  for (const name of ['stream.log', 'mirror.log', 'failures.log', 'session.txt', 'gdb-output']) {
+    it(`${name}, opened while another trace is open: the tree and the status bar follow it at once`, async () => {
+      const doc = await open(name);
+      await eventually(() => (doc.languageId === 'gdb-trace' ? true : undefined), `${name} detected`);
+      await treeShows(name);
+      await statusSays(name);
+    });
+  }
+
+  it('with two traces open, the tree follows the active one', async () => {
+    const first = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === path.join(dir, 'trace.log'))!;
+    await vscode.window.showTextDocument(first, { preview: false });
+    await treeShows('trace.log');
+    await statusSays('trace.log');
+    const second = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === path.join(dir, 'failures.log'))!;
+    await vscode.window.showTextDocument(second, { preview: false });
+    await treeShows('failures.log');
+    await statusSays('failures.log');
+  });
+
+  it('filtering failures.log by s0 lists hits 26–30, where only s0’s pointer is printed', async () => {
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === path.join(dir, 'failures.log'))!;
+    await vscode.window.showTextDocument(doc, { preview: false });
+    await treeShows('failures.log');
+    await vscode.commands.executeCommand('qemuBlockTrace.filterHits', 's0');
+    try {
+      await ui.click(`${ROWS}:has-text("transaction:")`);
+      const rows = await eventually(async () => {
+        const r = await rowTexts();
+        return r.some((x) => x.startsWith('#30 ')) ? r : undefined;
+      }, 'hits of the transaction');
+      for (const n of [9, 26, 27, 28, 29, 30]) assert.ok(rows.some((r) => r.startsWith(`#${n} `)), `hit ${n} listed: ${rows.join(' | ')}`);
+      assert.match(await ui.screenText(`${VIEW} .pane-body`), /Filter “s0”: \d+ of 43 hits\./);
+    } finally {
+      await vscode.commands.executeCommand('qemuBlockTrace.clearHitsFilter');
+      await vscode.commands.executeCommand('workbench.actions.treeView.qemuBlockTrace.hits.collapseAll');
+    }
+  });
+
+  it('a .log that is not a trace stays Log: no tree change, no notification', async () => {
+    const before = await treeShows('failures.log');
+    // the traces before may have offered to choose a source folder: only what this log brings counts
+    await vscode.commands.executeCommand('notifications.clearAll');
+    await new Promise((r) => setTimeout(r, 300));
+    const doc = await open('application.log');
+    await new Promise((r) => setTimeout(r, 800));
+    assert.equal(doc.languageId, 'log');
+    assert.equal((await ui.texts('.notification-toast')).length, 0, 'no notification');
+    // the Hits view keeps the last trace, so its frames stay a click away
+    assert.deepEqual(await rowTexts(), before);
+    assert.ok(!(await ui.texts('.statusbar-item')).some((t) => / hits · /.test(t)), 'no hit count for a plain log');
+  });
+
+  it('with detection switched off, a trace saved as .log is left alone', async () => {
+    const detection = vscode.workspace.getConfiguration('qemuBlockTrace.detection');
+    await detection.update('enabled', false, vscode.ConfigurationTarget.Global);
+    try {
+      const doc = await open('undetected.log');
+      await new Promise((r) => setTimeout(r, 800));
+      assert.equal(doc.languageId, 'log');
+    } finally {
+      await detection.update('enabled', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  it('a thread apply all bt in the middle of a session: its threads under Backtraces, frames clickable, plumbing folded', async () => {
+    const doc = await open('drain-threads.log');
+    await eventually(() => (doc.languageId === 'gdb-trace' ? true : undefined), 'detected');
+    await vscode.commands.executeCommand('workbench.actions.treeView.qemuBlockTrace.hits.collapseAll');
+    const groups = await eventually(async () => {
+      const r = await rowTexts();
+      return r.some((x) => x.startsWith('Backtraces')) ? r : undefined;
+    }, 'the Backtraces group');
+    assert.equal(groups[groups.length - 1], 'Backtraces 5 backtraces', groups.join(' | '));
+    await ui.click(`${ROWS}:has-text("Backtraces")`);
+    const threads = await eventually(async () => {
+      const r = await rowTexts();
+      return r.filter((x) => x.startsWith('Thread ')).length === 5 ? r.filter((x) => x.startsWith('Thread ')) : undefined;
+    }, 'five threads');
+    assert.deepEqual(threads, [
+      'Thread 5 "qemu-storage-da": worker_thread thread-pool.c:90 · during hit #17',
+      'Thread 4 "qemu-storage-da": worker_thread thread-pool.c:90 · during hit #17',
+      'Thread 3 "qemu-storage-da": iothread_run iothread.c:74 · during hit #17',
+      'Thread 2 "qemu-storage-da": call_rcu_thread rcu.c:261 · during hit #17',
+      'Thread 1 "qemu-storage-da": bdrv_replace_child_noperm block.c:2832 · during hit #17',
+    ]);
+    await ui.click(`${ROWS}:has-text("Thread 2 ") .monaco-tl-twistie`);
+    const frames = await eventually(async () => {
+      const r = await rowTexts();
+      return r.some((x) => x.includes('event-loop frames')) ? r : undefined;
+    }, 'thread 2 frames');
+    assert.ok(frames.includes('#3 call_rcu_thread rcu.c:261'), frames.join(' | '));
+    assert.ok(frames.includes('… 3 event-loop frames'), frames.join(' | '));
+    await ui.screenshot('hits-backtraces');
+    await ui.click(`${ROWS}:has-text("#3 call_rcu_thread")`);
+    const line = doc.getText().split('\n').findIndex((l) => l.startsWith('#3  0x0000555555750371 in call_rcu_thread'));
+    await eventually(() => (vscode.window.activeTextEditor?.document === doc && vscode.window.activeTextEditor.selection.start.line === line ? true : undefined), `the log at line ${line + 1}`);
+    await vscode.commands.executeCommand('workbench.actions.treeView.qemuBlockTrace.hits.collapseAll');
+  });
+
+  it('Show graph on a hit of another breakpoint opens the graph as that hit sees it', async () => {
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === path.join(dir, 'drain-threads.log'))!;
+    await vscode.window.showTextDocument(doc, { preview: false });
+    const header = doc.getText().split('\n').findIndex((l) => l.includes('hit Breakpoint 2, bdrv_drain_all_end'));
+    const lens = await eventually(async () => {
+      const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri, 10);
+      return lenses.find((l) => l.range.start.line === header && l.command?.title === 'Show graph' && /as hit 8 sees it/.test(l.command.tooltip ?? ''));
+    }, 'Show graph on hit 8 (breakpoint 2)');
+    await vscode.commands.executeCommand(lens.command!.command, ...(lens.command!.arguments ?? []));
+    const text = await eventually(async () => {
+      const t = await ui.screenText('body', 'webview');
+      return /5 nodes, \d+ edges/.test(t) ? t : undefined;
+    }, 'the graph at hit 8');
+    assert.match(text, /no graph change: stopped in bdrv_drain_all_end \(breakpoint 2\)/);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('a mail paste with mojibake (#0Â + NBSP): every frame of both threads read, linked and in the outline', async () => {
+    const doc = await open('mail.txt');
+    await eventually(() => (doc.languageId === 'gdb-trace' ? true : undefined), 'detected as a gdb trace');
+    const lines = doc.getText().split('\n');
+    const mojibake = lines.flatMap((l, i) => (/^#\d\u00c2\u00a0/.test(l) ? [i] : []));
+    assert.ok(mojibake.length >= 40, `${mojibake.length} damaged frame lines`);
+    const links = await vscode.commands.executeCommand<vscode.DocumentLink[]>('vscode.executeLinkProvider', doc.uri, 200);
+    for (const l of mojibake) {
+      if (/ from \/lib/.test(lines[l])) continue; // a library frame has no file:line to link
+      assert.ok(links.some((k) => k.range.start.line === l), `a link on line ${l + 1}: ${lines[l].slice(0, 60)}`);
+    }
+    const symbols = await eventually(async () => {
+      const s = await vscode.commands.executeCommand<vscode.DocumentSymbol[]>('vscode.executeDocumentSymbolProvider', doc.uri);
+      return s && s.length > 0 ? s : undefined;
+    }, 'the outline');
+    const names = symbols.map((s) => s.name);
+    assert.equal(names.filter((n) => n.startsWith('Thread ')).length, 5, names.join(' | '));
+    await statusSays2('mail.txt', 1);
+    await ui.screenshot('mail-mojibake');
+  });
+});
+
+/** The status bar counts, with the icon that says everything was understood (not the warning). */
+async function statusSays2(name: string, hits: number): Promise<void> {
+  const text = `${hits} hit${hits === 1 ? '' : 's'} · 0 commands`;
+  await eventually(async () => ((await ui.texts('.statusbar-item')).some((t) => t.includes(text)) ? true : undefined), `status bar “${text}” for ${name}`);
+  const icon = await ui.attributes(`.statusbar-item:has-text("${text}") .codicon`, 'class');
+  assert.ok(icon.some((c) => c?.includes('codicon-debug-breakpoint')), `no warning icon, got ${icon.join(' | ')}`);
+}
