@@ -170,7 +170,7 @@ class HitLens extends vscode.CodeLens {
 export function registerSourceNavigation(store: TraceStore, navigator: SourceNavigator): vscode.Disposable {
   const selector: vscode.DocumentSelector = { language: LANGUAGE_ID };
   const lensesChanged = new vscode.EventEmitter<void>();
-  return vscode.Disposable.from(
+  const disposables = vscode.Disposable.from(
     lensesChanged,
     store.onDidChange(() => lensesChanged.fire()),
     vscode.workspace.onDidChangeConfiguration((e) => {
@@ -194,7 +194,11 @@ export function registerSourceNavigation(store: TraceStore, navigator: SourceNav
         return undefined;
       },
     }),
-    vscode.languages.registerDocumentLinkProvider(selector, {
+    // links say where they go: when the settings that decide it change, the editors must ask again,
+    // and a link provider has no change event, so it is registered anew
+    { dispose: () => linkRegistration.dispose() },
+  );
+  const registerLinks = () => vscode.languages.registerDocumentLinkProvider(selector, {
       // The editor shows a link's tooltip on hover but resolves the link only when it is clicked, so
       // the destination is worked out here. A log repeats the same few stacks: each distinct frame
       // location is resolved once.
@@ -236,7 +240,19 @@ export function registerSourceNavigation(store: TraceStore, navigator: SourceNav
         link.target = linkTarget(r);
         return link;
       },
+    });
+  let linkRegistration = registerLinks();
+  const relink = () => {
+    linkRegistration.dispose();
+    linkRegistration = registerLinks();
+  };
+  return vscode.Disposable.from(
+    disposables,
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('qemuBlockTrace.source')) relink();
     }),
+    vscode.workspace.onDidCreateFiles(relink),
+    vscode.workspace.onDidDeleteFiles(relink),
     vscode.languages.registerCodeLensProvider(selector, {
       onDidChangeCodeLenses: lensesChanged.event,
       provideCodeLenses(doc) {

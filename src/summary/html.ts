@@ -38,7 +38,7 @@ function commandSection(c: CommandReport): string {
   if (c.changes === null) changes = c.hits.length > 0 ? '<p class="changes pending">Replaying the block graph…</p>' : '';
   else if (c.changes.length === 0) changes = c.hits.length > 0 ? '<p class="changes none">no change to the block graph</p>' : '';
   else {
-    const shown = c.changes.slice(0, MAX_LISTED).map((x) => `<li>${link(x)} <span class="change">${escapeHtml(x.label)}</span></li>`);
+    const shown = c.changes.slice(0, MAX_LISTED).map((x) => `<li>${link(x, `#${x.hit}`)} <span class="change">${escapeHtml(x.label)}</span></li>`);
     const rest = c.changes.length - shown.length;
     changes = `<ul class="changes">${shown.join('')}${rest > 0 ? `<li class="more">… and ${rest} more</li>` : ''}</ul>`;
   }

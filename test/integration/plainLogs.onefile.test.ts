@@ -134,7 +134,7 @@ describe('Logs opened as files, as users have them (a window with no folder)', (
         return r.some((x) => x.startsWith('#30 ')) ? r : undefined;
       }, 'hits of the transaction');
       for (const n of [9, 26, 27, 28, 29, 30]) assert.ok(rows.some((r) => r.startsWith(`#${n} `)), `hit ${n} listed: ${rows.join(' | ')}`);
-      assert.match(await ui.screenText(`${VIEW} .pane-body`), /Filter “s0”: \d+ of 43 hits\./);
+      await eventually(async () => (/Filter “s0”: \d+ of 43 hits\./.test(await ui.screenText(`${VIEW} .pane-body`)) ? true : undefined), 'the filter’s message');
     } finally {
       await vscode.commands.executeCommand('qemuBlockTrace.clearHitsFilter');
       await vscode.commands.executeCommand('workbench.actions.treeView.qemuBlockTrace.hits.collapseAll');
@@ -207,7 +207,7 @@ describe('Logs opened as files, as users have them (a window with no folder)', (
     await vscode.window.showTextDocument(doc, { preview: false });
     const header = doc.getText().split('\n').findIndex((l) => l.includes('hit Breakpoint 2, bdrv_drain_all_end'));
     const lens = await eventually(async () => {
-      const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri, 10);
+      const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri, 500);
       return lenses.find((l) => l.range.start.line === header && l.command?.title === 'Show graph' && /as hit 8 sees it/.test(l.command.tooltip ?? ''));
     }, 'Show graph on hit 8 (breakpoint 2)');
     await vscode.commands.executeCommand(lens.command!.command, ...(lens.command!.arguments ?? []));

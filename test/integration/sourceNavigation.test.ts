@@ -82,7 +82,25 @@ describe('From a frame to the QEMU checkout', () => {
     assert.match(text, new RegExp(`line moved 2843 → ${line}`));
   });
 
-  it('with no source folder known, it offers to choose one', async function () {
+  it('hovering a frame’s file:line shows where the link goes, before anything else', async function () {
+    if (!ui.available) this.skip();
+    const editor = await vscode.window.showTextDocument(doc);
+    editor.revealRange(new vscode.Range(0, 0, 0, 0), vscode.TextEditorRevealType.AtTop);
+    const links = await vscode.commands.executeCommand<vscode.DocumentLink[]>('vscode.executeLinkProvider', doc.uri, 0);
+    const onLine14 = links.find((l) => l.range.start.line === 13 && doc.getText(l.range) === '../block.c:3159');
+    assert.ok(onLine14?.tooltip?.startsWith(`Open ${path.join(base, 'moved', 'block.c')}:`), `unresolved links already name their destination: ${onLine14?.tooltip}`);
+    await ui.hover('.editor-instance .view-line:has-text("at ../block.c:3159") span:text-is("../block.c:3159")');
+    const hover = await eventually(async () => {
+      const t = await ui.screenText('.monaco-hover');
+      return t.includes('Open ') ? t : undefined;
+    }, 'the link’s hover');
+    assert.match(hover, new RegExp(`Open ${path.join(base, 'moved', 'block.c').replace(/[.]/g, '\\.')}:\\d+ — `));
+    assert.doesNotMatch(hover, /^Follow link/);
+    await ui.screenshot('link-tooltip');
+    await ui.press('Escape');
+  });
+
+  it('with no source folder known, it offers to choose one; Don’t Ask Again holds; the lens links to the setting', async function () {
     if (!ui.available) this.skip();
     await config().update('root', undefined, vscode.ConfigurationTarget.Workspace);
     try {
@@ -93,7 +111,19 @@ describe('From a frame to the QEMU checkout', () => {
       }, 'the offer');
       assert.match(toast, /frames open in your QEMU checkout once it knows where it is/);
       await ui.screenshot('choose-source-folder');
-      await vscode.commands.executeCommand('notifications.clearAll');
+      await ui.click('.notification-toast .monaco-button:has-text("Don\'t Ask Again")');
+      await eventually(async () => ((await ui.texts('.notification-toast')).length === 0 ? true : undefined), 'the offer gone');
+      // a change of the source settings would offer again in this window, but not after Don't Ask Again
+      await config().update('buildDir', '/nonexistent', vscode.ConfigurationTarget.Workspace);
+      await config().update('buildDir', undefined, vscode.ConfigurationTarget.Workspace);
+      await vscode.commands.executeCommand<vscode.Location[]>('vscode.executeDefinitionProvider', doc.uri, tokenPos());
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.equal((await ui.texts('.notification-toast')).length, 0, 'not offered again');
+      const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri, 10);
+      const source = lenses.find((l) => l.range.start.line === 5 && l.command?.title.includes('(source not found)'))!;
+      assert.ok(source, lenses.map((l) => l.command?.title).join(' | '));
+      assert.equal(source.command!.command, 'workbench.action.openSettings');
+      assert.deepEqual(source.command!.arguments, ['qemuBlockTrace.source.root']);
     } finally {
       await config().update('root', path.join(base, 'moved'), vscode.ConfigurationTarget.Workspace);
     }
