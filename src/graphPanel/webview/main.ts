@@ -72,6 +72,7 @@ const actions: Record<string, () => void> = {
     const button = $('zoom');
     button.textContent = actual ? 'Fit' : 'Actual size';
     button.setAttribute('aria-pressed', String(actual));
+    fitOrScroll();
   },
   exportSvg: () => current && post({ type: 'export', format: 'svg', svg: current.svg }),
   exportDot: () => post({ type: 'export', format: 'dot' }),
@@ -92,18 +93,63 @@ document.addEventListener('keydown', (e) => {
   actions[action]();
 });
 
+/** Ticks closer than this (px) merge: one tick then stands for the commands around it. */
+const MIN_TICK_GAP = 6;
+
 function renderTicks(): void {
   ticks.replaceChildren();
+  const at = (h: number) => (hitCount <= 1 ? 0 : (h - 1) / (hitCount - 1));
+  // one tick per command while they fit, else one per run of commands that would overlap
+  const slots = Math.max(1, Math.floor((ticks.clientWidth || 300) / MIN_TICK_GAP));
+  const groups: (typeof commands)[] = [];
+  let lastSlot = -1;
   for (const c of commands) {
+    const slot = Math.round(at(c.hit) * slots);
+    if (groups.length > 0 && slot - lastSlot < 1) groups[groups.length - 1].push(c);
+    else {
+      groups.push([c]);
+      lastSlot = slot;
+    }
+  }
+  for (const g of groups) {
     const tick = document.createElement('button');
-    tick.className = 'tick';
-    tick.title = `hit ${c.hit}: ${c.label}`;
+    tick.className = g.length > 1 ? 'tick group' : 'tick';
+    tick.title = g.length === 1 ? `hit ${g[0].hit}: ${g[0].label}` : `${g.length} commands from hit ${g[0].hit}: ${g[0].label} … ${g[g.length - 1].label}`;
     tick.setAttribute('aria-label', tick.title);
-    tick.style.left = `${hitCount <= 1 ? 0 : ((c.hit - 1) / (hitCount - 1)) * 100}%`;
-    tick.addEventListener('click', () => requestHit(c.hit));
+    tick.style.left = `${at(g[0].hit) * 100}%`;
+    tick.addEventListener('click', () => requestHit(g[0].hit));
     ticks.append(tick);
   }
 }
+new ResizeObserver(() => renderTicks()).observe(ticks);
+
+/**
+ * Fit the graph in the panel, but never below a readable size: a graph that would shrink its
+ * smallest text (edge labels, 9 pt) under MIN_TEXT_PX is drawn at that size and scrolls instead.
+ */
+const MIN_TEXT_PX = 8;
+const SMALLEST_FONT_PT = 9;
+function fitOrScroll(): void {
+  const svg = canvas.querySelector('svg');
+  if (!svg) return;
+  const box = svg.viewBox.baseVal;
+  if (document.body.classList.contains('actual-size') || !box || box.width === 0) {
+    canvas.classList.remove('scrolls');
+    svg.style.width = '';
+    svg.style.height = '';
+    return;
+  }
+  const style = getComputedStyle(canvas);
+  const w = canvas.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  const h = canvas.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
+  const fit = Math.min(w / box.width, h / box.height);
+  const min = MIN_TEXT_PX / SMALLEST_FONT_PT;
+  const scrolls = fit < min;
+  canvas.classList.toggle('scrolls', scrolls);
+  svg.style.width = scrolls ? `${box.width * min}px` : '';
+  svg.style.height = scrolls ? `${box.height * min}px` : '';
+}
+new ResizeObserver(() => fitOrScroll()).observe(canvas);
 
 async function layout(dot: string): Promise<string> {
   graphviz ??= Graphviz.load();
@@ -141,6 +187,7 @@ async function draw(view: GraphView, dot: string, command: string | null, logLin
   svg.setAttribute('role', 'img');
   svg.setAttribute('aria-label', `Block graph after hit ${view.hit}: ${view.nodes.length} nodes, ${view.edges.length} edges`);
   canvas.replaceChildren(document.importNode(svg, true));
+  fitOrScroll();
   const layoutMs = performance.now() - started;
   current = { view, svg: svgText };
   setText(
