@@ -9,6 +9,7 @@ import { basename, hitAtLine, hitAfterLine } from '../model/hitGroups';
 import { commandLabel } from '../model/commands';
 import type { TraceSource } from '../hitsTree/provider';
 import { LANGUAGE_ID, TraceStore } from '../traceStore';
+import { nonce, pageHead } from '../webviewPage';
 import type { GraphPanelState, HostMessage, WebviewMessage } from './messages';
 
 export const GRAPH_VIEW_TYPE = 'qemuBlockTrace.graph';
@@ -19,13 +20,6 @@ export interface HitsFocus {
   readonly onDidChangeSource: vscode.Event<TraceSource | undefined>;
   readonly onDidPickHit: vscode.Event<{ uri: vscode.Uri; hit: number }>;
 }
-
-const nonce = () => {
-  const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-  let s = '';
-  for (let i = 0; i < 32; i++) s += chars[Math.floor(Math.random() * chars.length)];
-  return s;
-};
 
 const baseName = (uri: vscode.Uri) => basename(uri.path);
 
@@ -84,15 +78,7 @@ class GraphPanel implements vscode.Disposable {
     const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'graph', 'graph.css'));
     // Graphviz is WebAssembly: compiling it needs 'wasm-unsafe-eval', nothing else is allowed
     const csp = [`default-src 'none'`, `img-src ${webview.cspSource} data:`, `style-src ${webview.cspSource}`, `font-src ${webview.cspSource}`, `script-src 'nonce-${n}' 'wasm-unsafe-eval'`].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style}">
-<title>Block Graph</title>
-</head>
+    return `${pageHead({ csp, style: style.toString(), title: 'Block Graph' })}
 <body class="empty">
 <header>
   <h1 id="title">Block graph</h1>

@@ -2,13 +2,11 @@
 // escaped; the page's only script sends clicks on log links back to the host.
 
 import type { CommandReport, LogLink, TraceReport } from '../model/summary';
+import { escapeHtml, pageHead } from '../webviewPage';
 
 /** A command's hits or graph changes beyond this are counted, not listed. */
 const MAX_LISTED = 200;
 
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 const link = (l: LogLink, text = l.label) => `<a href="#" data-line="${l.line}" title="Log line ${l.line + 1}">${escapeHtml(text)}</a>`;
@@ -61,15 +59,7 @@ export function summaryHtml(r: TraceReport, { csp, nonce, style }: { csp: string
       : `<section class="diagnostics"><h2>Not understood</h2><ul>${r.diagnostics
           .map((d) => `<li>${d.count} × ${escapeHtml(d.message)}${d.lines.length > 0 ? ` — ${d.lines.map((l) => link({ line: l, label: `line ${l + 1}` })).join(', ')}${d.count > d.lines.length ? ', …' : ''}` : ''}</li>`)
           .join('')}</ul></section>`;
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style}">
-<title>${escapeHtml(r.name)} — summary</title>
-</head>
+  return `${pageHead({ csp, style, title: `${r.name} — summary` })}
 <body>
 <header><h1>${escapeHtml(r.name)}</h1><p class="counts">${counts}</p><button data-action="copy" title="Copy this summary as plain text, as the CLI prints it">Copy as Text</button></header>
 <main>${r.commands.map(commandSection).join('\n')}${backtraces}${diagnostics}</main>

@@ -8,6 +8,7 @@ import type { Trace } from '../model/trace';
 import { isInATab, type TraceStore } from '../traceStore';
 import { summaryHtml } from './html';
 import type { SummaryPageMessage } from './messages';
+import { nonce } from '../webviewPage';
 
 export const SHOW_SUMMARY = 'qemuBlockTrace.showSummary';
 const VIEW_TYPE = 'qemuBlockTrace.summary';
@@ -23,13 +24,6 @@ export interface SummaryResult {
 function count(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
-
-const nonce = () => {
-  const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-  let s = '';
-  for (let i = 0; i < 32; i++) s += chars[Math.floor(Math.random() * chars.length)];
-  return s;
-};
 
 /** The summary panel: one, showing the trace it was last asked for, redrawn as that trace changes. */
 class SummaryPanel implements vscode.Disposable {

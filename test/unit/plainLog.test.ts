@@ -8,6 +8,7 @@ import { Identities } from '../../src/model/identities';
 import { traceFolds, traceOutline, type Section } from '../../src/model/outline';
 import { formatSummary, traceReport } from '../../src/model/summary';
 import { parseAllFrames, parseTrace, type Trace } from '../../src/model/trace';
+import { summaryHtml } from '../../src/summary/html';
 import { readFixture } from './helpers';
 
 const REAL = ['traces/snapshot-commit-complete.log', 'traces/v7.1.0-stream.log', 'traces/v10.2.0-mirror.log', 'traces/v10.2.0-failures.log'];
@@ -230,5 +231,18 @@ describe('what a hit did, for lists (the Hits view, the summary)', () => {
     assert.deepEqual(drain.commands.find((c) => c.label.startsWith('blockdev-snapshot'))!.reply, { ok: true });
     const failed = traceReport(parseTrace('(QEMU) blockdev-add driver=qcow2 node-name=dup0 file=file0\n{"error": {"class": "GenericError", "desc": "Conflicts with use by d0 as \'file\'"}}\n'), 'e.log');
     assert.deepEqual(failed.commands[0].reply, { ok: false, error: "Conflicts with use by d0 as 'file'" });
+  });
+});
+
+describe('the summary view’s page', () => {
+  it('escapes everything from the log and links each hit run to its lines', () => {
+    const t = parseTrace('(QEMU) blockdev-add driver=qcow2 node-name=<img src=x onerror=alert(1)>\nBreakpoint 1, f () at a.c:1\n(gdb) bt\n#0  f () at a.c:1\nBreakpoint 1, f () at a.c:1\n');
+    const html = summaryHtml(traceReport(t, 'x"<b>.log'), { csp: "default-src 'none'", nonce: 'N', style: 's.css' });
+    assert.ok(!html.includes('<img'), 'no markup from the log');
+    assert.ok(html.includes('&#60;img src=x onerror=alert(1)&#62;'));
+    assert.ok(html.includes('<title>x&#34;&#60;b&#62;.log — summary</title>'));
+    assert.match(html, /<a href="#" data-line="1" [^>]*>#1<\/a>–<a href="#" data-line="4" [^>]*>#2<\/a>/);
+    assert.equal((html.match(/<script/g) ?? []).length, 1);
+    assert.match(html, /<script nonce="N">/);
   });
 });
