@@ -3,10 +3,11 @@
 //   qemu-block-trace resolve LOG --source-root DIR [--build-dir DIR] [--json]
 //   qemu-block-trace graph LOG [--hit N] [--json | --dot | --svg]
 
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { CSourceParser } from './model/cSource';
-import { resolveFrameLocation, type SourceConfig, type SourceReader } from './model/source';
+import { buildTreeIndex, frameContext, resolveFrameLocation, type SourceConfig } from './model/source';
+import { diskLister, diskReader } from './sourceFiles';
 import type { Frame, Trace } from './model/trace';
 import { readTraceFile } from './traceFile';
 import { formatSummary, traceToJson } from './model/summary';
@@ -64,6 +65,7 @@ async function main(argv: string[]): Promise<number> {
     const root = flags.get('--source-root');
     if (!root) throw new UsageError(`resolve needs --source-root DIR\n${USAGE}`);
     if (!existsSync(root)) throw new UsageError(`cannot read ${root}: no such directory`);
+    if (!statSync(root).isDirectory()) throw new UsageError(`--source-root ${root} is not a directory`);
     const rows = await resolveTrace(trace, resolvePath(root), flags.get('--build-dir') ? resolvePath(flags.get('--build-dir')!) : null);
     out = json ? `${JSON.stringify(rows, null, 2)}\n` : `${rows.map(formatResolved).join('\n')}\n`;
   } else {
@@ -143,18 +145,15 @@ interface ResolvedRow {
 async function resolveTrace(trace: Trace, root: string, buildDir: string | null): Promise<ResolvedRow[]> {
   const dist = dirname(__filename);
   const parser = new CSourceParser({ runtimeWasm: join(dist, 'web-tree-sitter.wasm'), grammarWasm: join(dist, 'tree-sitter-c.wasm') });
-  const files: SourceReader = {
-    exists: (p) => existsSync(p),
-    read: (p) => (existsSync(p) ? readFileSync(p, 'utf8') : undefined),
-    version: (p) => p,
-  };
+  const files = diskReader;
   const config: SourceConfig = { root, buildDir, pathMappings: [], workspaceFiles: [] };
+  // which files define each function and which fields bind it: files move, callbacks are fields
+  const index = buildTreeIndex([root, buildDir ?? join(root, 'build')], diskLister, files);
   const rows: ResolvedRow[] = [];
   const each = async (frames: Frame[], hit: number | null, backtrace: number | null, echo: string | undefined) => {
     for (let i = 0; i < frames.length; i++) {
       const f = frames[i];
-      const inner = i === 0 ? { text: echo } : { callee: frames[i - 1].function };
-      const r = await resolveFrameLocation(f, inner, config, files, parser);
+      const r = await resolveFrameLocation(f, frameContext(frames, i, echo), config, files, parser, index);
       rows.push({
         hit,
         backtrace,

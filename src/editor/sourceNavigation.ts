@@ -1,46 +1,31 @@
 // From frames to the user's QEMU checkout: go to definition, Ctrl+click links, code lenses above
 // hits, and a one-time offer to choose the source folder when none is known.
 
-import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { CSourceParser } from '../model/cSource';
 import { basename, hitAtLine } from '../model/hitGroups';
-import { looksLikeQemuTree, resolveFrameLocation, type FrameLocation, type SourceConfig, type SourceReader } from '../model/source';
+import type { FrameContext } from '../model/cSource';
+import { buildTreeIndexAsync, frameContext, looksLikeQemuTree, resolveFrameLocation, type FrameLocation, type SourceConfig, type TreeIndex } from '../model/source';
+import { diskLister, diskReader } from '../sourceFiles';
 import { commandLabel } from '../model/commands';
 import type { Frame, Hit, Trace } from '../model/trace';
 import { LANGUAGE_ID, type TraceStore } from '../traceStore';
 
-const disk: SourceReader = {
-  exists: (p) => fs.existsSync(p),
-  read: (p) => {
-    try {
-      return fs.readFileSync(p, 'utf8');
-    } catch {
-      return undefined;
-    }
-  },
-  version: (p) => {
-    try {
-      return `${p}@${fs.statSync(p).mtimeMs}`;
-    } catch {
-      return p;
-    }
-  },
-};
+const disk = diskReader;
 
 /** The frame (or hit stop location) whose lines hold `line`, with what is needed to relocate it. */
-export function frameAt(trace: Trace, line: number): { frame: Frame; inner: { callee?: string; text?: string }; hit: Hit | undefined } | undefined {
-  const hit = hitAtLine(trace, line);
-  if (hit) {
-    if (hit.stop && hit.stop.range.startLine <= line && line <= hit.stop.range.endLine) return { frame: hit.stop, inner: { text: hit.source?.text }, hit };
-    const i = hit.frames.findIndex((f) => f.range.startLine <= line && line <= f.range.endLine);
-    if (i >= 0) return { frame: hit.frames[i], inner: i === 0 ? { text: hit.source?.text } : { callee: hit.frames[i - 1].function }, hit };
-    return undefined;
-  }
+export function frameAt(trace: Trace, line: number): { frame: Frame; inner: FrameContext; hit: Hit | undefined } | undefined {
+  // a free-standing backtrace printed during a hit lies inside the hit's lines: it comes first
   for (const b of trace.backtraces) {
     if (line < b.line || line > b.endLine) continue;
     const i = b.frames.findIndex((f) => f.range.startLine <= line && line <= f.range.endLine);
-    if (i >= 0) return { frame: b.frames[i], inner: i === 0 ? {} : { callee: b.frames[i - 1].function }, hit: undefined };
+    if (i >= 0) return { frame: b.frames[i], inner: frameContext(b.frames, i, undefined), hit: undefined };
+  }
+  const hit = hitAtLine(trace, line);
+  if (hit) {
+    if (hit.stop && hit.stop.range.startLine <= line && line <= hit.stop.range.endLine) return { frame: hit.stop, inner: frameContext([hit.stop, ...hit.frames.slice(1)], 0, hit.source?.text), hit };
+    const i = hit.frames.findIndex((f) => f.range.startLine <= line && line <= f.range.endLine);
+    if (i >= 0) return { frame: hit.frames[i], inner: frameContext(hit.frames, i, hit.source?.text), hit };
   }
   return undefined;
 }
@@ -55,6 +40,7 @@ const MAX_LINK_TARGETS = 1000;
 export class SourceNavigator {
   private readonly parser: CSourceParser;
   private workspaceFiles: Promise<string[]> | undefined;
+  private readonly indexes = new Map<string, Promise<TreeIndex>>();
   /** Offered in this window already (a notification closed without a choice is not shown again). */
   private offered = false;
 
@@ -80,30 +66,51 @@ export class SourceNavigator {
     return { root, buildDir: c.get<string>('buildDir', '') || null, pathMappings: mappings, workspaceFiles: await this.workspaceFiles };
   }
 
+  /**
+   * The tree index of a source root (which files define each function, which fields bind it),
+   * read once per root in batches that yield, so the extension host stays responsive.
+   */
+  private index(config: SourceConfig): Promise<TreeIndex> | undefined {
+    if (!config.root) return undefined;
+    const dirs = [config.root, config.buildDir ?? `${config.root}/build`];
+    const key = dirs.join('\0');
+    let p = this.indexes.get(key);
+    if (!p) {
+      p = buildTreeIndexAsync(dirs, diskLister, disk);
+      this.indexes.set(key, p);
+    }
+    return p;
+  }
+
   /** Where a frame's line is in the checkout, or why it cannot be found. */
-  async resolve(doc: vscode.TextDocument, frame: Frame, inner: { callee?: string; text?: string }): Promise<FrameLocation> {
-    const r = await resolveFrameLocation(frame, inner, await this.config(doc), disk, this.parser);
+  async resolve(doc: vscode.TextDocument, frame: Frame, inner: FrameContext): Promise<FrameLocation> {
+    const config = await this.config(doc);
+    const r = await resolveFrameLocation(frame, inner, config, disk, this.parser, await this.index(config));
     if (r.path === null && /no QEMU source folder is known/.test(r.reason)) this.offerChooseRoot(doc);
     return r;
   }
 
   /** Where a function is defined, in the file a frame names. */
-  async definitionOf(doc: vscode.TextDocument, frame: Frame, inner: { callee?: string; text?: string }): Promise<vscode.Location | undefined> {
+  async definitionOf(doc: vscode.TextDocument, frame: Frame, inner: FrameContext): Promise<vscode.Location | undefined> {
     const r = await this.resolve(doc, frame, inner);
     if (r.path === null) return undefined;
     const path = r.path;
     const outline = await this.parser.outline(disk.version(path), () => disk.read(path) ?? '');
-    const def = outline.functions.find((f) => f.name === frame.function);
+    // a renamed or inlined function: where its code is now
+    const name = r.method === 'renamed' || r.method === 'inlined' ? (outline.functions.find((f) => f.startLine <= r.line && r.line <= f.endLine)?.name ?? frame.function) : frame.function;
+    const def = outline.functions.find((f) => f.name === name);
     return def ? new vscode.Location(vscode.Uri.file(r.path), new vscode.Position(def.nameLine - 1, 0)) : undefined;
   }
 
   onFilesChanged(): void {
     this.workspaceFiles = undefined;
+    this.indexes.clear();
   }
 
   /** The source settings changed: offer again if they leave no folder known. */
   onSettingsChanged(): void {
     this.offered = false;
+    this.indexes.clear();
   }
 
   private offerChooseRoot(doc: vscode.TextDocument): void {
@@ -206,18 +213,18 @@ export function registerSourceNavigation(store: TraceStore, navigator: SourceNav
         const trace = store.get(doc);
         const links: FrameLink[] = [];
         const resolved = new Map<string, Promise<FrameLocation> | undefined>();
-        const add = (f: Frame, inner: { callee?: string; text?: string }) => {
+        const add = (f: Frame, inner: FrameContext) => {
           const r = f.locationRange;
           if (!r || !f.file) return;
           const link = new FrameLink(new vscode.Range(r.line, r.start, r.line, r.end), doc, f.logLine);
-          const key = `${f.file}:${f.line}:${f.function}:${inner.callee ?? ''}:${inner.text ?? ''}`;
+          const key = `${f.file}:${f.line}:${f.function}:${inner.callee ?? ''}:${inner.text ?? ''}:${inner.outer ?? ''}`;
           if (!resolved.has(key)) resolved.set(key, resolved.size < MAX_LINK_TARGETS ? navigator.resolve(doc, f, inner) : undefined);
           link.key = key;
           links.push(link);
         };
-        const addStack = (frames: Frame[], echo: string | undefined) => frames.forEach((f, i) => add(f, i === 0 ? { text: echo } : { callee: frames[i - 1].function }));
+        const addStack = (frames: Frame[], echo: string | undefined) => frames.forEach((f, i) => add(f, frameContext(frames, i, echo)));
         for (const h of trace.hits) {
-          if (h.stop) add(h.stop, { text: h.source?.text });
+          if (h.stop) add(h.stop, frameContext([h.stop, ...h.frames.slice(1)], 0, h.source?.text));
           addStack(h.frames, h.source?.text);
         }
         for (const b of trace.backtraces) addStack(b.frames, undefined);
@@ -286,7 +293,7 @@ export function registerSourceNavigation(store: TraceStore, navigator: SourceNav
           return lens;
         }
         const stop = h.stop!;
-        const r = await navigator.resolve(lens.doc, stop, { text: h.source?.text });
+        const r = await navigator.resolve(lens.doc, stop, frameContext([stop, ...h.frames.slice(1)], 0, h.source?.text));
         if (r.path === null) {
           // where the source would come from, one click away
           lens.command = { ...OPEN_ROOT_SETTING, title: `${basename(stop.file!)}:${stop.line} ${stop.function} (source not found)`, tooltip: `${r.reason} — click to set qemuBlockTrace.source.root` };

@@ -11,17 +11,36 @@ export interface CFunction {
   endLine: number;
   /** Line of the function's name (where "go to definition" lands). */
   nameLine: number;
+  /** Line of the body's first statement (where gdb puts a breakpoint on the function); null for an empty body. */
+  firstStatementLine: number | null;
+  /** Names of its parameters and local variables: a call through one of them is a call through a pointer. */
+  locals: string[];
 }
 
+/**
+ * A call: `f(…)` (direct, `callee` is f), `x->f(…)` / `x.f(…)` (through a field, `callee` is the
+ * field's name), or `fn(…)` where fn is a parameter or local variable (through a pointer).
+ */
 export interface CCall {
   callee: string;
+  via: 'direct' | 'field' | 'pointer';
   /** 1-based. */
+  line: number;
+  /** The call as written up to its `(`: `drv->bdrv_co_create_opts`, for notes. */
+  text: string;
+}
+
+/** `.field = function` in an initialiser (a BlockDriver, a JobDriver): the function a field calls. */
+export interface CBinding {
+  field: string;
+  fn: string;
   line: number;
 }
 
 export interface COutline {
   functions: CFunction[];
   calls: CCall[];
+  bindings: CBinding[];
   lines: string[];
 }
 
@@ -49,6 +68,30 @@ function declaredName(declarator: Node | null): Node | null {
     }
   }
   return null;
+}
+
+/** Parameter and local variable names of a function definition. */
+function declaredLocals(fn: Node): string[] {
+  const names = new Set<string>();
+  const params = fn.childForFieldName('declarator')?.descendantsOfType('parameter_declaration') ?? [];
+  const decls = fn.childForFieldName('body')?.descendantsOfType(['declaration']) ?? [];
+  for (const d of [...params, ...decls]) {
+    if (!d) continue;
+    for (const id of d.descendantsOfType('identifier')) {
+      // the declared name, not an identifier of an initialiser's expression
+      if (id && !hasAncestor(id, d, ['init_declarator'], 'value')) names.add(id.text);
+    }
+  }
+  return [...names];
+}
+
+/** Whether `node`, below `top`, sits in the `field` part of an ancestor of one of `types`. */
+function hasAncestor(node: Node, top: Node, types: string[], field: string): boolean {
+  for (let n: Node | null = node; n && n.id !== top.id; n = n.parent) {
+    const p = n.parent;
+    if (p && types.includes(p.type) && p.childForFieldName(field)?.id === n.id) return true;
+  }
+  return false;
 }
 
 export class CSourceParser {
@@ -87,18 +130,50 @@ export class CSourceParser {
     if (!tree) throw new Error('tree-sitter could not parse the file');
     const functions: CFunction[] = [];
     const calls: CCall[] = [];
+    const bindings: CBinding[] = [];
+    /** Calls by an identifier, sorted into direct or through a pointer once the function's locals are known. */
+    const named: { name: string; line: number; fnIndex: number }[] = [];
     try {
-      // one walk over the tree: function definitions and call expressions
+      // one walk over the tree: function definitions, call expressions, designated initialisers
       const cursor = tree.walk();
       let more = true;
       while (more) {
         const n = cursor.currentNode;
         if (n.type === 'function_definition') {
           const name = declaredName(n.childForFieldName('declarator'));
-          if (name) functions.push({ name: name.text, startLine: n.startPosition.row + 1, endLine: n.endPosition.row + 1, nameLine: name.startPosition.row + 1 });
+          if (name) {
+            const body = n.childForFieldName('body');
+            const first = body?.namedChildren.find((c): c is Node => c !== null && c.type !== 'comment');
+            functions.push({
+              name: name.text,
+              startLine: n.startPosition.row + 1,
+              endLine: n.endPosition.row + 1,
+              nameLine: name.startPosition.row + 1,
+              firstStatementLine: first ? first.startPosition.row + 1 : null,
+              locals: declaredLocals(n),
+            });
+          }
         } else if (n.type === 'call_expression') {
           const fn = n.childForFieldName('function');
-          if (fn?.type === 'identifier') calls.push({ callee: fn.text, line: fn.startPosition.row + 1 });
+          const line = (fn ?? n).startPosition.row + 1;
+          if (fn?.type === 'identifier') {
+            const at = functions.length - 1;
+            named.push({ name: fn.text, line, fnIndex: at >= 0 && functions[at].endLine >= line ? at : -1 });
+          } else if (fn?.type === 'field_expression') {
+            const field = fn.childForFieldName('field');
+            if (field) calls.push({ callee: field.text, via: 'field', line, text: fn.text });
+          } else if (fn?.type === 'parenthesized_expression' || fn?.type === 'pointer_expression') {
+            // (*fn)(…), (s->cb)(…)
+            const inner = fn.descendantsOfType(['field_identifier', 'identifier']).filter((x): x is Node => x !== null).pop();
+            if (inner) calls.push({ callee: inner.text, via: inner.type === 'field_identifier' ? 'field' : 'pointer', line, text: fn.text });
+          }
+        } else if (n.type === 'initializer_pair') {
+          const designator = n.childForFieldName('designator') ?? n.namedChildren[0];
+          const value = n.childForFieldName('value');
+          const target = value?.type === 'pointer_expression' ? value.childForFieldName('argument') : value;
+          if (designator?.type === 'field_designator' && target?.type === 'identifier') {
+            bindings.push({ field: designator.text.replace(/^\./, ''), fn: target.text, line: n.startPosition.row + 1 });
+          }
         }
         if (cursor.gotoFirstChild()) continue;
         while (!cursor.gotoNextSibling()) {
@@ -112,14 +187,19 @@ export class CSourceParser {
     } finally {
       tree.delete();
     }
-    const outline = { functions, calls, lines: text.split('\n') };
+    for (const c of named) {
+      const owner = c.fnIndex >= 0 ? functions[c.fnIndex] : undefined;
+      calls.push({ callee: c.name, via: owner?.locals.includes(c.name) ? 'pointer' : 'direct', line: c.line, text: c.name });
+    }
+    calls.sort((a, b) => a.line - b.line);
+    const outline = { functions, calls, bindings, lines: text.split('\n') };
     this.cache.set(key, outline);
     while (this.cache.size > (this.options.cacheSize ?? 16)) this.cache.delete(this.cache.keys().next().value!);
     return outline;
   }
 }
 
-export type RelocationMethod = 'exact' | 'relocated-call' | 'relocated-text' | 'function' | 'unresolved';
+export type RelocationMethod = 'exact' | 'relocated-call' | 'relocated-text' | 'entry' | 'renamed' | 'inlined' | 'unverified' | 'function' | 'unresolved';
 
 export interface Relocation {
   /** 1-based line in the checkout. */
@@ -129,46 +209,148 @@ export interface Relocation {
   delta: number;
   /** In words, for hovers and tooltips. */
   note: string;
+  /** The function the line is in, when it is not the one the frame names (renamed, inlined). */
+  inFunction?: string;
+  /** Where it might be instead, for `unresolved`. */
+  candidates?: { fn: string; line: number }[];
+}
+
+/** What a frame's line must hold: frame #N−1's function (`callee`), or for frame #0 the echoed text; `outer` is frame #N+1's function. */
+export interface FrameContext {
+  callee?: string;
+  text?: string;
+  outer?: string;
+}
+
+/** The fields that are bound to a function anywhere in the tree (`.bdrv_co_create_opts = qcow2_co_create_opts`). */
+export type FieldsOf = (fn: string) => readonly string[];
+
+/** How alike two function names are: 1 for equal, 0.9 when one contains the other, else the shared prefix's share. */
+export function nameLikeness(a: string, b: string): number {
+  if (a === b) return 1;
+  if (a.includes(b) || b.includes(a)) return 0.9;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i / Math.max(a.length, b.length);
+}
+
+/** Below this likeness a function that makes the call is a candidate, not an answer. */
+const RENAME_LIKENESS = 0.6;
+
+interface Candidate {
+  line: number;
+  how: string;
+  /** 3: the call itself (by name, or through a field bound to it); 2: a call of a renamed callee; 1: some call through a pointer. */
+  strength: number;
 }
 
 /**
- * Where the line a frame printed is in this version of the file: the same line when it lies in
- * the function the frame names; else, inside that function, the call to the next-inner frame's
- * function (`inner`), or for frame #0 the echoed source text; else the function's definition.
+ * The lines of `fn` that hold a call of `callee`, the strongest kind found: by name or through a
+ * field bound to it; else a call of a function whose name contains it or is contained in it (the
+ * callee renamed: `job_prepare` → `job_prepare_locked`); else any call through a pointer (a callback
+ * bound at run time: `bh->cb`, `fn(job)`).
  */
-export function relocate(outline: COutline, fn: string, line: number, inner: { callee?: string; text?: string }): Relocation {
-  const containing = outline.functions.find((f) => f.startLine <= line && line <= f.endLine);
-  if (containing?.name === fn) return { line, method: 'exact', delta: 0, note: `line ${line} is in ${fn}` };
+function callSites(outline: COutline, fn: CFunction, callee: string, fieldsOf: FieldsOf, self?: string): Candidate[] {
+  const inside = outline.calls.filter((c) => fn.startLine <= c.line && c.line <= fn.endLine);
+  const fields = new Set([...fieldsOf(callee), ...outline.bindings.filter((b) => b.fn === callee).map((b) => b.field)]);
+  const sure = inside
+    .filter((c) => (c.via === 'direct' && c.callee === callee) || (c.via === 'field' && fields.has(c.callee)))
+    .map((c) => ({ line: c.line, strength: 3, how: c.via === 'direct' ? `the call to ${callee}` : `the call to ${callee} through ${c.text}` }));
+  if (sure.length > 0) return sure;
+  const renamed = inside
+    // (never the frame's own function: a call of it is where it is called from, not what it calls)
+    .filter((c) => c.via === 'direct' && c.callee !== self && nameLikeness(c.callee, callee) >= 0.9)
+    .map((c) => ({ line: c.line, strength: 2, how: `the call to ${c.callee} (${callee} renamed?)` }));
+  if (renamed.length > 0) return renamed;
+  return inside.filter((c) => c.via !== 'direct').map((c) => ({ line: c.line, strength: 1, how: `a call through ${c.text} (to ${callee}, the next frame)` }));
+}
+
+function nearest(cands: Candidate[], line: number): Candidate {
+  return cands.reduce((a, b) => (Math.abs(b.line - line) < Math.abs(a.line - line) ? b : a));
+}
+
+/**
+ * Where the line a frame printed is in this version of the file, checked against what it must
+ * hold (design.md §6): for frame #N a call of frame #N−1's function, for frame #0 the echoed text.
+ * `exact` only when the printed line holds it; else the nearest line in the function that does;
+ * a function gone from the file is looked for as renamed (a function that makes the call, with a
+ * like name) or inlined (the call inside the next-outer frame's function); never a silent guess.
+ */
+export function relocate(outline: COutline, fn: string, line: number, ctx: FrameContext, fieldsOf: FieldsOf = () => []): Relocation {
   const def = outline.functions.find((f) => f.name === fn);
-  if (!def) {
-    return {
-      line,
-      method: 'unresolved',
-      delta: 0,
-      note: `${fn} is not defined in this file: renamed or removed in this version? Showing line ${line} as printed.`,
-    };
-  }
-  const moved = (to: number, method: RelocationMethod, what: string): Relocation => ({
+  const moved = (to: number, method: RelocationMethod, what: string, inFn = fn): Relocation => ({
     line: to,
     method,
     delta: to - line,
-    note: to === line ? `${what} in ${fn}` : `line moved ${line} → ${to} (${to > line ? '+' : ''}${to - line}): ${what} in ${fn}`,
+    note: to === line ? `line ${line}: ${what} in ${inFn}` : `line moved ${line} → ${to} (${to > line ? '+' : ''}${to - line}): ${what} in ${inFn}`,
+    ...(inFn !== fn ? { inFunction: inFn } : {}),
   });
-  if (inner.callee) {
-    const calls = outline.calls.filter((c) => c.callee === inner.callee && def.startLine <= c.line && c.line <= def.endLine);
-    if (calls.length > 0) {
-      const best = calls.reduce((a, b) => (Math.abs(b.line - line) < Math.abs(a.line - line) ? b : a));
-      return moved(best.line, 'relocated-call', `the call to ${inner.callee}`);
+  if (def) {
+    if (ctx.callee) {
+      const sites = callSites(outline, def, ctx.callee, fieldsOf, fn);
+      const here = sites.find((c) => c.line === line);
+      if (here) return { line, method: 'exact', delta: 0, note: `line ${line}: ${here.how}` };
+      if (sites.length > 0) {
+        const best = nearest(sites, line);
+        return moved(best.line, 'relocated-call', best.how);
+      }
+      return moved(def.nameLine, 'function', `no call to ${ctx.callee} found; the definition`);
+    }
+    if (ctx.text !== undefined && ctx.text.trim() !== '') {
+      const want = ctx.text.trim();
+      if (outline.lines[line - 1]?.trim() === want) return { line, method: 'exact', delta: 0, note: `line ${line}: the line gdb echoed` };
+      const same: Candidate[] = [];
+      for (let l = def.startLine; l <= def.endLine; l++) if (outline.lines[l - 1]?.trim() === want) same.push({ line: l, how: 'the line gdb echoed', strength: 3 });
+      if (same.length > 0) {
+        const best = nearest(same, line);
+        return moved(best.line, 'relocated-text', best.how);
+      }
+      // the stop of a breakpoint on the function: where gdb puts it
+      if (def.firstStatementLine !== null) return moved(def.firstStatementLine, 'entry', 'the line gdb echoed is not in this version; the first statement, where a breakpoint on the function stops,');
+      return moved(def.nameLine, 'function', 'the line gdb echoed is not in it; the definition');
+    }
+    // nothing to check the line against (a thread's innermost frame): inside the function, as printed
+    if (def.startLine <= line && line <= def.endLine) return { line, method: 'unverified', delta: 0, note: `line ${line} is in ${fn} (nothing to check it against)` };
+    return moved(def.nameLine, 'function', 'the definition');
+  }
+  // the function is gone from this file
+  if (ctx.callee) {
+    const callee = ctx.callee;
+    if (ctx.outer) {
+      const outer = outline.functions.find((f) => f.name === ctx.outer);
+      const sites = outer ? callSites(outline, outer, callee, fieldsOf, fn).filter((c) => c.strength === 3) : [];
+      if (outer && sites.length > 0) {
+        const best = nearest(sites, line);
+        return { ...moved(best.line, 'inlined', best.how, outer.name), note: `${fn} is now inside ${outer.name}: ${best.how}, line ${best.line}` };
+      }
+    }
+    // a call through a pointer counts only in a function whose name contains the frame's
+    const callers = outline.functions
+      .map((f) => {
+        const like = nameLikeness(f.name, fn);
+        return { f, like, sites: callSites(outline, f, callee, fieldsOf, fn).filter((c) => c.strength >= 2 || like >= 0.9) };
+      })
+      .filter((x) => x.sites.length > 0)
+      .sort((a, b) => b.like - a.like);
+    const best = callers[0];
+    if (best && best.like >= RENAME_LIKENESS && !(callers[1] && callers[1].like === best.like)) {
+      const site = nearest(best.sites, line);
+      return { ...moved(site.line, 'renamed', site.how, best.f.name), note: `renamed to ${best.f.name}? ${site.how}, line ${site.line}` };
+    }
+    if (callers.length > 0) {
+      return {
+        line,
+        method: 'unresolved',
+        delta: 0,
+        note: `${fn} is not defined in this file; functions that call ${callee}: ${callers.slice(0, 3).map((c) => c.f.name).join(', ')}. Showing line ${line} as printed.`,
+        candidates: callers.slice(0, 5).map((c) => ({ fn: c.f.name, line: nearest(c.sites, line).line })),
+      };
     }
   }
-  if (inner.text) {
-    const want = inner.text.trim();
-    const candidates: number[] = [];
-    for (let l = def.startLine; l <= def.endLine; l++) if (want !== '' && outline.lines[l - 1]?.trim() === want) candidates.push(l);
-    if (candidates.length > 0) {
-      const best = candidates.reduce((a, b) => (Math.abs(b - line) < Math.abs(a - line) ? b : a));
-      return moved(best, 'relocated-text', 'the line gdb echoed');
-    }
-  }
-  return moved(def.nameLine, 'function', 'the definition');
+  return {
+    line,
+    method: 'unresolved',
+    delta: 0,
+    note: `${fn} is not defined in this file: renamed or removed in this version? Showing line ${line} as printed.`,
+  };
 }

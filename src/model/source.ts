@@ -1,4 +1,4 @@
-import { relocate, type COutline } from './cSource';
+import { relocate, type COutline, type FrameContext, type RelocationMethod } from './cSource';
 
 // From a frame's `file:line` to a file of the user's QEMU checkout (design.md §6): path mappings,
 // the source root, the build directory, absolute paths from another machine, and a unique suffix
@@ -121,11 +121,76 @@ export function looksLikeQemuTree(folder: string, files: SourceFiles): boolean {
 // ---------------------------------------------------------------------------------------------
 // Frames
 
-export type FrameLocationMethod = 'exact' | 'relocated-call' | 'relocated-text' | 'function' | 'suffix-match' | 'unresolved';
+export type FrameLocationMethod = RelocationMethod | 'moved' | 'suffix-match';
 
 export type FrameLocation =
-  | { path: string; line: number; method: FrameLocationMethod; delta: number; note: string }
+  | { path: string; line: number; method: FrameLocationMethod; delta: number; note: string; candidates?: { fn: string; line: number }[] }
   | { path: null; reason: string };
+
+/**
+ * What the whole tree says, read once per tree: which files define each function (files move,
+ * `softmmu/` became `system/`), and which fields each function is bound to by an initialiser
+ * (`.bdrv_co_create_opts = qcow2_co_create_opts` in a BlockDriver, `.prepare = mirror_prepare` in a
+ * JobDriver), so that a call through the field is a call of the function.
+ */
+export interface TreeIndex {
+  definedIn(fn: string): readonly string[];
+  fieldsOf(fn: string): readonly string[];
+  files: number;
+}
+
+/** Lists a tree's C files (absolute paths), for the index. */
+export interface SourceLister {
+  listCFiles(dir: string): string[];
+}
+
+// A definition in QEMU's style: return type and name at column 0, `(` after the name, no `;`
+const DEFINITION = /^(?!(?:if|for|while|switch|return|else|do|typedef|extern)\b)[A-Za-z_][\w \t*]*?\b([A-Za-z_]\w*)\s*\([^;]*$/gm;
+const BINDING = /\.\s*([A-Za-z_]\w*)\s*=\s*&?\s*([a-z_]\w*)\s*[,}\n]/g;
+
+/** Read every C file of the tree (and the build directory) with two regular expressions; parsing comes later, for the few files a trace names. */
+export function buildTreeIndex(dirs: readonly string[], lister: SourceLister, reader: Pick<SourceReader, 'read'>): TreeIndex {
+  const b = new TreeIndexBuilder();
+  for (const path of new Set(dirs.flatMap((d) => lister.listCFiles(d)))) b.add(path, reader.read(path));
+  return b.index();
+}
+
+/** The same, yielding to the event loop every `batch` files (for the extension host). */
+export async function buildTreeIndexAsync(dirs: readonly string[], lister: SourceLister, reader: Pick<SourceReader, 'read'>, batch = 200): Promise<TreeIndex> {
+  const b = new TreeIndexBuilder();
+  let n = 0;
+  for (const path of new Set(dirs.flatMap((d) => lister.listCFiles(d)))) {
+    b.add(path, reader.read(path));
+    if (++n % batch === 0) await new Promise((r) => setTimeout(r, 0));
+  }
+  return b.index();
+}
+
+class TreeIndexBuilder {
+  private readonly defs = new Map<string, string[]>();
+  private readonly fields = new Map<string, Set<string>>();
+  private count = 0;
+
+  add(path: string, text: string | undefined): void {
+    const defs = this.defs;
+    const fields = this.fields;
+    if (text === undefined) return;
+    this.count++;
+    for (const m of text.matchAll(DEFINITION)) {
+      // the body follows within a few lines: `{` at column 0
+      const after = text.indexOf('\n{', m.index);
+      if (after < 0 || text.slice(m.index, after).split('\n').length > 12) continue;
+      const list = defs.get(m[1]) ?? defs.set(m[1], []).get(m[1])!;
+      if (!list.includes(path)) list.push(path);
+    }
+    if (path.endsWith('.c')) for (const m of text.matchAll(BINDING)) (fields.get(m[2]) ?? fields.set(m[2], new Set()).get(m[2])!).add(m[1]);
+  }
+
+  index(): TreeIndex {
+    const { defs, fields, count } = this;
+    return { definedIn: (fn) => defs.get(fn) ?? [], fieldsOf: (fn) => [...(fields.get(fn) ?? [])], files: count };
+  }
+}
 
 /** What resolution needs of a frame (a model Frame satisfies it). */
 export interface FrameRef {
@@ -154,22 +219,56 @@ export interface CRelocator {
  */
 export async function resolveFrameLocation(
   frame: FrameRef,
-  inner: { callee?: string; text?: string },
+  inner: FrameContext,
   config: SourceConfig,
   files: SourceReader,
   c: CRelocator,
+  index?: TreeIndex,
 ): Promise<FrameLocation> {
   if (frame.library !== null) return { path: null, reason: `a library frame (${frame.library}): no source` };
   if (frame.file === null || frame.line === null) return { path: null, reason: `${frame.function || '??'} has no file:line in the log` };
+  const fn = frame.function;
+  const named = fn !== '' && fn !== '??';
+  const fieldsOf = (f: string) => index?.fieldsOf(f) ?? [];
   const where = resolveSourcePath(frame.file, config, files);
-  if (where.path === null) return where;
+  const outlineOf = (path: string) => c.outline(files.version(path), () => files.read(path) ?? '');
+  /** The function's definition in another file of the tree: the file moved, or the function did. */
+  const elsewhere = async (notHere: string | null): Promise<FrameLocation | undefined> => {
+    const others = (index?.definedIn(fn) ?? []).filter((p) => p !== notHere && /\.c$/.test(p));
+    const found: FrameLocation[] = [];
+    for (const path of others) {
+      const r = relocate(await outlineOf(path), fn, frame.line!, inner, fieldsOf);
+      if (r.method === 'unresolved' || r.method === 'renamed' || r.method === 'inlined') continue;
+      const rel = config.root && path.startsWith(`${config.root}/`) ? path.slice(config.root.length + 1) : path;
+      found.push({ path, line: r.line, method: 'moved', delta: r.delta, note: `moved to ${rel}: ${r.note}` });
+    }
+    // two files define it (a static function of the same name): not a guess to make
+    return found.length === 1 ? found[0] : undefined;
+  };
+  if (where.path === null) {
+    if (named && index) {
+      const moved = await elsewhere(null);
+      if (moved) return moved;
+    }
+    return where;
+  }
   const bySuffix = where.via === 'workspace-suffix' || where.via === 'absolute-suffix';
-  const isC = /\.[ch]$/.test(where.path) && frame.function !== '' && frame.function !== '??';
+  const isC = /\.[ch]$/.test(where.path) && named;
   if (!isC) {
-    return { path: where.path, line: frame.line, method: bySuffix ? 'suffix-match' : 'exact', delta: 0, note: bySuffix ? `found by its path's suffix` : `line ${frame.line} as printed` };
+    return { path: where.path, line: frame.line, method: bySuffix ? 'suffix-match' : 'unverified', delta: 0, note: bySuffix ? `found by its path's suffix` : `line ${frame.line} as printed (not a C file: not checked)` };
   }
   const path = where.path;
-  const outline = await c.outline(files.version(path), () => files.read(path) ?? '');
-  const r = relocate(outline, frame.function, frame.line, inner);
-  return { path: where.path, line: r.line, method: r.method, delta: r.delta, note: r.note };
+  const r = relocate(await outlineOf(path), fn, frame.line, inner, fieldsOf);
+  if (r.method === 'unresolved' || r.method === 'renamed') {
+    // a function of that name elsewhere beats a rename in this file
+    const moved = await elsewhere(path);
+    if (moved) return moved;
+  }
+  return { path, line: r.line, method: r.method, delta: r.delta, note: r.note, ...(r.candidates ? { candidates: r.candidates } : {}) };
+}
+
+/** What frame `i` of a stack must hold (frame #0: the echoed line) and which frame is around it. */
+export function frameContext(frames: readonly FrameRef[], i: number, echo: string | undefined): FrameContext {
+  const outer = frames[i + 1]?.function;
+  return i === 0 ? { text: echo, ...(outer ? { outer } : {}) } : { callee: frames[i - 1].function, ...(outer ? { outer } : {}) };
 }

@@ -24,7 +24,10 @@ function placements(trace: Trace): Map<string, Map<string, Placement>> {
     const rel = file.replace(/^(\.\.\/)+/, '');
     const fns = files.get(rel) ?? files.set(rel, new Map()).get(rel)!;
     const p = fns.get(fn) ?? fns.set(fn, { fn, lines: new Map() }).get(fn)!;
-    if (!p.lines.has(line)) p.lines.set(line, text);
+    const had = p.lines.get(line);
+    // one line that calls different functions in different hits calls through a pointer
+    if (had === undefined) p.lines.set(line, text);
+    else if (had !== text && /^ {4}\w+\(0\);$/.test(had)) p.lines.set(line, '    data->cmd->fn(0);');
   };
   for (const hit of trace.hits) {
     hit.frames.forEach((f, i) => {

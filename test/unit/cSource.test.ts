@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { CSourceParser, relocate } from '../../src/model/cSource';
+import { CSourceParser, nameLikeness, relocate } from '../../src/model/cSource';
 import { ROOT } from './helpers';
 
 const parser = new CSourceParser({
@@ -50,7 +50,12 @@ describe('C source structure (web-tree-sitter + tree-sitter-c)', () => {
 
   it('relocates: exact, the call to the inner frame, the echoed text, the definition, a missing function', async () => {
     const o = await parser.outline('a.c@1', FILE);
-    assert.deepEqual(relocate(o, 'bdrv_replace_child_noperm', 12, {}), { line: 12, method: 'exact', delta: 0, note: 'line 12 is in bdrv_replace_child_noperm' });
+    // nothing to check the line against: in the function, but not claimed exact
+    assert.deepEqual(relocate(o, 'bdrv_replace_child_noperm', 12, {}), { line: 12, method: 'unverified', delta: 0, note: 'line 12 is in bdrv_replace_child_noperm (nothing to check it against)' });
+    // exact only on the line that makes the call
+    assert.deepEqual(relocate(o, 'bdrv_attach_child_common', 6, { callee: 'bdrv_replace_child_noperm' }).method, 'exact');
+    const inside = relocate(o, 'bdrv_attach_child_common', 5, { callee: 'bdrv_replace_child_noperm' });
+    assert.deepEqual([inside.line, inside.method, inside.delta], [6, 'relocated-call', 1], 'a line inside the function is not yet the right line');
     // the binary's line 9 is outside the function now: find the call to the next-inner frame's function
     const r = relocate(o, 'bdrv_attach_child_common', 40, { callee: 'bdrv_replace_child_noperm' });
     assert.deepEqual([r.line, r.method, r.delta], [6, 'relocated-call', -34]);
@@ -61,7 +66,7 @@ describe('C source structure (web-tree-sitter + tree-sitter-c)', () => {
     // nothing to anchor on: the definition
     assert.deepEqual(relocate(o, 'bdrv_replace_child_noperm', 3, { callee: 'nothing_like_it' }).method, 'function');
     assert.equal(relocate(o, 'bdrv_replace_child_noperm', 3, {}).line, 10);
-    const gone = relocate(o, 'bdrv_replace_child_tran', 20, {});
+    const gone = relocate(o, 'bdrv_replace_child_tran', 20, { callee: 'nothing_like_it' });
     assert.equal(gone.method, 'unresolved');
     assert.match(gone.note, /bdrv_replace_child_tran is not defined in this file: renamed or removed/);
   });
@@ -70,5 +75,82 @@ describe('C source structure (web-tree-sitter + tree-sitter-c)', () => {
     const a = await parser.outline('a.c@1', FILE);
     assert.equal(await parser.outline('a.c@1', 'int x;'), a);
     assert.notEqual(await parser.outline('a.c@2', FILE), a);
+  });
+
+  it('calls as QEMU makes them: through a field bound by an initialiser, through a pointer, a renamed callee', async () => {
+    const src = [
+      'static int coroutine_fn qcow2_co_create_opts(BlockDriver *drv)', // 1
+      '{', // 2
+      '    return 0;', // 3
+      '}', // 4
+      'BlockDriver bdrv_qcow2 = {', // 5
+      '    .format_name = "qcow2",', // 6
+      '    .bdrv_co_create_opts = qcow2_co_create_opts,', // 7
+      '};', // 8
+      'static void bdrv_create_co_entry(void *opaque)', // 9
+      '{', // 10
+      '    CreateCo *cco = opaque;', // 11
+      '    int ret;', // 12
+      '    ret = cco->drv->bdrv_co_create_opts(cco->drv);', // 13
+      '    other_thing(ret);', // 14
+      '}', // 15
+      'static int job_txn_apply_locked(Job *job, int fn(Job *))', // 16
+      '{', // 17
+      '    int rc = 0;', // 18
+      '    rc = fn(job);', // 19
+      '    return rc;', // 20
+      '}', // 21
+      'static void job_exit(void *opaque)', // 22
+      '{', // 23
+      '    job_completed_locked(opaque);', // 24
+      '}', // 25
+    ].join('\n');
+    const o = await parser.outline('calls.c@1', src);
+    assert.deepEqual(o.bindings.map((b) => [b.field, b.fn]), [['bdrv_co_create_opts', 'qcow2_co_create_opts']]);
+    assert.deepEqual(o.calls.filter((c) => c.via !== 'direct').map((c) => [c.callee, c.via, c.line]), [['bdrv_co_create_opts', 'field', 13], ['fn', 'pointer', 19]]);
+    const field = relocate(o, 'bdrv_create_co_entry', 12, { callee: 'qcow2_co_create_opts' });
+    assert.deepEqual([field.line, field.method], [13, 'relocated-call']);
+    assert.match(field.note, /the call to qcow2_co_create_opts through cco->drv->bdrv_co_create_opts/);
+    assert.equal(relocate(o, 'bdrv_create_co_entry', 13, { callee: 'qcow2_co_create_opts' }).method, 'exact');
+    const pointer = relocate(o, 'job_txn_apply_locked', 18, { callee: 'job_prepare' });
+    assert.deepEqual([pointer.line, pointer.method], [19, 'relocated-call']);
+    assert.match(pointer.note, /a call through fn \(to job_prepare, the next frame\)/);
+    const renamedCallee = relocate(o, 'job_exit', 23, { callee: 'job_completed' });
+    assert.deepEqual([renamedCallee.line, renamedCallee.method], [24, 'relocated-call']);
+    assert.match(renamedCallee.note, /the call to job_completed_locked \(job_completed renamed\?\)/);
+  });
+
+  it('a function gone from the file: renamed (like name, makes the call), inlined (the call inside the next-outer frame), else candidates', async () => {
+    const src = [
+      'static void bdrv_root_unref_child(BdrvChild *child)', // 1
+      '{', // 2
+      '    bdrv_replace_child_noperm(child, NULL);', // 3
+      '}', // 4
+      'static int job_prepare_locked(Job *job)', // 5
+      '{', // 6
+      '    return job->driver->prepare(job);', // 7
+      '}', // 8
+      'static void some_other(Job *job)', // 9
+      '{', // 10
+      '    bdrv_replace_child_noperm(NULL, NULL);', // 11
+      '}', // 12
+    ].join('\n');
+    const o = await parser.outline('gone.c@1', src);
+    const inlined = relocate(o, 'bdrv_detach_child', 30, { callee: 'bdrv_replace_child_noperm', outer: 'bdrv_root_unref_child' });
+    assert.deepEqual([inlined.line, inlined.method, inlined.inFunction], [3, 'inlined', 'bdrv_root_unref_child']);
+    assert.match(inlined.note, /^bdrv_detach_child is now inside bdrv_root_unref_child: the call to bdrv_replace_child_noperm, line 3$/);
+    const renamed = relocate(o, 'job_prepare', 40, { callee: 'mirror_prepare' }, (fn) => (fn === 'mirror_prepare' ? ['prepare'] : []));
+    assert.deepEqual([renamed.line, renamed.method, renamed.inFunction], [7, 'renamed', 'job_prepare_locked']);
+    assert.match(renamed.note, /^renamed to job_prepare_locked\? the call to mirror_prepare through job->driver->prepare, line 7$/);
+    // two unlike functions make the call: not a guess to make
+    const unsure = relocate(o, 'bdrv_replace_child_tran', 20, { callee: 'bdrv_replace_child_noperm' });
+    assert.equal(unsure.method, 'unresolved');
+    assert.deepEqual(unsure.candidates?.map((c) => c.fn), ['bdrv_root_unref_child', 'some_other']);
+  });
+
+  it('name likeness: containment, shared prefixes', () => {
+    assert.equal(nameLikeness('job_prepare', 'job_prepare_locked'), 0.9);
+    assert.ok(nameLikeness('external_snapshot_prepare', 'external_snapshot_action') >= 0.6);
+    assert.ok(nameLikeness('bdrv_replace_child_tran', 'bdrv_attach_child_common') < 0.6);
   });
 });

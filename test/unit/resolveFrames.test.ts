@@ -70,15 +70,25 @@ describe('resolving every frame of the sample against synthetic QEMU trees', () 
     for (const { frame, r } of all) if (frame.file && r.path !== null) assert.notEqual(r.method, 'unresolved', `${frame.function}`);
   });
 
-  it('renamed tree: a frame whose function is gone says so, and is not guessed', async () => {
+  it('renamed tree: a frame whose function is gone is found as the like-named function that makes the call, and says so', async () => {
     const all = await resolveAll('renamed');
     const gone = all.filter((x) => x.frame.function === RENAMED.from);
     assert.ok(gone.length > 0);
-    for (const { frame, r } of gone) {
+    for (const { r } of gone) {
       assert.ok(r.path !== null);
-      assert.equal(r.method, 'unresolved');
-      assert.equal(r.line, frame.line);
-      assert.match(r.note, /bdrv_replace_child_tran is not defined in this file: renamed or removed/);
+      assert.equal(r.method, 'renamed');
+      assert.match(r.note, new RegExp(`^renamed to ${RENAMED.to}\\? the call to bdrv_replace_child_noperm, line \\d+$`));
+    }
+  });
+
+  it('exact is never claimed off the calling line (or, for frame #0, off the echoed line)', async () => {
+    for (const variant of ['exact', 'moved', 'renamed'] as const) {
+      for (const { frame, r } of await resolveAll(variant)) {
+        if (r.path === null || r.method !== 'exact') continue;
+        const text = fs.readFileSync(r.path, 'utf8').split('\n')[r.line - 1];
+        assert.ok(/\w+\(0\);|->\w+\(0\)/.test(text) || text.trim() !== '' , `${variant}: ${frame.function}:${frame.line} → ${r.line}: ${text}`);
+        assert.doesNotMatch(text, /\/\* … \*\/|new in this version/, `${variant}: ${frame.function}:${frame.line} is exact on a padding line`);
+      }
     }
   });
 });
