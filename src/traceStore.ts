@@ -29,6 +29,16 @@ export interface TraceChange {
   trace: Trace;
 }
 
+/**
+ * A trace the views can show: an open document, or a log read from disk because it is larger than
+ * VS Code hands to extensions (50 MB), which has a file and a tab but no document.
+ */
+export interface TraceSource {
+  uri: vscode.Uri;
+  document: vscode.TextDocument | undefined;
+  trace: Trace;
+}
+
 /** What is derived from one parsed trace, built on first use and kept with it. */
 class Analysis {
   private ids: Promise<Identities> | undefined;
@@ -59,7 +69,9 @@ export class TraceStore implements vscode.Disposable {
   private readonly analyses = new WeakMap<Trace, Analysis>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly changed = new vscode.EventEmitter<TraceChange>();
-  private readonly activeChanged = new vscode.EventEmitter<vscode.TextDocument | undefined>();
+  private readonly activeChanged = new vscode.EventEmitter<TraceSource | undefined>();
+  /** Logs read from disk (over 50 MB), by URI, while a tab shows them. */
+  private readonly diskTraces = new Map<string, Trace>();
   /** Documents detection looked at: a user who switches one back to Log keeps their choice. */
   private readonly detected = new Set<string>();
   private readonly disposables: vscode.Disposable[] = [this.changed, this.activeChanged];
@@ -67,8 +79,8 @@ export class TraceStore implements vscode.Disposable {
   /** Fires after a trace document was re-parsed because its text changed. */
   readonly onDidChange = this.changed.event;
   /**
-   * Fires with the active editor's document when it is a trace (undefined when it is not), each
-   * time the active editor changes or its document becomes, or stops being, a trace.
+   * Fires with the active trace (undefined when the active editor is no trace), each time the
+   * active editor or tab changes, or the active document becomes, or stops being, a trace.
    */
   readonly onDidChangeActiveTrace = this.activeChanged.event;
 
@@ -81,16 +93,17 @@ export class TraceStore implements vscode.Disposable {
       vscode.workspace.onDidOpenTextDocument((doc) => {
         this.detect(doc);
         // a language change closes and reopens the document: the active editor may show it
-        if (this.isActive(doc)) this.activeChanged.fire(TraceStore.isTrace(doc) ? doc : undefined);
+        if (this.isActive(doc)) this.activeChanged.fire(this.activeSource);
       }),
       vscode.workspace.onDidCloseTextDocument((doc) => {
         this.forget(doc.uri);
         // a language switch closes and reopens the document: keep what detection decided until it is really gone
         if (doc.isClosed && !isInATab(doc.uri)) this.detected.delete(doc.uri.toString());
       }),
-      vscode.window.onDidChangeActiveTextEditor((editor) => {
-        const doc = editor?.document;
-        this.activeChanged.fire(doc && TraceStore.isTrace(doc) ? doc : undefined);
+      vscode.window.onDidChangeActiveTextEditor(() => this.activeChanged.fire(this.activeSource)),
+      vscode.window.tabGroups.onDidChangeTabs(() => {
+        for (const key of [...this.diskTraces.keys()]) if (!isInATab(vscode.Uri.parse(key))) this.diskTraces.delete(key);
+        this.activeChanged.fire(this.activeSource);
       }),
     );
     vscode.workspace.textDocuments.forEach((doc) => this.detect(doc));
@@ -106,6 +119,31 @@ export class TraceStore implements vscode.Disposable {
     return doc && TraceStore.isTrace(doc) ? doc : undefined;
   }
 
+  /** The active trace: the active editor's, or a log read from disk whose tab is active. */
+  get activeSource(): TraceSource | undefined {
+    const doc = this.activeTrace;
+    if (doc) return { uri: doc.uri, document: doc, trace: this.get(doc) };
+    const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+    const uri = input instanceof vscode.TabInputText ? input.uri : undefined;
+    const trace = uri ? this.diskTraces.get(uri.toString()) : undefined;
+    return uri && trace ? { uri, document: undefined, trace } : undefined;
+  }
+
+  /** A log read from disk (too large for VS Code to hand over): a trace of the store while a tab shows it. */
+  addDiskTrace(uri: vscode.Uri, trace: Trace): TraceSource {
+    this.diskTraces.set(uri.toString(), trace);
+    return { uri, document: undefined, trace };
+  }
+
+  /** The trace of an open document or of a log read from disk, by URI. */
+  sourceOf(uri: vscode.Uri | string): TraceSource | undefined {
+    const key = uri.toString();
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key && TraceStore.isTrace(d));
+    if (doc) return { uri: doc.uri, document: doc, trace: this.get(doc) };
+    const trace = this.diskTraces.get(key);
+    return trace ? { uri: typeof uri === 'string' ? vscode.Uri.parse(uri) : uri, document: undefined, trace } : undefined;
+  }
+
   private isActive(doc: vscode.TextDocument): boolean {
     return vscode.window.activeTextEditor?.document.uri.toString() === doc.uri.toString();
   }
@@ -114,8 +152,9 @@ export class TraceStore implements vscode.Disposable {
   private detect(doc: vscode.TextDocument): void {
     const key = doc.uri.toString();
     if (!DETECTION_CANDIDATES.has(doc.languageId) || this.detected.has(key)) return;
-    this.detected.add(key);
+    // switched off: look again when it is switched on and the file opened again
     if (!vscode.workspace.getConfiguration('qemuBlockTrace.detection', doc).get<boolean>('enabled', true)) return;
+    this.detected.add(key);
     if (looksLikeGdbTrace(doc.getText(new vscode.Range(0, 0, Math.min(doc.lineCount, DETECTION_LINES), 0)))) {
       void vscode.languages.setTextDocumentLanguage(doc, LANGUAGE_ID);
     }
@@ -160,6 +199,14 @@ export class TraceStore implements vscode.Disposable {
   /** The graph if it is built already (without starting a replay). */
   blockGraphIfBuilt(trace: Trace): BlockGraph | undefined {
     return this.analyses.get(trace)?.builtGraph;
+  }
+
+  /** The graph, replayed now if the trace is small (or its replay already started); undefined for a large trace not replayed yet. */
+  blockGraphIfSmall(trace: Trace): Promise<BlockGraph | undefined> {
+    const a = this.analysis(trace);
+    if (a.builtGraph) return Promise.resolve(a.builtGraph);
+    if (!a.graphStarted && trace.hits.length > QUICK_REPLAY_HITS) return Promise.resolve(undefined);
+    return a.blockGraph();
   }
 
   /**

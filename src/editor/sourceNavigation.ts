@@ -258,8 +258,9 @@ export function registerSourceNavigation(store: TraceStore, navigator: SourceNav
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('qemuBlockTrace.source')) relink();
     }),
-    vscode.workspace.onDidCreateFiles(relink),
-    vscode.workspace.onDidDeleteFiles(relink),
+    // a C file added or removed may change where frames go (the tree index, suffix matches)
+    vscode.workspace.onDidCreateFiles((e) => e.files.some((f) => /\.[ch]$/.test(f.path)) && relink()),
+    vscode.workspace.onDidDeleteFiles((e) => e.files.some((f) => /\.[ch]$/.test(f.path)) && relink()),
     vscode.languages.registerCodeLensProvider(selector, {
       onDidChangeCodeLenses: lensesChanged.event,
       provideCodeLenses(doc) {
@@ -268,7 +269,7 @@ export function registerSourceNavigation(store: TraceStore, navigator: SourceNav
         const trace = store.get(doc);
         // Show graph where the graph has something to show; until the replay is done, everywhere
         const graph = store.blockGraphIfBuilt(trace);
-        if (!graph) void store.blockGraphIfQuick(trace, 60_000).then((g) => g && lensesChanged.fire());
+        if (!graph) store.blockGraphIfSmall(trace).then((g) => g && lensesChanged.fire(), () => undefined);
         for (const h of trace.hits) {
           const range = new vscode.Range(h.line, 0, h.line, 0);
           if (h.stop?.file) lenses.push(new HitLens(range, doc, h, 'source'));

@@ -7,8 +7,7 @@ import { graphToDot } from '../model/dot';
 import type { BlockGraph } from '../model/graph';
 import { basename, hitAtLine, hitAfterLine } from '../model/hitGroups';
 import { commandLabel } from '../model/commands';
-import type { TraceSource } from '../hitsTree/provider';
-import { LANGUAGE_ID, TraceStore } from '../traceStore';
+import { LANGUAGE_ID, TraceStore, type TraceSource } from '../traceStore';
 import { nonce, pageHead } from '../webviewPage';
 import type { GraphPanelState, HostMessage, WebviewMessage } from './messages';
 
@@ -294,8 +293,7 @@ export function registerGraphPanel(context: vscode.ExtensionContext, store: Trac
     } else if (uriArg instanceof vscode.Uri || typeof uriArg === 'string') {
       // a command link (a tooltip) passes the URI as a string
       const key = uriArg.toString();
-      const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key);
-      source = doc ? { uri: doc.uri, document: doc, trace: store.get(doc) } : focus.current()?.uri.toString() === key ? focus.current() : undefined;
+      source = store.sourceOf(key) ?? (focus.current()?.uri.toString() === key ? focus.current() : undefined);
     } else if (editor && TraceStore.isTrace(editor.document)) {
       source = { uri: editor.document.uri, document: editor.document, trace: store.get(editor.document) };
     } else source = focus.current();

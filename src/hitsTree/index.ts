@@ -5,9 +5,9 @@ import * as vscode from 'vscode';
 import { basename, GROUPINGS, hitAfterLine, hitAtLine, type Grouping } from '../model/hitGroups';
 import type { Hit } from '../model/trace';
 import { readTraceFile } from '../traceFile';
-import { isInATab, LANGUAGE_ID, TraceStore } from '../traceStore';
+import { isInATab, LANGUAGE_ID, TraceStore, type TraceSource } from '../traceStore';
 import type { HitsFocus } from '../graphPanel';
-import { HitsTreeProvider, type HitsTreeNode, type TraceSource } from './provider';
+import { HitsTreeProvider, type HitsTreeNode } from './provider';
 
 export const HITS_VIEW = 'qemuBlockTrace.hits';
 const GROUPING_KEY = 'qemuBlockTrace.hits.grouping';
@@ -17,9 +17,9 @@ const REFRESH_SETTLE_MS = 400;
 /** VS Code does not hand documents over 50 MB to extensions. */
 const LARGE_FILE_BYTES = 50 * 1024 * 1024;
 
-/** A trace still shown in some tab, to show when the current one goes away. */
-function anotherOpenTrace(): vscode.TextDocument | undefined {
-  return vscode.window.visibleTextEditors.map((e) => e.document).find((d) => TraceStore.isTrace(d) && !d.isClosed && isInATab(d.uri));
+/** A trace still shown in some tab (not `except`, which is going away), to show when the current one goes. */
+function anotherOpenTrace(except?: vscode.TextDocument): vscode.TextDocument | undefined {
+  return vscode.window.visibleTextEditors.map((e) => e.document).find((d) => d !== except && TraceStore.isTrace(d) && !d.isClosed && isInATab(d.uri));
 }
 
 export function registerHitsTree(context: vscode.ExtensionContext, store: TraceStore): { disposable: vscode.Disposable; focus: HitsFocus } {
@@ -64,11 +64,10 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
   };
   const showDocument = (doc: vscode.TextDocument | undefined) => showSource(doc ? { uri: doc.uri, document: doc, trace: store.get(doc) } : undefined);
 
-  /** The active editor's trace, whenever it changes (or a shown log becomes a trace). */
-  const followActiveTrace = (doc: vscode.TextDocument | undefined) => {
+  /** The active trace, whenever it changes (or a shown log becomes a trace, or a large log's tab comes back). */
+  const followActiveTrace = (source: TraceSource | undefined) => {
     // a source file or the summary keeps the last trace in view, so frames can be clicked through
-    if (doc && doc !== provider.document) showDocument(doc);
-    else if (doc && provider.document === doc && provider.trace !== store.get(doc)) showDocument(doc);
+    if (source && (source.uri.toString() !== provider.source?.uri.toString() || source.trace !== provider.trace)) showSource(source);
   };
 
   const revealInLog = async (line: number, endLine: number, endCol: number) => {
@@ -119,7 +118,10 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
     const trace = provider.trace;
     if (!trace || e.textEditor.document !== provider.document || !view.visible) return;
     if (!vscode.workspace.getConfiguration('qemuBlockTrace.tree', e.textEditor.document).get<boolean>('followCursor', true)) return;
-    const hit = hitAtLine(trace, e.selections[0].active.line);
+    const line = e.selections[0].active.line;
+    // a free-standing backtrace printed during a hit is not that hit
+    if (trace.backtraces.some((b) => b.line <= line && line <= b.endLine)) return;
+    const hit = hitAtLine(trace, line);
     if (!hit) return;
     const selected = view.selection[0];
     if (selected && (selected.type === 'hit' || selected.type === 'frame') && selected.hit?.index === hit.index) return;
@@ -193,7 +195,7 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
         () => readTraceFile(uri.fsPath),
       );
       await vscode.commands.executeCommand('vscode.open', uri, { preview: false });
-      showSource({ uri, document: undefined, trace });
+      showSource(store.addDiskTrace(uri, trace));
       void vscode.commands.executeCommand('workbench.view.extension.qemuBlockTrace');
       void vscode.window.showInformationMessage(
         `${basename(uri.path)} is larger than VS Code hands to extensions (50 MB): its ${trace.hits.length} hits were read from disk. The Hits view works; highlighting, hovers and the outline need a smaller log.`,
@@ -215,7 +217,7 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
     if (source && !isInATab(source.uri)) showDocument(anotherOpenTrace());
   };
 
-  followActiveTrace(store.activeTrace);
+  followActiveTrace(store.activeSource);
   describe();
 
   const disposable = vscode.Disposable.from(
@@ -232,7 +234,8 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
     vscode.window.tabGroups.onDidChangeTabs(dropClosedTrace),
     vscode.window.onDidChangeVisibleTextEditors(dropClosedTrace),
     vscode.workspace.onDidCloseTextDocument((doc) => {
-      if (doc === provider.document) showDocument(anotherOpenTrace());
+      // closed, or switched to another language (the same document reopens as a plain log)
+      if (doc === provider.document) showDocument(anotherOpenTrace(doc));
     }),
     vscode.commands.registerCommand('qemuBlockTrace.groupHitsBy', groupBy),
     vscode.commands.registerCommand('qemuBlockTrace.filterHits', filterHits),

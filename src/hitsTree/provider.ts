@@ -7,7 +7,7 @@ import { backtraceLabel, backtraceMatches, callerOf, groupHits, hitMatches, hits
 import { commandLabel } from '../model/commands';
 import { formatRanges } from '../model/summary';
 import { escapeMarkdown, frameMarkdown } from '../editor/markdown';
-import type { TraceStore } from '../traceStore';
+import type { TraceSource, TraceStore } from '../traceStore';
 import type { Backtrace, Hit, Trace } from '../model/trace';
 
 export class GroupNode {
@@ -70,16 +70,6 @@ export class PlumbingNode {
 
 export type HitsTreeNode = GroupNode | HitNode | FrameNode | PlumbingNode | BacktracesNode | BacktraceNode;
 
-/**
- * A trace the tree can show: an open document, or a log read from disk because it is larger than
- * VS Code hands to extensions (50 MB), which has a file but no document.
- */
-export interface TraceSource {
-  uri: vscode.Uri;
-  document: vscode.TextDocument | undefined;
-  trace: Trace;
-}
-
 /** What the tree shows: one trace, grouped and filtered. */
 interface Shown {
   source: TraceSource;
@@ -98,7 +88,7 @@ export class HitsTreeProvider implements vscode.TreeDataProvider<HitsTreeNode> {
   readonly onDidChangeTreeData = this.changed.event;
   private shown: Shown | undefined;
   /** Hits that print a pointer of an object the filter names, for one trace and filter. */
-  private named: { trace: Trace; filter: string; hits: Set<number> } | undefined;
+  private named: { trace: Trace; filter: string; hits: Set<number>; backtraces: Set<number> } | undefined;
   /** When the tree last rebuilt (Date.now()). */
   refreshedAt = 0;
 
@@ -146,7 +136,7 @@ export class HitsTreeProvider implements vscode.TreeDataProvider<HitsTreeNode> {
    */
   private async labelWithReplay(trace: Trace): Promise<void> {
     if (this.store.blockGraphIfBuilt(trace)) return;
-    const graph = await this.store.blockGraphIfQuick(trace, 60_000).catch(() => undefined);
+    const graph = await this.store.blockGraphIfSmall(trace).catch(() => undefined);
     if (graph && this.shown?.trace === trace) {
       this.refreshedAt = Date.now();
       this.changed.fire(undefined);
@@ -174,9 +164,11 @@ export class HitsTreeProvider implements vscode.TreeDataProvider<HitsTreeNode> {
     const filter = this.filter;
     if (!shown || filter === '' || this.named?.trace === shown.trace && this.named.filter === filter) return;
     const ids = await this.store.identities(shown.trace);
-    if (this.shown !== shown || this.filter !== filter) return;
-    this.named = { trace: shown.trace, filter, hits: hitsOfNamedObjects(shown.trace, ids, filter) };
-    if (this.named.hits.size > 0) this.rebuild();
+    // regrouped meanwhile is fine; another trace or filter is not
+    if (this.shown?.trace !== shown.trace || this.filter !== filter) return;
+    const named = hitsOfNamedObjects(shown.trace, ids, filter);
+    this.named = { trace: shown.trace, filter, hits: named.hits, backtraces: named.backtraces };
+    if (named.hits.size > 0 || named.backtraces.size > 0) this.rebuild();
   }
 
   private rebuild(): void {
@@ -187,11 +179,11 @@ export class HitsTreeProvider implements vscode.TreeDataProvider<HitsTreeNode> {
 
   private build(source: TraceSource): Shown {
     const trace = source.trace;
-    const named = this.named?.trace === trace && this.named.filter === this.filter ? this.named.hits : undefined;
-    const hits = this.filter === '' ? trace.hits : trace.hits.filter((h) => named?.has(h.index) || hitMatches(trace, h, this.filter));
+    const named = this.named?.trace === trace && this.named.filter === this.filter ? this.named : undefined;
+    const hits = this.filter === '' ? trace.hits : trace.hits.filter((h) => named?.hits.has(h.index) || hitMatches(trace, h, this.filter));
     const groupOf = new Map<number, GroupNode | undefined>();
     const shown: Shown = { source, trace, roots: [], hitNodes: new Map(), groupOf, listed: hits.length };
-    const backtraces = trace.backtraces.filter((b) => backtraceMatches(b, this.filter));
+    const backtraces = trace.backtraces.filter((b) => named?.backtraces.has(b.line) || backtraceMatches(b, this.filter));
     const tail = backtraces.length > 0 ? [new BacktracesNode(backtraces, 'backtraces')] : [];
     if (this.grouping === 'flat') {
       shown.roots = [...hits.map((h) => this.hitNode(shown, h, undefined)), ...tail];

@@ -170,22 +170,31 @@ export function hitMatches(trace: Trace, hit: Hit, query: string): boolean {
 }
 
 /**
- * The hits that print a pointer of an object whose name contains `query` (a node name, job id,
- * device or export id), in that object's lifetime: after the line that names it, a log shows only
- * its address. Edges are left out: their names (`root`, `file`) are shared by many.
+ * The hits (and free-standing backtraces, by first line) that print a pointer of an object named
+ * `query` (a node name, job id, device or export id), in that object's lifetime: after the line
+ * that names it, a log shows only its address. Edges are left out: their names (`root`, `file`)
+ * are shared by many.
  */
-export function hitsOfNamedObjects(trace: Trace, ids: Identities, query: string): Set<number> {
+export function hitsOfNamedObjects(trace: Trace, ids: Identities, query: string): { hits: Set<number>; backtraces: Set<number> } {
   const q = query.trim().toLowerCase();
   const hits = new Set<number>();
-  if (q === '' || q.startsWith('#')) return hits;
+  const backtraces = new Set<number>();
+  if (q === '' || q.startsWith('#')) return { hits, backtraces };
+  // the whole name, or the start of it from three letters on (`over` for over01): `0` is no name
+  const names = (name: string) => name === q || (q.length >= 3 && name.startsWith(q));
+  const inBacktrace = (line: number) => trace.backtraces.find((b) => b.line <= line && line <= b.endLine);
   for (const id of ids.all()) {
-    if (id.kind === 'edge' || id.kind === 'transaction' || !id.name?.toLowerCase().includes(q)) continue;
+    if (id.kind === 'edge' || id.kind === 'transaction' || !id.name || !names(id.name.toLowerCase())) continue;
     for (const r of id.sightings) {
-      const h = hitAtLine(trace, r.line);
-      if (h) hits.add(h.index);
+      const b = trace.backtraces.length > 0 ? inBacktrace(r.line) : undefined;
+      if (b) backtraces.add(b.line);
+      else {
+        const h = hitAtLine(trace, r.line);
+        if (h) hits.add(h.index);
+      }
     }
   }
-  return hits;
+  return { hits, backtraces };
 }
 
 /** The hit whose section holds document line `line` (header to its last line), if any. */

@@ -62,9 +62,23 @@ export function traceOutline(trace: Trace, withFrames = false): Section[] {
     const count = `${hits.length} hit${hits.length === 1 ? '' : 's'}`;
     top.push({ kind: 'command', name: commandLabel(cmd), detail: cmd.origin === 'inferred' ? `${count}, inferred` : count, startLine, endLine, line, children });
   });
+  // a backtrace printed while a hit was stopped (`thread apply all bt` after its `bt`) is part of that hit
+  const hitSections = new Map<number, Section>();
+  const collect = (list: Section[]) => {
+    for (const sct of list) {
+      if (sct.kind === 'hit') hitSections.set(sct.startLine, sct);
+      collect(sct.children);
+    }
+  };
+  collect(top);
   for (const b of trace.backtraces) {
-    top.push({ kind: 'backtrace', name: backtraceLabel(b), detail: `${b.frames.length} frames`, startLine: b.line, endLine: b.endLine, line: b.line, children: [] });
+    const section: Section = { kind: 'backtrace', name: backtraceLabel(b), detail: `${b.frames.length} frames`, startLine: b.line, endLine: b.endLine, line: b.line, children: [] };
+    const hit = b.hit !== null ? trace.hits[b.hit - 1] : undefined;
+    const owner = hit && hit.line <= b.line && b.endLine <= hit.endLine ? hitSections.get(hit.line) : undefined;
+    if (owner) owner.children.push(section);
+    else top.push(section);
   }
+  for (const h of hitSections.values()) h.children.sort((a, b) => a.startLine - b.startLine);
   return top.sort((a, b) => a.startLine - b.startLine);
 }
 

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { formatSummary, traceReport } from '../model/summary';
 import type { Trace } from '../model/trace';
-import { isInATab, type TraceStore } from '../traceStore';
+import { isInATab, type TraceSource, type TraceStore } from '../traceStore';
 import { summaryHtml } from './html';
 import type { SummaryPageMessage } from './messages';
 import { nonce } from '../webviewPage';
@@ -27,7 +27,7 @@ function count(n: number, noun: string): string {
 
 /** The summary panel: one, showing the trace it was last asked for, redrawn as that trace changes. */
 class SummaryPanel implements vscode.Disposable {
-  private document: vscode.TextDocument | undefined;
+  private source: TraceSource | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -46,41 +46,51 @@ class SummaryPanel implements vscode.Disposable {
     );
   }
 
-  get shows(): vscode.TextDocument | undefined {
-    return this.document;
+  get shows(): TraceSource | undefined {
+    return this.source;
   }
 
-  show(document: vscode.TextDocument): void {
-    this.document = document;
-    const trace = this.store.get(document);
-    this.render(document, trace);
+  show(source: TraceSource): void {
+    this.source = source;
+    const trace = source.trace;
+    this.render(source.uri, trace);
     // the graph changes each command made come with the replay
     if (!this.store.blockGraphIfBuilt(trace)) {
-      void this.store.blockGraph(trace).then(() => {
-        if (this.document === document && this.store.get(document) === trace) this.render(document, trace);
-      });
+      this.store.blockGraph(trace).then(
+        () => {
+          if (this.source?.trace === trace) this.render(source.uri, trace);
+        },
+        () => undefined,
+      );
     }
   }
 
-  private render(document: vscode.TextDocument, trace: Trace): void {
+  private render(uri: vscode.Uri, trace: Trace): void {
     const webview = this.panel.webview;
     const n = nonce();
-    const name = vscode.workspace.asRelativePath(document.uri, false);
-    this.panel.title = `Summary: ${document.uri.path.split('/').pop()}`;
+    const name = vscode.workspace.asRelativePath(uri, false);
+    this.panel.title = `Summary: ${uri.path.split('/').pop()}`;
     const csp = [`default-src 'none'`, `style-src ${webview.cspSource}`, `script-src 'nonce-${n}'`].join('; ');
     const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'summary', 'summary.css')).toString();
     webview.html = summaryHtml(traceReport(trace, name, this.store.blockGraphIfBuilt(trace)), { csp, nonce: n, style });
   }
 
   private async onMessage(m: SummaryPageMessage): Promise<void> {
-    const doc = this.document;
-    if (!doc || doc.isClosed) return;
+    const source = this.source;
+    if (!source) return;
     if (m.type === 'copy') {
-      await vscode.env.clipboard.writeText(`${formatSummary(this.store.get(doc), vscode.workspace.asRelativePath(doc.uri, false)).join('\n')}\n`);
+      await vscode.env.clipboard.writeText(`${formatSummary(source.trace, vscode.workspace.asRelativePath(source.uri, false)).join('\n')}\n`);
       vscode.window.setStatusBarMessage('Summary copied as text.', 2500);
       return;
     }
-    if (m.type === 'reveal' && Number.isInteger(m.line) && m.line >= 0 && m.line < doc.lineCount) {
+    const doc = source.document;
+    if (m.type !== 'reveal' || !Number.isInteger(m.line) || m.line < 0 || m.line >= source.trace.lineCount) return;
+    if (!doc) {
+      // a log too large for VS Code to hand over: the editor opens it itself, at the line
+      await vscode.commands.executeCommand('vscode.open', source.uri, { selection: new vscode.Range(m.line, 0, m.line, 0), preview: false });
+      return;
+    }
+    if (!doc.isClosed && m.line < doc.lineCount) {
       const visible = vscode.window.visibleTextEditors.find((e) => e.document === doc);
       const editor = await vscode.window.showTextDocument(doc, { viewColumn: visible?.viewColumn ?? vscode.ViewColumn.One, preserveFocus: false });
       const range = doc.lineAt(m.line).range;
@@ -96,22 +106,22 @@ class SummaryPanel implements vscode.Disposable {
 }
 
 export function registerSummary(context: vscode.ExtensionContext, store: TraceStore): vscode.Disposable {
-  let lastTrace: vscode.TextDocument | undefined;
+  let lastSource: TraceSource | undefined;
   let panel: SummaryPanel | undefined;
+  const stillShown = (s: TraceSource | undefined) => s && (!s.document || !s.document.isClosed) && isInATab(s.uri) ? s : undefined;
 
   const status = vscode.window.createStatusBarItem('qemuBlockTrace.status', vscode.StatusBarAlignment.Left, 50);
   status.name = 'QEMU Block Trace';
   status.command = SHOW_SUMMARY;
   const updateStatus = () => {
     // a webview beside the log (this summary, the graph) keeps the log's status
-    const keep = vscode.window.activeTextEditor === undefined && lastTrace && !lastTrace.isClosed && isInATab(lastTrace.uri);
-    const doc = store.activeTrace ?? (keep ? lastTrace : undefined);
-    if (doc) lastTrace = doc;
-    if (!doc || doc.isClosed) {
+    const source = store.activeSource ?? (vscode.window.activeTextEditor === undefined ? stillShown(lastSource) : undefined);
+    if (source) lastSource = source;
+    if (!source) {
       status.hide();
       return;
     }
-    const trace = store.get(doc);
+    const trace = source.trace;
     const problems = trace.diagnostics.reduce((n, d) => n + d.count, 0);
     status.text = `${problems > 0 ? '$(warning)' : '$(debug-breakpoint)'} ${count(trace.hits.length, 'hit')} · ${count(trace.commands.length, 'command')}`;
     status.tooltip = new vscode.MarkdownString(
@@ -124,19 +134,19 @@ export function registerSummary(context: vscode.ExtensionContext, store: TraceSt
 
   const show = async (): Promise<SummaryResult | undefined> => {
     // the active trace, else the last one seen (the summary itself, or a source file, may be active)
-    const document = store.activeTrace ?? (lastTrace && !lastTrace.isClosed ? lastTrace : undefined);
-    if (!document) {
+    const source = store.activeSource ?? stillShown(lastSource);
+    if (!source) {
       void vscode.window.showInformationMessage('Open a gdb trace (a .log of breakpoint hits and backtraces) to see its summary.');
       return undefined;
     }
-    const logColumn = vscode.window.visibleTextEditors.find((e) => e.document === document)?.viewColumn ?? vscode.ViewColumn.One;
+    const logColumn = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === source.uri.toString())?.viewColumn ?? vscode.ViewColumn.One;
     if (!panel) {
       const webviewPanel = vscode.window.createWebviewPanel(VIEW_TYPE, 'Summary', { viewColumn: logColumn + 1, preserveFocus: false }, { enableFindWidget: true });
       panel = new SummaryPanel(webviewPanel, context.extensionUri, store, () => (panel = undefined));
     } else panel.panel.reveal(undefined, false);
-    panel.show(document);
-    const trace = store.get(document);
-    return { source: document.uri.toString(), lines: formatSummary(trace, vscode.workspace.asRelativePath(document.uri, false)), hits: trace.hits.length, commands: trace.commands.length };
+    panel.show(source);
+    const trace = source.trace;
+    return { source: source.uri.toString(), lines: formatSummary(trace, vscode.workspace.asRelativePath(source.uri, false)), hits: trace.hits.length, commands: trace.commands.length };
   };
 
   updateStatus();
@@ -146,9 +156,9 @@ export function registerSummary(context: vscode.ExtensionContext, store: TraceSt
     vscode.commands.registerCommand(SHOW_SUMMARY, show),
     // the active trace: a change of editor, or a shown log that detection made a trace
     store.onDidChangeActiveTrace(updateStatus),
-    store.onDidChange(({ document }) => {
+    store.onDidChange(({ document, trace }) => {
       if (document === store.activeTrace) updateStatus();
-      if (panel?.shows === document) panel.show(document);
+      if (panel?.shows?.document === document) panel.show({ uri: document.uri, document, trace });
     }),
   );
 }

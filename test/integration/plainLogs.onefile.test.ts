@@ -141,6 +141,18 @@ describe('Logs opened as files, as users have them (a window with no folder)', (
     }
   });
 
+  it('a trace switched back to Log leaves the Hits view and the status bar; switched again, it is back', async () => {
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === path.join(dir, 'failures.log'))!;
+    await vscode.window.showTextDocument(doc, { preview: false });
+    await treeShows('failures.log');
+    const asLog = await vscode.languages.setTextDocumentLanguage(doc, 'log');
+    await eventually(async () => ((await ui.screenText(`${VIEW} .pane-body`)).includes('No gdb trace is open') ? true : undefined), 'the welcome again');
+    await eventually(async () => (!(await ui.texts('.statusbar-item')).some((t) => / hits · /.test(t)) ? true : undefined), 'no hit count');
+    await vscode.languages.setTextDocumentLanguage(asLog, 'gdb-trace');
+    await treeShows('failures.log');
+    await statusSays('failures.log');
+  });
+
   it('a .log that is not a trace stays Log: no tree change, no notification', async () => {
     const before = await treeShows('failures.log');
     // the traces before may have offered to choose a source folder: only what this log brings counts
@@ -188,10 +200,16 @@ describe('Logs opened as files, as users have them (a window with no folder)', (
       'Thread 2 "qemu-storage-da": call_rcu_thread rcu.c:261 · during hit #17',
       'Thread 1 "qemu-storage-da": bdrv_replace_child_noperm block.c:2832 · during hit #17',
     ]);
+    // clicking a thread's row shows its first frame in the log, and the row stays selected
+    await ui.click(`${ROWS}:has-text("Thread 3 ")`);
+    const t3 = doc.getText().split('\n').findIndex((l) => l.startsWith('Thread 3 (Thread '));
+    await eventually(() => (vscode.window.activeTextEditor?.selection.start.line === t3 + 1 ? true : undefined), 'the log at thread 3');
+    await new Promise((r) => setTimeout(r, 500));
+    assert.match((await ui.rows(ROWS)).find((r) => r.selected)?.label ?? '', /^Thread 3 /, 'the thread stays selected, not the hit it was printed during');
     await ui.click(`${ROWS}:has-text("Thread 2 ") .monaco-tl-twistie`);
     const frames = await eventually(async () => {
       const r = await rowTexts();
-      return r.some((x) => x.includes('event-loop frames')) ? r : undefined;
+      return r.includes('#3 call_rcu_thread rcu.c:261') ? r : undefined;
     }, 'thread 2 frames');
     assert.ok(frames.includes('#3 call_rcu_thread rcu.c:261'), frames.join(' | '));
     assert.ok(frames.includes('… 3 event-loop frames'), frames.join(' | '));
@@ -234,7 +252,8 @@ describe('Logs opened as files, as users have them (a window with no folder)', (
       const s = await vscode.commands.executeCommand<vscode.DocumentSymbol[]>('vscode.executeDocumentSymbolProvider', doc.uri);
       return s && s.length > 0 ? s : undefined;
     }, 'the outline');
-    const names = symbols.map((s) => s.name);
+    // the threads are inside the hit they were printed during
+    const names = symbols.flatMap((s) => [s.name, ...s.children.map((c) => c.name)]);
     assert.equal(names.filter((n) => n.startsWith('Thread ')).length, 5, names.join(' | '));
     await statusSays2('mail.txt', 1);
     await ui.screenshot('mail-mojibake');

@@ -227,4 +227,15 @@ describe('gdb-trace grammar (every line kind of design.md §2, from the real tra
       if (l.startsWith('(gdb)')) assert.ok(!tokens.some((t) => t.line === i && t.scopes.includes('meta.arguments.gdb-trace')), `line ${i + 1}`);
     });
   });
+
+  it('a frame from mail with mojibake (`#0Â` + NBSP) is a frame: number, address, function, location', () => {
+    const line = '#3\u00c2\u00a0 0x0000555555d912af in blk_insert_bs (blk=0x555557158250) at ../block/block-backend.c:907';
+    const { at } = tokenize(line);
+    has(at('#3'), 'punctuation.definition.frame.gdb-trace');
+    has(at('0x0000555555d912af'), 'constant.numeric.hex.address.gdb-trace');
+    has(at('blk_insert_bs'), 'entity.name.function.gdb-trace');
+    has(at('../block/block-backend.c'), 'meta.frame.gdb-trace');
+    const noAddress = tokenize('#0\u00c2\u00a0 bdrv_replace_child_noperm (child=0x5555558d9960, new_bs=0x0) at ../block.c:2832');
+    has(noAddress.at('bdrv_replace_child_noperm'), 'entity.name.function.gdb-trace');
+  });
 });

@@ -88,7 +88,7 @@ describe('a hit’s line range', () => {
 describe('filtering hits by an object’s name', () => {
   const failures = () => parseTrace(readFixture('traces/v10.2.0-failures.log'));
   const matching = (t: Trace, q: string) => {
-    const named = hitsOfNamedObjects(t, new Identities(t), q);
+    const named = hitsOfNamedObjects(t, new Identities(t), q).hits;
     return t.hits.filter((h) => named.has(h.index) || hitMatches(t, h, q)).map((h) => h.index);
   };
 
@@ -106,7 +106,7 @@ describe('filtering hits by an object’s name', () => {
   it('every hit listed for a name prints a pointer of an object of that name', () => {
     const t = failures();
     const ids = new Identities(t);
-    const named = hitsOfNamedObjects(t, ids, 's0');
+    const named = hitsOfNamedObjects(t, ids, 's0').hits;
     for (const i of named) {
       const h = t.hits[i - 1];
       const printed = [...(h.stop ? [h.stop] : []), ...h.frames].flatMap((f) => f.pointers.map((p) => ids.at(p.value, p.range.line)));
@@ -117,8 +117,19 @@ describe('filtering hits by an object’s name', () => {
   it('edge names and hit numbers are not object names', () => {
     const t = failures();
     const ids = new Identities(t);
-    assert.equal(hitsOfNamedObjects(t, ids, 'root').size, 0);
-    assert.equal(hitsOfNamedObjects(t, ids, '#3').size, 0);
+    assert.equal(hitsOfNamedObjects(t, ids, 'root').hits.size, 0);
+    assert.equal(hitsOfNamedObjects(t, ids, '#3').hits.size, 0);
+    // a name is the whole name, or its start from three letters on: `0` names nothing
+    assert.equal(hitsOfNamedObjects(t, ids, '0').hits.size, 0);
+    assert.ok(hitsOfNamedObjects(t, ids, 'dup').hits.size > 0);
+  });
+
+  it('a free-standing backtrace that prints the object’s pointer is listed as itself, not as the hit it was printed during', () => {
+    const t = parseTrace(readFixture('traces/v7.2.0-drain-threads.log'));
+    const named = hitsOfNamedObjects(t, new Identities(t), 'job0');
+    const thread1 = t.backtraces.find((b) => b.thread?.number === 1)!;
+    assert.ok(named.backtraces.has(thread1.line), 'Thread 1 prints job0’s pointer');
+    assert.ok(!named.backtraces.has(t.backtraces[0].line), 'Thread 5 does not');
   });
 });
 
@@ -173,6 +184,16 @@ describe('free-standing backtraces', () => {
       'Thread 1 "qemu-storage-da": bdrv_replace_child_noperm',
     ]);
     assert.deepEqual(t.backtraces.map((b) => b.hit), [17, 17, 17, 17, 17]);
+  });
+
+  it('sit in the outline inside the hit they were printed during (breadcrumb and folding nest)', () => {
+    const t = parseTrace(readFixture('traces/v7.2.0-drain-threads.log'));
+    const outline = traceOutline(t);
+    const at = innermost(outline, t.backtraces[2].frames[0].logLine);
+    assert.equal(at?.kind, 'backtrace');
+    assert.equal(at?.name, 'Thread 3 "qemu-storage-da": iothread_run');
+    const hit17 = outline.flatMap((s) => s.children).find((s) => s.name.startsWith('#17 '))!;
+    assert.deepEqual(hit17.children.map((c) => c.name.split(':')[0]), ['Thread 5 "qemu-storage-da"', 'Thread 4 "qemu-storage-da"', 'Thread 3 "qemu-storage-da"', 'Thread 2 "qemu-storage-da"', 'Thread 1 "qemu-storage-da"']);
   });
 
   it('are listed in the text summary, with their line', () => {
