@@ -175,7 +175,9 @@ function formatResolved(r: ResolvedRow): string {
   const where = r.hit !== null ? `hit ${r.hit}` : `backtrace ${r.backtrace}`;
   const from = r.file ? `${r.file}:${r.line}` : '(no source)';
   const to = r.resolved ? `${r.resolved.path}:${r.resolved.line}  [${r.resolved.method}${r.resolved.delta ? ` ${r.resolved.delta > 0 ? '+' : ''}${r.resolved.delta}` : ''}]` : `— ${r.reason}`;
-  return `${where} #${r.level} ${r.function || '??'}  ${from}  →  ${to}`;
+  // what was not a plain match says why
+  const why = r.resolved && r.resolved.method !== 'exact' && r.note ? `  (${r.note})` : '';
+  return `${where} #${r.level} ${r.function || '??'}  ${from}  →  ${to}${why}`;
 }
 
 main(process.argv.slice(2)).then(

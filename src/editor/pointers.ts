@@ -57,7 +57,9 @@ export function registerPointers(store: TraceStore, navigator: SourceNavigator):
             destination =
               r.path === null
                 ? `Source: not found (${escapeMarkdown(r.reason)}).`
-                : `Opens [${escapeMarkdown(r.path)}:${r.line}](${locationTarget(r).toString()})${r.method === 'exact' ? '' : ` — ${escapeMarkdown(r.note)}`}`;
+                : `Opens [${escapeMarkdown(r.path)}:${r.line}](${locationTarget(r).toString()})${r.method === 'exact' ? '' : ` — ${escapeMarkdown(r.note)}`}${
+                    r.candidates?.length ? `\n\nCandidates: ${r.candidates.map((c) => `[${escapeMarkdown(c.fn)}](${locationTarget({ ...r, line: c.line }).toString()}) (line ${c.line})`).join(', ')}` : ''
+                  }`;
           }
           return new vscode.Hover(frameMarkdown(at.frame, destination), new vscode.Range(fr.line, fr.start, fr.line, fr.end));
         }

@@ -258,12 +258,16 @@ export async function resolveFrameLocation(
     return { path: where.path, line: frame.line, method: bySuffix ? 'suffix-match' : 'unverified', delta: 0, note: bySuffix ? `found by its path's suffix` : `line ${frame.line} as printed (not a C file: not checked)` };
   }
   const path = where.path;
-  const r = relocate(await outlineOf(path), fn, frame.line, inner, fieldsOf);
+  const outline = await outlineOf(path);
+  const r = relocate(outline, fn, frame.line, inner, fieldsOf);
   if (r.method === 'unresolved' || r.method === 'renamed') {
     // a function of that name elsewhere beats a rename in this file
     const moved = await elsewhere(path);
     if (moved) return moved;
   }
+  // never past the end of the file (a printed line of a longer version)
+  const last = Math.max(1, outline.lines.length - (outline.lines[outline.lines.length - 1] === '' ? 1 : 0));
+  if (r.line > last) return { path, line: last, method: r.method, delta: last - frame.line, note: `${r.note} (line ${r.line} is past the end of the file: its last line)`, ...(r.candidates ? { candidates: r.candidates } : {}) };
   return { path, line: r.line, method: r.method, delta: r.delta, note: r.note, ...(r.candidates ? { candidates: r.candidates } : {}) };
 }
 

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parseTrace } from '../../src/model/trace';
-import { MOVED_BY, writeQemuTree } from '../support/qemuTree';
+import { MOVED_BY, RENAMED, writeQemuTree } from '../support/qemuTree';
 import { eventually, ui } from './ui';
 
 const SAMPLE = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'traces', 'snapshot-commit-complete.log');
@@ -19,6 +19,7 @@ describe('From a frame to the QEMU checkout', () => {
     const trace = parseTrace(fs.readFileSync(SAMPLE, 'utf8'));
     writeQemuTree(path.join(base, 'exact'), trace, 'exact');
     writeQemuTree(path.join(base, 'moved'), trace, 'moved');
+    writeQemuTree(path.join(base, 'renamed'), trace, 'renamed');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await config().update('root', path.join(base, 'exact'), vscode.ConfigurationTarget.Workspace);
     doc = await vscode.workspace.openTextDocument(SAMPLE);
@@ -80,6 +81,26 @@ describe('From a frame to the QEMU checkout', () => {
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(8, doc.lineAt(8).text.indexOf('bdrv_replace_child_noperm') + 2));
     const text = hovers.flatMap((h) => h.contents).map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : '')).join('\n');
     assert.match(text, new RegExp(`line moved 2843 → ${line}`));
+  });
+
+  it('with a checkout where the function was renamed, F12 lands on the call in the renamed function, and the tooltip says so', async () => {
+    await config().update('root', path.join(base, 'renamed'), vscode.ConfigurationTarget.Workspace);
+    try {
+      const lines = doc.getText().split('\n');
+      const at = lines.findIndex((l) => /^#1 .* in bdrv_replace_child_tran \(/.test(l));
+      const tokenAt = lines.findIndex((l, i) => i >= at && l.includes('../block.c:2444'));
+      const pos = new vscode.Position(tokenAt, lines[tokenAt].indexOf('../block.c:2444') + 3);
+      const locs = await vscode.commands.executeCommand<vscode.Location[]>('vscode.executeDefinitionProvider', doc.uri, pos);
+      const file = fs.readFileSync(locs[0].uri.fsPath, 'utf8').split('\n');
+      assert.match(file[locs[0].range.start.line], /bdrv_replace_child_noperm\(0\);/, 'on the call of the next frame’s function');
+      const fn = file.slice(0, locs[0].range.start.line).reverse().find((l) => /^void \w+\(/.test(l));
+      assert.equal(fn, `void ${RENAMED.to}(int unused)`);
+      const links = await vscode.commands.executeCommand<vscode.DocumentLink[]>('vscode.executeLinkProvider', doc.uri, 0);
+      const link = links.find((l) => l.range.start.line === tokenAt)!;
+      assert.match(link.tooltip ?? '', new RegExp(`^Open .*block\\.c:${locs[0].range.start.line + 1} — renamed to ${RENAMED.to}\\?`));
+    } finally {
+      await config().update('root', path.join(base, 'moved'), vscode.ConfigurationTarget.Workspace);
+    }
   });
 
   it('hovering a frame’s file:line shows where the link goes, before anything else', async function () {
