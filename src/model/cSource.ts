@@ -220,6 +220,8 @@ export interface FrameContext {
   callee?: string;
   text?: string;
   outer?: string;
+  /** Frame #N−2's function: what the callee called, for a callee inlined away. */
+  via?: string;
 }
 
 /** The fields that are bound to a function anywhere in the tree (`.bdrv_co_create_opts = qcow2_co_create_opts`). */
@@ -293,6 +295,12 @@ export function relocate(outline: COutline, fn: string, line: number, ctx: Frame
       if (sites.length > 0) {
         const best = nearest(sites, line);
         return moved(best.line, 'relocated-call', best.how);
+      }
+      // the callee inlined into this function: what it called is called here
+      const via = ctx.via ? callSites(outline, def, ctx.via, fieldsOf, fn).filter((c) => c.strength === 3) : [];
+      if (via.length > 0) {
+        const best = nearest(via, line);
+        return moved(best.line, 'relocated-call', `no call to ${ctx.callee} (inlined here?): ${best.how}`);
       }
       return moved(def.nameLine, 'function', `no call to ${ctx.callee} found; the definition`);
     }

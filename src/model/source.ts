@@ -121,7 +121,7 @@ export function looksLikeQemuTree(folder: string, files: SourceFiles): boolean {
 // ---------------------------------------------------------------------------------------------
 // Frames
 
-export type FrameLocationMethod = RelocationMethod | 'moved' | 'suffix-match';
+export type FrameLocationMethod = RelocationMethod | 'moved' | 'mapped' | 'suffix-match';
 
 export type FrameLocation =
   | { path: string; line: number; method: FrameLocationMethod; delta: number; note: string; candidates?: { fn: string; line: number }[] }
@@ -224,6 +224,7 @@ export async function resolveFrameLocation(
   files: SourceReader,
   c: CRelocator,
   index?: TreeIndex,
+  revision?: RevisionMapping,
 ): Promise<FrameLocation> {
   if (frame.library !== null) return { path: null, reason: `a library frame (${frame.library}): no source` };
   if (frame.file === null || frame.line === null) return { path: null, reason: `${frame.function || '??'} has no file:line in the log` };
@@ -259,7 +260,19 @@ export async function resolveFrameLocation(
   }
   const path = where.path;
   const outline = await outlineOf(path);
-  const r = relocate(outline, fn, frame.line, inner, fieldsOf);
+  // the binary's revision known: its line, through git's hunks, is where to start (and check)
+  const rel = revision && config.root && path.startsWith(`${config.root}/`) ? path.slice(config.root.length + 1) : null;
+  const mapped = rel ? await revision!.map(rel, frame.line) : undefined;
+  const r = relocate(outline, fn, mapped?.line ?? frame.line, inner, fieldsOf);
+  if (mapped) {
+    const delta = r.line - frame.line;
+    const how = mapped.changed ? `line ${frame.line} of ${revision!.label} is in a changed part` : `line ${frame.line} of ${revision!.label} is line ${mapped.line} here (unchanged since)`;
+    if (r.method === 'exact') {
+      const method = delta === 0 ? 'exact' : 'mapped';
+      return { path, line: r.line, method, delta, note: `${how}: ${r.note.replace(/^line \d+: /, '')}` };
+    }
+    return { path, line: r.line, method: r.method, delta, note: `${how}; ${r.note}`, ...(r.candidates ? { candidates: r.candidates } : {}) };
+  }
   if (r.method === 'unresolved' || r.method === 'renamed') {
     // a function of that name elsewhere beats a rename in this file
     const moved = await elsewhere(path);
@@ -271,8 +284,17 @@ export async function resolveFrameLocation(
   return { path, line: r.line, method: r.method, delta: r.delta, note: r.note, ...(r.candidates ? { candidates: r.candidates } : {}) };
 }
 
+/** A revision of the checkout the binary was built from, and how its lines are found in the working tree. */
+export interface RevisionMapping {
+  /** What to call it: a tag, or a short commit id. */
+  label: string;
+  /** Where line `line` of `path` (relative to the source root) at the revision is in the working tree. */
+  map(path: string, line: number): Promise<{ line: number; changed: boolean } | undefined>;
+}
+
 /** What frame `i` of a stack must hold (frame #0: the echoed line) and which frame is around it. */
 export function frameContext(frames: readonly FrameRef[], i: number, echo: string | undefined): FrameContext {
   const outer = frames[i + 1]?.function;
-  return i === 0 ? { text: echo, ...(outer ? { outer } : {}) } : { callee: frames[i - 1].function, ...(outer ? { outer } : {}) };
+  const via = i >= 2 ? frames[i - 2].function : undefined;
+  return i === 0 ? { text: echo, ...(outer ? { outer } : {}) } : { callee: frames[i - 1].function, ...(outer ? { outer } : {}), ...(via ? { via } : {}) };
 }
