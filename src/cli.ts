@@ -6,7 +6,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { CSourceParser } from './model/cSource';
-import { buildTreeIndex, frameContext, resolveFrameLocation, type SourceConfig } from './model/source';
+import { callSitesOf, detectRevision, revisionMapping, scoreRevision } from './model/revision';
+import { buildTreeIndex, frameContext, resolveFrameLocation, type RevisionMapping, type SourceConfig } from './model/source';
+import { CheckoutGit, isSafeRevision } from './gitReader';
 import { diskLister, diskReader } from './sourceFiles';
 import type { Frame, Trace } from './model/trace';
 import { readTraceFile } from './traceFile';
@@ -17,13 +19,15 @@ import { Identities } from './model/identities';
 import { dotToSvg } from './render/svg';
 
 const USAGE = `usage: qemu-block-trace summary LOG [--json]
-       qemu-block-trace resolve LOG --source-root DIR [--build-dir DIR] [--json]
+       qemu-block-trace resolve LOG --source-root DIR [--build-dir DIR] [--revision REV | --no-git] [--json]
        qemu-block-trace graph LOG [--hit N] [--json | --dot | --svg]
 
   summary LOG          one line per QMP command: its hits and how it was found
   summary LOG --json   the whole model (hits, frames, commands, diagnostics) as JSON
   resolve LOG          every frame's file:line in your QEMU checkout (relocated when the
-                       checkout is another version than the binary), or why it is not there
+                       checkout is another version than the binary), or why it is not there;
+                       in a git checkout the binary's revision is detected from the call sites
+                       (or --revision REV) and lines are mapped from it through git diff
   graph LOG --hit N    the block graph after hit N (default: the last hit), replayed from the
                        log: nodes, edges with permissions at attach, and what hit N changed;
                        --json in the shape of x-debug-query-block-graph plus addresses, --dot
@@ -54,7 +58,11 @@ async function main(argv: string[]): Promise<number> {
     return command === undefined ? 2 : 0;
   }
   if (command !== 'summary' && command !== 'resolve' && command !== 'graph') throw new UsageError(`unknown command '${command}'\n${USAGE}`);
-  const { flags, files } = parseArgs(rest, command === 'resolve' ? ['--source-root', '--build-dir'] : command === 'graph' ? ['--hit'] : [], command === 'graph' ? ['--json', '--dot', '--svg'] : ['--json']);
+  const { flags, files } = parseArgs(
+    rest,
+    command === 'resolve' ? ['--source-root', '--build-dir', '--revision'] : command === 'graph' ? ['--hit'] : [],
+    command === 'graph' ? ['--json', '--dot', '--svg'] : command === 'resolve' ? ['--json', '--no-git'] : ['--json'],
+  );
   if (files.length !== 1) throw new UsageError(`${command} takes one LOG file\n${USAGE}`);
   const json = flags.has('--json');
   const trace = await readLog(files[0]);
@@ -66,8 +74,12 @@ async function main(argv: string[]): Promise<number> {
     if (!root) throw new UsageError(`resolve needs --source-root DIR\n${USAGE}`);
     if (!existsSync(root)) throw new UsageError(`cannot read ${root}: no such directory`);
     if (!statSync(root).isDirectory()) throw new UsageError(`--source-root ${root} is not a directory`);
-    const rows = await resolveTrace(trace, resolvePath(root), flags.get('--build-dir') ? resolvePath(flags.get('--build-dir')!) : null);
-    out = json ? `${JSON.stringify(rows, null, 2)}\n` : `${rows.map(formatResolved).join('\n')}\n`;
+    const rev = flags.get('--revision');
+    if (rev !== undefined && !isSafeRevision(rev)) throw new UsageError(`--revision takes a tag or commit, not '${rev}'`);
+    if (rev !== undefined && flags.has('--no-git')) throw new UsageError('--revision and --no-git exclude each other');
+    const { rows, revision } = await resolveTrace(trace, resolvePath(root), flags.get('--build-dir') ? resolvePath(flags.get('--build-dir')!) : null, flags.has('--no-git') ? null : (rev ?? ''));
+    if (json) out = `${JSON.stringify(revision ? { revision, frames: rows } : rows, null, 2)}\n`;
+    else out = `${revision ? `# trace ${revision.given ? 'built from' : 'matches'} ${revision.label} (${revision.matching}/${revision.total} call sites); the tree is ${revision.commitsLater} commits later\n` : ''}${rows.map(formatResolved).join('\n')}\n`;
   } else {
     out = json ? `${JSON.stringify(traceToJson(trace), null, 2)}\n` : `${formatSummary(trace, files[0]).join('\n')}\n`;
   }
@@ -141,19 +153,51 @@ interface ResolvedRow {
   note?: string;
 }
 
-/** Every frame of every hit and backtrace, resolved against the checkout. */
-async function resolveTrace(trace: Trace, root: string, buildDir: string | null): Promise<ResolvedRow[]> {
+interface RevisionInfo {
+  rev: string;
+  label: string;
+  given: boolean;
+  matching: number;
+  total: number;
+  commitsLater: number;
+}
+
+/**
+ * Every frame of every hit and backtrace, resolved against the checkout; `rev`: the binary's
+ * revision ('' to detect it when the root is in git, null for no git).
+ */
+async function resolveTrace(trace: Trace, root: string, buildDir: string | null, rev: string | null): Promise<{ rows: ResolvedRow[]; revision: RevisionInfo | null }> {
   const dist = dirname(__filename);
-  const parser = new CSourceParser({ runtimeWasm: join(dist, 'web-tree-sitter.wasm'), grammarWasm: join(dist, 'tree-sitter-c.wasm') });
+  const parser = new CSourceParser({ runtimeWasm: join(dist, 'web-tree-sitter.wasm'), grammarWasm: join(dist, 'tree-sitter-c.wasm'), cacheSize: 64 });
   const files = diskReader;
   const config: SourceConfig = { root, buildDir, pathMappings: [], workspaceFiles: [] };
   // which files define each function and which fields bind it: files move, callbacks are fields
   const index = buildTreeIndex([root, buildDir ?? join(root, 'build')], diskLister, files);
+  const git = rev === null ? undefined : await CheckoutGit.open(root);
+  let revision: RevisionInfo | null = null;
+  let mapping: RevisionMapping | undefined;
+  if (git) {
+    try {
+      const sites = callSitesOf(trace.hits.flatMap((h) => h.frames.map((f, i) => ({ file: f.file, line: f.line, function: f.function, ctx: frameContext(h.frames, i, h.source?.text) }))));
+      if (rev && !(await git.commitOf(rev))) throw new UsageError(`--revision ${rev} is not a revision of ${root}`);
+      const score = rev ? await scoreRevision(rev, sites, git, parser, index.fieldsOf) : await detectRevision(sites, git, parser, index.fieldsOf);
+      if (score) {
+        const label = /^[0-9a-f]{40}$/.test(score.rev) ? score.rev.slice(0, 12) : score.rev;
+        revision = { rev: score.rev, label, given: Boolean(rev), matching: score.matching, total: score.total, commitsLater: await git.commitsSince(score.rev) };
+        mapping = revisionMapping(git, score.rev, label);
+      }
+    } catch (e) {
+      git.dispose();
+      throw e;
+    }
+  } else if (rev) {
+    throw new UsageError(`--revision needs a git checkout; ${root} is not in one (or git is missing)`);
+  }
   const rows: ResolvedRow[] = [];
   const each = async (frames: Frame[], hit: number | null, backtrace: number | null, echo: string | undefined) => {
     for (let i = 0; i < frames.length; i++) {
       const f = frames[i];
-      const r = await resolveFrameLocation(f, frameContext(frames, i, echo), config, files, parser, index);
+      const r = await resolveFrameLocation(f, frameContext(frames, i, echo), config, files, parser, index, mapping);
       rows.push({
         hit,
         backtrace,
@@ -168,7 +212,8 @@ async function resolveTrace(trace: Trace, root: string, buildDir: string | null)
   };
   for (const h of trace.hits) await each(h.frames, h.index, null, h.source?.text);
   for (const [k, b] of trace.backtraces.entries()) await each(b.frames, null, k + 1, undefined);
-  return rows;
+  git?.dispose();
+  return { rows, revision };
 }
 
 function formatResolved(r: ResolvedRow): string {

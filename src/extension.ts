@@ -11,10 +11,11 @@ import { TraceStore } from './traceStore';
 
 export function activate(context: vscode.ExtensionContext): void {
   const store = new TraceStore();
-  const navigator = new SourceNavigator(context);
+  const navigator = new SourceNavigator(context, (doc) => store.get(doc));
   const hits = registerHitsTree(context, store);
   context.subscriptions.push(
     store,
+    navigator,
     registerSummary(context, store),
     registerStructure(store),
     registerPointers(store, navigator),

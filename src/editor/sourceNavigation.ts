@@ -5,7 +5,9 @@ import * as vscode from 'vscode';
 import { CSourceParser } from '../model/cSource';
 import { basename, hitAtLine } from '../model/hitGroups';
 import type { FrameContext } from '../model/cSource';
-import { buildTreeIndexAsync, frameContext, looksLikeQemuTree, resolveFrameLocation, type FrameLocation, type SourceConfig, type TreeIndex } from '../model/source';
+import { callSitesOf, detectRevision, revisionMapping, scoreRevision, type RevisionScore } from '../model/revision';
+import { buildTreeIndexAsync, frameContext, looksLikeQemuTree, resolveFrameLocation, type FrameLocation, type RevisionMapping, type SourceConfig, type TreeIndex } from '../model/source';
+import { CheckoutGit, isSafeRevision } from '../gitReader';
 import { diskLister, diskReader } from '../sourceFiles';
 import { commandLabel } from '../model/commands';
 import type { Frame, Hit, Trace } from '../model/trace';
@@ -37,18 +39,101 @@ const DONT_ASK = "Don't Ask Again";
 /** Distinct frame locations resolved up front for link tooltips; past this, links resolve on click. */
 const MAX_LINK_TARGETS = 1000;
 
-export class SourceNavigator {
+/** The revision a trace's binary was built from, as found, with the mapping of its lines. */
+export interface BinaryRevision extends RevisionScore {
+  label: string;
+  /** From the setting (else detected). */
+  given: boolean;
+  commitsLater: number;
+  mapping: RevisionMapping;
+}
+
+/** `trace matches v7.1.0 (73/73 call sites); your tree is 12 commits later`. */
+export function revisionText(r: BinaryRevision): string {
+  const later = r.commitsLater === 0 ? 'your tree is at it' : `your tree is ${r.commitsLater} commit${r.commitsLater === 1 ? '' : 's'} later`;
+  return `trace ${r.given ? 'built from' : 'matches'} ${r.label} (${r.matching}/${r.total} call sites); ${later}`;
+}
+
+export class SourceNavigator implements vscode.Disposable {
   private readonly parser: CSourceParser;
   private workspaceFiles: Promise<string[]> | undefined;
   private readonly indexes = new Map<string, Promise<TreeIndex>>();
   /** Offered in this window already (a notification closed without a choice is not shown again). */
   private offered = false;
 
-  constructor(private readonly context: vscode.ExtensionContext) {
+  /** The revision each trace's binary was built from, per source root (git, trusted workspaces only). */
+  private readonly revisions = new Map<string, WeakMap<Trace, Promise<BinaryRevision | undefined>>>();
+  private readonly gits = new Map<string, Promise<CheckoutGit | undefined>>();
+  private readonly revisionFound = new vscode.EventEmitter<void>();
+  /** Fires when a trace's revision is known (detection takes a moment). */
+  readonly onDidFindRevision = this.revisionFound.event;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly traceOf: (doc: vscode.TextDocument) => Trace,
+  ) {
     this.parser = new CSourceParser({
       runtimeWasm: vscode.Uri.joinPath(context.extensionUri, 'dist', 'web-tree-sitter.wasm').fsPath,
       grammarWasm: vscode.Uri.joinPath(context.extensionUri, 'dist', 'tree-sitter-c.wasm').fsPath,
     });
+  }
+
+  private git(root: string): Promise<CheckoutGit | undefined> {
+    let g = this.gits.get(root);
+    if (!g) {
+      g = CheckoutGit.open(root);
+      this.gits.set(root, g);
+    }
+    return g;
+  }
+
+  /**
+   * Which revision of the checkout the trace's binary was built from: the setting, else detected
+   * from the trace's call sites. Only in a trusted workspace, and only when the root is in git.
+   */
+  revisionOf(doc: vscode.TextDocument, config?: SourceConfig): Promise<BinaryRevision | undefined> {
+    return (config ? Promise.resolve(config) : this.config(doc)).then((c) => {
+      if (!c.root || !vscode.workspace.isTrusted) return undefined;
+      const root = c.root;
+      const trace = this.traceOf(doc);
+      let perRoot = this.revisions.get(root);
+      if (!perRoot) {
+        perRoot = new WeakMap();
+        this.revisions.set(root, perRoot);
+      }
+      let p = perRoot.get(trace);
+      if (!p) {
+        const given = vscode.workspace.getConfiguration('qemuBlockTrace.source', doc).get<string>('binaryRevision', '').trim();
+        p = this.findRevision(root, trace, given, c).then((r) => {
+          if (r) this.revisionFound.fire();
+          return r;
+        });
+        perRoot.set(trace, p);
+      }
+      return p;
+    });
+  }
+
+  private async findRevision(root: string, trace: Trace, given: string, config: SourceConfig): Promise<BinaryRevision | undefined> {
+    const git = await this.git(root);
+    if (!git) return undefined;
+    const index = await this.index(config);
+    const fieldsOf = (f: string) => index?.fieldsOf(f) ?? [];
+    const sites = callSitesOf(trace.hits.flatMap((h) => h.frames.map((f, i) => ({ file: f.file, line: f.line, function: f.function, ctx: frameContext(h.frames, i, h.source?.text) }))));
+    let score: RevisionScore | undefined;
+    if (given) {
+      if (!isSafeRevision(given) || !(await git.commitOf(given))) {
+        void vscode.window.showWarningMessage(`QEMU Block Trace: qemuBlockTrace.source.binaryRevision “${given}” is not a revision of ${root}; lines are checked without it.`);
+        return undefined;
+      }
+      score = await scoreRevision(given, sites, git, this.parser, fieldsOf);
+    } else {
+      score = await detectRevision(sites, git, this.parser, fieldsOf);
+    }
+    if (!score) return undefined;
+    const label = /^[0-9a-f]{40}$/.test(score.rev) ? score.rev.slice(0, 12) : score.rev;
+    const later = await git.commitsSince(score.rev);
+    return { ...score, label, given: given !== '', commitsLater: later, mapping: revisionMapping(git, score.rev, label) };
   }
 
   /** "Don't Ask Again" holds for the workspace, or, in a window with no folder, for every such window. */
@@ -85,7 +170,8 @@ export class SourceNavigator {
   /** Where a frame's line is in the checkout, or why it cannot be found. */
   async resolve(doc: vscode.TextDocument, frame: Frame, inner: FrameContext): Promise<FrameLocation> {
     const config = await this.config(doc);
-    const r = await resolveFrameLocation(frame, inner, config, disk, this.parser, await this.index(config));
+    const revision = await this.revisionOf(doc, config);
+    const r = await resolveFrameLocation(frame, inner, config, disk, this.parser, await this.index(config), revision?.mapping);
     if (r.path === null && /no QEMU source folder is known/.test(r.reason)) this.offerChooseRoot(doc);
     return r;
   }
@@ -105,12 +191,21 @@ export class SourceNavigator {
   onFilesChanged(): void {
     this.workspaceFiles = undefined;
     this.indexes.clear();
+    this.revisions.clear();
   }
 
   /** The source settings changed: offer again if they leave no folder known. */
   onSettingsChanged(): void {
     this.offered = false;
     this.indexes.clear();
+    this.revisions.clear();
+    for (const g of this.gits.values()) void g.then((x) => x?.dispose());
+    this.gits.clear();
+  }
+
+  dispose(): void {
+    for (const g of this.gits.values()) void g.then((x) => x?.dispose());
+    this.revisionFound.dispose();
   }
 
   private offerChooseRoot(doc: vscode.TextDocument): void {
@@ -248,6 +343,23 @@ export function registerSourceNavigation(store: TraceStore, navigator: SourceNav
         return link;
       },
     });
+  // which revision the active trace's binary was built from, when git told
+  const revisionStatus = vscode.window.createStatusBarItem('qemuBlockTrace.revision', vscode.StatusBarAlignment.Left, 49);
+  revisionStatus.name = 'QEMU Block Trace: Binary Revision';
+  revisionStatus.command = { title: 'Set the binary revision', command: 'workbench.action.openSettings', arguments: ['qemuBlockTrace.source.binaryRevision'] };
+  const showRevision = async () => {
+    const doc = store.activeTrace;
+    const r = doc ? await navigator.revisionOf(doc) : undefined;
+    if (doc !== store.activeTrace) return;
+    if (!r) {
+      revisionStatus.hide();
+      return;
+    }
+    revisionStatus.text = `$(git-commit) ${r.label} · ${r.matching}/${r.total}`;
+    revisionStatus.tooltip = `QEMU Block Trace: ${revisionText(r)}. Frames are mapped from ${r.label} to your working tree through git, then checked.${r.given ? '' : ' Click to set the revision yourself (qemuBlockTrace.source.binaryRevision).'}`;
+    revisionStatus.show();
+  };
+  void showRevision();
   let linkRegistration = registerLinks();
   const relink = () => {
     linkRegistration.dispose();
@@ -255,8 +367,23 @@ export function registerSourceNavigation(store: TraceStore, navigator: SourceNav
   };
   return vscode.Disposable.from(
     disposables,
+    revisionStatus,
+    store.onDidChangeActiveTrace(() => void showRevision()),
+    navigator.onDidFindRevision(() => {
+      void showRevision();
+      relink();
+      lensesChanged.fire();
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      navigator.onSettingsChanged();
+      void showRevision();
+      relink();
+    }),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('qemuBlockTrace.source')) relink();
+      if (e.affectsConfiguration('qemuBlockTrace.source')) {
+        relink();
+        void showRevision();
+      }
     }),
     // a C file added or removed may change where frames go (the tree index, suffix matches)
     vscode.workspace.onDidCreateFiles((e) => e.files.some((f) => /\.[ch]$/.test(f.path)) && relink()),
@@ -295,6 +422,7 @@ export function registerSourceNavigation(store: TraceStore, navigator: SourceNav
         }
         const stop = h.stop!;
         const r = await navigator.resolve(lens.doc, stop, frameContext([stop, ...h.frames.slice(1)], 0, h.source?.text));
+        const revision = await navigator.revisionOf(lens.doc);
         if (r.path === null) {
           // where the source would come from, one click away
           lens.command = { ...OPEN_ROOT_SETTING, title: `${basename(stop.file!)}:${stop.line} ${stop.function} (source not found)`, tooltip: `${r.reason} — click to set qemuBlockTrace.source.root` };
@@ -304,7 +432,7 @@ export function registerSourceNavigation(store: TraceStore, navigator: SourceNav
             title: `${basename(r.path)}:${r.line} ${stop.function}${moved}`,
             command: 'vscode.open',
             arguments: [vscode.Uri.file(r.path), { selection: new vscode.Range(r.line - 1, 0, r.line - 1, 0) }],
-            tooltip: `${r.path}:${r.line} — ${r.note}`,
+            tooltip: `${r.path}:${r.line} — ${r.note}${revision ? `\n${revisionText(revision)}` : ''}`,
           };
         }
         return lens;

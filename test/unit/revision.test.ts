@@ -186,3 +186,41 @@ describe('a git checkout: the binary’s revision, and lines mapped from it', fu
     }
   });
 });
+
+describe('qemu-block-trace resolve in a git checkout', function () {
+  this.timeout(60_000);
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'qbt-cli-git-'));
+  let repo: ReturnType<typeof writeQemuGitRepo>;
+  const CLI = path.join(ROOT, 'dist', 'cli.js');
+  const run = (...args: string[]) => {
+    const r = require('node:child_process').spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    return { code: r.status as number, stdout: r.stdout as string, stderr: r.stderr as string };
+  };
+  before(function () {
+    if (!hasGit) this.skip();
+    repo = writeQemuGitRepo(path.join(base, 'qemu'), trace, { olderTags: 2, laterCommits: 1 });
+  });
+  after(() => fs.rmSync(base, { recursive: true, force: true }));
+
+  it('detects the revision, says so first, and maps every frame from it', () => {
+    const r = run('resolve', path.join(ROOT, 'test', 'fixtures', 'traces', 'snapshot-commit-complete.log'), '--source-root', repo.dir);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trimEnd().split('\n');
+    assert.match(lines[0], /^# trace matches v7\.1\.0 \((\d+)\/\1 call sites\); the tree is 1 commits later$/);
+    assert.equal(lines.length, 664);
+    assert.ok(lines.some((l) => /of v7\.1\.0 is line \d+ here \(unchanged since\)/.test(l)));
+  });
+
+  it('--json gains the revision; --revision names it; --no-git leaves git out', () => {
+    const j = JSON.parse(run('resolve', path.join(ROOT, 'test', 'fixtures', 'traces', 'snapshot-commit-complete.log'), '--source-root', repo.dir, '--json', '--revision', 'v7.1.0').stdout);
+    assert.deepEqual([j.revision.rev, j.revision.given, j.revision.commitsLater], ['v7.1.0', true, 1]);
+    assert.equal(j.frames.length, 663);
+    const plain = JSON.parse(run('resolve', path.join(ROOT, 'test', 'fixtures', 'traces', 'snapshot-commit-complete.log'), '--source-root', repo.dir, '--json', '--no-git').stdout);
+    assert.ok(Array.isArray(plain));
+    const bad = run('resolve', path.join(ROOT, 'test', 'fixtures', 'traces', 'snapshot-commit-complete.log'), '--source-root', repo.dir, '--revision', '--output=/tmp/x');
+    assert.equal(bad.code, 2);
+    const missing = run('resolve', path.join(ROOT, 'test', 'fixtures', 'traces', 'snapshot-commit-complete.log'), '--source-root', repo.dir, '--revision', 'v9.9.9');
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /--revision v9\.9\.9 is not a revision of/);
+  });
+});
