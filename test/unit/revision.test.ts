@@ -2,7 +2,7 @@
 // without git; the binary's revision detected from the trace's call sites; lines mapped through
 // git's hunks.
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -193,8 +193,8 @@ describe('qemu-block-trace resolve in a git checkout', function () {
   let repo: ReturnType<typeof writeQemuGitRepo>;
   const CLI = path.join(ROOT, 'dist', 'cli.js');
   const run = (...args: string[]) => {
-    const r = require('node:child_process').spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
-    return { code: r.status as number, stdout: r.stdout as string, stderr: r.stderr as string };
+    const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
   before(function () {
     if (!hasGit) this.skip();
