@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parseTrace } from '../../src/model/trace';
+import { writeQemuGitRepo } from '../support/qemuGitRepo';
 import { MOVED_BY, RENAMED, writeQemuTree } from '../support/qemuTree';
 import { eventually, ui } from './ui';
 
@@ -98,6 +99,37 @@ describe('From a frame to the QEMU checkout', () => {
       const links = await vscode.commands.executeCommand<vscode.DocumentLink[]>('vscode.executeLinkProvider', doc.uri, 0);
       const link = links.find((l) => l.range.start.line === tokenAt)!;
       assert.match(link.tooltip ?? '', new RegExp(`^Open .*block\\.c:${locs[0].range.start.line + 1} — renamed to ${RENAMED.to}\\?`));
+    } finally {
+      await config().update('root', path.join(base, 'moved'), vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
+  it('in a git checkout of a later version: the status bar names the detected revision; F12 lands on moved, renamed and inlined frames’ calls', async function () {
+    this.timeout(120_000);
+    const repo = writeQemuGitRepo(path.join(base, 'git'), parseTrace(fs.readFileSync(SAMPLE, 'utf8')), { olderTags: 2, laterCommits: 1 });
+    await config().update('root', repo.dir, vscode.ConfigurationTarget.Workspace);
+    try {
+      await vscode.window.showTextDocument(doc);
+      if (ui.available) {
+        const status = await eventually(async () => (await ui.texts('.statusbar-item')).find((t) => /v7\.1\.0 · \d+\/\d+/.test(t)), 'the revision in the status bar', 60_000);
+        const [, n, m] = /(\d+)\/(\d+)/.exec(status)!;
+        assert.equal(n, m, 'every call site holds at v7.1.0');
+        await ui.screenshot('revision-status');
+      }
+      const lines = doc.getText().split('\n');
+      /** F12 on the file:line of the first frame of `fn`; the line it lands on. */
+      const land = async (fn: string) => {
+        const at = lines.findIndex((l) => new RegExp(`^#\\d+ .*\\b${fn} \\(`).test(l));
+        const tokenAt = lines.findIndex((l, i) => i >= at && / at \.\.\/[\w/.-]+:\d+/.test(l));
+        const m = / at (\.\.\/[\w/.-]+:\d+)/.exec(lines[tokenAt])!;
+        const locs = await vscode.commands.executeCommand<vscode.Location[]>('vscode.executeDefinitionProvider', doc.uri, new vscode.Position(tokenAt, lines[tokenAt].indexOf(m[1]) + 3));
+        return { file: locs[0].uri.fsPath, text: fs.readFileSync(locs[0].uri.fsPath, 'utf8').split('\n')[locs[0].range.start.line] };
+      };
+      assert.match((await land('bdrv_detach_child')).text, /^ {4}bdrv_replace_child_noperm\(0\);$/, 'inlined into bdrv_root_unref_child');
+      assert.match((await land('job_prepare')).text, /^ {4}job->driver->prepare\(0\);$/, 'renamed to job_prepare_locked, calling through the JobDriver');
+      const moved = await land('qemu_main_loop');
+      assert.equal(moved.file, path.join(repo.dir, 'system', 'runstate.c'));
+      assert.match(moved.text, /^ {4}main_loop_wait\(0\);$/);
     } finally {
       await config().update('root', path.join(base, 'moved'), vscode.ConfigurationTarget.Workspace);
     }
