@@ -8,10 +8,13 @@ import type { FrameContext } from '../model/cSource';
 import { callSitesOf, detectRevision, revisionMapping, scoreRevision, type RevisionScore } from '../model/revision';
 import { buildTreeIndexAsync, frameContext, looksLikeQemuTree, resolveFrameLocation, type FrameLocation, type RevisionMapping, type SourceConfig, type TreeIndex } from '../model/source';
 import { CheckoutGit, isSafeRevision } from '../gitReader';
+import { commandDoc, qmpHandlerName, type QapiDoc } from '../model/qapi';
+import { readdirSync } from 'node:fs';
+import { escapeMarkdown } from './markdown';
 import { diskLister, diskReader } from '../sourceFiles';
 import { commandLabel } from '../model/commands';
 import type { Frame, Hit, Trace } from '../model/trace';
-import { LANGUAGE_ID, type TraceStore } from '../traceStore';
+import { LANGUAGE_ID, TraceStore } from '../traceStore';
 
 const disk = diskReader;
 
@@ -58,6 +61,8 @@ export class SourceNavigator implements vscode.Disposable {
   private readonly parser: CSourceParser;
   private workspaceFiles: Promise<string[]> | undefined;
   private readonly indexes = new Map<string, Promise<TreeIndex>>();
+  /** Each root's QAPI schema files (path, text). */
+  private readonly schemas = new Map<string, Promise<[string, string][]>>();
   /** Offered in this window already (a notification closed without a choice is not shown again). */
   private offered = false;
 
@@ -188,8 +193,46 @@ export class SourceNavigator implements vscode.Disposable {
     return def ? new vscode.Location(vscode.Uri.file(r.path), new vscode.Position(def.nameLine - 1, 0)) : undefined;
   }
 
+  /** `qmp_blockdev_snapshot_sync`, where the checkout defines it. */
+  async qmpHandler(doc: vscode.TextDocument, command: string): Promise<vscode.Location | undefined> {
+    const config = await this.config(doc);
+    const index = await this.index(config);
+    const fn = qmpHandlerName(command);
+    const buildDir = config.buildDir ?? `${config.root}/build`;
+    for (const path of (index?.definedIn(fn) ?? []).filter((p) => p.endsWith('.c') && !p.startsWith(`${buildDir}/`))) {
+      const outline = await this.parser.outline(disk.version(path), () => disk.read(path) ?? '');
+      const def = outline.functions.find((f) => f.name === fn);
+      if (def) return new vscode.Location(vscode.Uri.file(path), new vscode.Position(def.nameLine - 1, 0));
+    }
+    return undefined;
+  }
+
+  /** The command's documentation from the checkout's `qapi/*.json`. */
+  async qmpDoc(doc: vscode.TextDocument, command: string): Promise<(QapiDoc & { file: string }) | null> {
+    const { root } = await this.config(doc);
+    if (!root) return null;
+    let schema = this.schemas.get(root);
+    if (!schema) {
+      const dir = `${root}/qapi`;
+      schema = Promise.resolve(
+        (() => {
+          try {
+            return readdirSync(dir)
+              .filter((f) => f.endsWith('.json'))
+              .map((f): [string, string] => [`${dir}/${f}`, disk.read(`${dir}/${f}`) ?? '']);
+          } catch {
+            return [];
+          }
+        })(),
+      );
+      this.schemas.set(root, schema);
+    }
+    return commandDoc(await schema, command);
+  }
+
   onFilesChanged(): void {
     this.workspaceFiles = undefined;
+    this.schemas.clear();
     this.indexes.clear();
     this.revisions.clear();
   }
@@ -198,6 +241,7 @@ export class SourceNavigator implements vscode.Disposable {
   onSettingsChanged(): void {
     this.offered = false;
     this.indexes.clear();
+    this.schemas.clear();
     this.revisions.clear();
     for (const g of this.gits.values()) void g.then((x) => x?.dispose());
     this.gits.clear();
@@ -235,6 +279,33 @@ export function locationTarget(r: Extract<FrameLocation, { path: string }>): vsc
 export function destinationText(r: FrameLocation): string {
   if (r.path === null) return `Source not found: ${r.reason}`;
   return `Open ${r.path}:${r.line}${r.method === 'exact' ? '' : ` — ${r.note}`}`;
+}
+
+/** The QMP command whose name stands at `pos` on its command line (`(QEMU) block-commit …`, `{"execute": "block-commit"`). */
+export function commandAt(trace: Trace, doc: vscode.TextDocument, pos: vscode.Position): { name: string; range: vscode.Range } | undefined {
+  for (const c of trace.commands) {
+    if (c.line !== pos.line || c.origin === 'hmp' || c.origin === 'inferred') continue;
+    const text = doc.lineAt(c.line).text;
+    const name = c.name;
+    const at = text.indexOf(c.origin === 'qmp' ? `"${name}"` : name);
+    if (at < 0) continue;
+    const start = at + (c.origin === 'qmp' ? 1 : 0);
+    const range = new vscode.Range(c.line, start, c.line, start + name.length);
+    if (range.contains(pos)) return { name, range };
+  }
+  return undefined;
+}
+
+/** The documentation of a QMP command as Markdown: summary, arguments, returns, since, and where it is defined. */
+export function qapiMarkdown(d: QapiDoc & { file: string }, handler: vscode.Location | undefined): vscode.MarkdownString {
+  const md = new vscode.MarkdownString();
+  md.appendMarkdown(`**${escapeMarkdown(d.name)}**${d.since ? ` (since ${escapeMarkdown(d.since)})` : ''}\n\n`);
+  if (handler) md.appendMarkdown(`Handler: [${qmpHandlerName(d.name)}](${handler.uri.with({ fragment: `L${handler.range.start.line + 1}` }).toString()}) · `);
+  md.appendMarkdown(`[${escapeMarkdown(d.file.split('/').slice(-2).join('/'))}:${d.line}](${vscode.Uri.file(d.file).with({ fragment: `L${d.line}` }).toString()})\n\n`);
+  if (d.summary) md.appendMarkdown(`${escapeMarkdown(d.summary)}\n\n`);
+  if (d.args.length > 0) md.appendMarkdown(`${d.args.map((a) => `- \`${a.name}\`: ${escapeMarkdown(a.text)}`).join('\n')}\n\n`);
+  if (d.returns) md.appendMarkdown(`Returns: ${escapeMarkdown(d.returns)}`);
+  return md;
 }
 
 /** A link goes to the line, or, when the source is not found, to the settings that say where it is. */
@@ -284,6 +355,8 @@ export function registerSourceNavigation(store: TraceStore, navigator: SourceNav
     vscode.workspace.onDidDeleteFiles(() => navigator.onFilesChanged()),
     vscode.languages.registerDefinitionProvider(selector, {
       async provideDefinition(doc, pos) {
+        const cmd = commandAt(store.get(doc), doc, pos);
+        if (cmd) return navigator.qmpHandler(doc, cmd.name);
         const at = frameAt(store.get(doc), pos.line);
         if (!at) return undefined;
         const loc = at.frame.locationRange;
@@ -384,6 +457,28 @@ export function registerSourceNavigation(store: TraceStore, navigator: SourceNav
         relink();
         void showRevision();
       }
+    }),
+    // a QMP command's documentation, from the checkout's schema
+    vscode.languages.registerHoverProvider(selector, {
+      async provideHover(doc, pos) {
+        const cmd = commandAt(store.get(doc), doc, pos);
+        if (!cmd) return undefined;
+        const d = await navigator.qmpDoc(doc, cmd.name);
+        if (!d) return undefined;
+        return new vscode.Hover(qapiMarkdown(d, await navigator.qmpHandler(doc, cmd.name)), cmd.range);
+      },
+    }),
+    // Go to QMP Handler on a command of the Hits view (its node: a group with a command)
+    vscode.commands.registerCommand('qemuBlockTrace.goToQmpHandler', async (node?: { group?: { command?: { name?: unknown } | null } }) => {
+      const name = node?.group?.command?.name;
+      const doc = store.activeTrace ?? vscode.window.visibleTextEditors.map((e) => e.document).find((d) => TraceStore.isTrace(d));
+      if (typeof name !== 'string' || !doc) return;
+      const loc = await navigator.qmpHandler(doc, name);
+      if (!loc) {
+        void vscode.window.showInformationMessage(`QEMU Block Trace: ${qmpHandlerName(name)} is not defined in the QEMU source folder${(await navigator.qmpDoc(doc, name)) ? '' : ', nor is the command in its qapi/*.json'}.`);
+        return;
+      }
+      await vscode.window.showTextDocument(loc.uri, { selection: loc.range });
     }),
     // a C file added or removed may change where frames go (the tree index, suffix matches)
     vscode.workspace.onDidCreateFiles((e) => e.files.some((f) => /\.[ch]$/.test(f.path)) && relink()),

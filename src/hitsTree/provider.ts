@@ -331,7 +331,8 @@ export class HitsTreeProvider implements vscode.TreeDataProvider<HitsTreeNode> {
     const item = new vscode.TreeItem(g.label, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = node.id;
     item.description = plural(g.hits.length, 'hit');
-    item.contextValue = 'group';
+    // a command typed in the log can go to its handler
+    item.contextValue = g.command && g.command.origin !== 'hmp' ? 'command' : 'group';
     const cmd = g.command;
     const tip = new vscode.MarkdownString();
     if (cmd) {

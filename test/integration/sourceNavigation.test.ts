@@ -135,6 +135,21 @@ describe('From a frame to the QEMU checkout', () => {
     }
   });
 
+  it('a QMP command in the log: F12 goes to its qmp_ handler, the hover shows its documentation from qapi/*.json', async () => {
+    await vscode.window.showTextDocument(doc);
+    const line = doc.getText().split('\n').findIndex((l) => l.startsWith('(QEMU) block-commit '));
+    const pos = new vscode.Position(line, '(QEMU) block-'.length);
+    const locs = await vscode.commands.executeCommand<vscode.Location[]>('vscode.executeDefinitionProvider', doc.uri, pos);
+    assert.equal(locs[0].uri.fsPath, path.join(base, 'moved', 'blockdev.c'));
+    assert.match(fs.readFileSync(locs[0].uri.fsPath, 'utf8').split('\n')[locs[0].range.start.line], /^void qmp_block_commit\(/);
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, pos);
+    const text = hovers.flatMap((h) => h.contents).map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : '')).join('\n');
+    assert.match(text, /\*\*block-commit\*\* \(since 1\.3\)/);
+    assert.match(text, /Handler: \[qmp_block_commit\]/);
+    assert.match(text, /Synthetic: merge an overlay into its backing node\./);
+    assert.match(text, /`job-id`: the new job's identifier/);
+  });
+
   it('hovering a frame’s file:line shows where the link goes, before anything else', async function () {
     if (!ui.available) this.skip();
     const editor = await vscode.window.showTextDocument(doc);

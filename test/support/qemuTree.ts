@@ -116,6 +116,31 @@ export function writeQemuTree(root: string, trace: Trace, variant: TreeVariant, 
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.writeFileSync(target, `${out.join('\n')}\n`);
   }
+  // a QAPI schema in QEMU's doc-comment format (our own words) for the commands the sample runs
+  fs.mkdirSync(path.join(root, 'qapi'), { recursive: true });
+  fs.writeFileSync(
+    path.join(root, 'qapi', 'block-core.json'),
+    [
+      '# -*- Mode: Python -*-',
+      '',
+      '##',
+      '# @block-commit:',
+      '#',
+      '# Synthetic: merge an overlay into its backing node.',
+      '#',
+      '# @device: the node to commit from',
+      '#',
+      '# @job-id: the new job\'s identifier',
+      '#',
+      '# Returns: nothing on success',
+      '#',
+      '# Since: 1.3',
+      '##',
+      "{ 'command': 'block-commit',",
+      "  'data': { 'device': 'str', '*job-id': 'str' } }",
+      '',
+    ].join('\n'),
+  );
   fs.mkdirSync(path.join(root, 'include', 'block'), { recursive: true });
   fs.writeFileSync(path.join(root, 'include', 'block', 'block.h'), '/* synthetic */\n');
 }
