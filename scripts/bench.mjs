@@ -129,7 +129,8 @@ process.stdout.write(
 // 8,000 lines), in a fresh process: cold includes loading the WASM; warm is a second pass.
 await esbuild.build({
   stdin: {
-    contents: "export { parseTrace } from '../src/model/trace'; export { resolveFrameLocation } from '../src/model/source'; export { CSourceParser } from '../src/model/cSource'; export { writeQemuTree } from '../test/support/qemuTree';",
+    contents:
+      "export { parseTrace } from '../src/model/trace'; export { resolveFrameLocation, frameContext, buildTreeIndex } from '../src/model/source'; export { CSourceParser } from '../src/model/cSource'; export { writeQemuTree } from '../test/support/qemuTree'; export { writeQemuGitRepo } from '../test/support/qemuGitRepo'; export { callSitesOf, detectRevision } from '../src/model/revision'; export { CheckoutGit } from '../src/gitReader'; export { diskLister, diskReader } from '../src/sourceFiles';",
     resolveDir: join(ROOT, 'scripts'),
     loader: 'ts',
   },
@@ -153,24 +154,39 @@ const files = { exists: (p) => fs.existsSync(p), read: (p) => (fs.existsSync(p) 
 const config = { root, buildDir: null, pathMappings: [], workspaceFiles: [] };
 (async () => {
   const parser = new m.CSourceParser({ runtimeWasm: ${JSON.stringify(join(ROOT, 'node_modules', 'web-tree-sitter', 'web-tree-sitter.wasm'))}, grammarWasm: ${JSON.stringify(join(ROOT, 'node_modules', 'tree-sitter-c', 'tree-sitter-c.wasm'))} });
+  let index;
   const pass = async () => {
     let n = 0;
     for (const h of trace.hits) for (let i = 0; i < h.frames.length; i++) {
-      await m.resolveFrameLocation(h.frames[i], i === 0 ? { text: h.source && h.source.text } : { callee: h.frames[i - 1].function }, config, files, parser);
+      await m.resolveFrameLocation(h.frames[i], m.frameContext(h.frames, i, h.source && h.source.text), config, files, parser, index);
       n++;
     }
     return n;
   };
   const t0 = process.hrtime.bigint();
+  // cold: the tree index (definitions and initialiser bindings of every file) and the WASM start
+  index = m.buildTreeIndex([root], m.diskLister, files);
   const frames = await pass();
   const t1 = process.hrtime.bigint();
   await pass();
   const t2 = process.hrtime.bigint();
-  console.log(JSON.stringify({ frames, blockLines: lines, coldMs: Number(t1 - t0) / 1e6, warmMs: Number(t2 - t1) / 1e6 }));
+  // revision detection: a git repository with 20 release tags, the trace's release the last of them
+  const repoDir = path.join(${JSON.stringify(dir)}, 'qemu-git');
+  fs.rmSync(repoDir, { recursive: true, force: true });
+  m.writeQemuGitRepo(repoDir, trace, { olderTags: 19, laterCommits: 3 });
+  const git = await m.CheckoutGit.open(repoDir);
+  const sites = m.callSitesOf(trace.hits.flatMap((h) => h.frames.map((f, i) => ({ file: f.file, line: f.line, function: f.function, ctx: m.frameContext(h.frames, i, h.source && h.source.text) }))));
+  const detectParser = new m.CSourceParser({ runtimeWasm: ${JSON.stringify(join(ROOT, 'node_modules', 'web-tree-sitter', 'web-tree-sitter.wasm'))}, grammarWasm: ${JSON.stringify(join(ROOT, 'node_modules', 'tree-sitter-c', 'tree-sitter-c.wasm'))}, cacheSize: 64 });
+  const t3 = process.hrtime.bigint();
+  const found = git ? await m.detectRevision(sites, git, detectParser) : undefined;
+  const t4 = process.hrtime.bigint();
+  git && git.dispose();
+  console.log(JSON.stringify({ frames, blockLines: lines, indexFiles: index.files, coldMs: Number(t1 - t0) / 1e6, warmMs: Number(t2 - t1) / 1e6, detectMs: Number(t4 - t3) / 1e6, detected: found && found.rev, tried: found && found.tried.length, sites: sites.length, matching: found && found.matching }));
 })();`;
 const res = JSON.parse(time(process.execPath, ['-e', RESOLVE]).out);
 process.stdout.write(
-  `source resolution, all ${res.frames} frames of the sample against a full-size moved tree (block.c ${res.blockLines} lines): cold ${res.coldMs.toFixed(0)} ms (WASM start included), warm ${res.warmMs.toFixed(1)} ms\n`,
+  `source resolution, all ${res.frames} frames of the sample against a full-size moved tree (block.c ${res.blockLines} lines): cold ${res.coldMs.toFixed(0)} ms (WASM start and the tree index of ${res.indexFiles} files included; budget 1500 ms), warm ${res.warmMs.toFixed(1)} ms (budget 50 ms)\n` +
+    `revision detection over a git repository of 20 release tags: ${res.detectMs.toFixed(0)} ms for ${res.tried} revisions scored (budget 5000 ms), found ${res.detected} with ${res.matching}/${res.sites} call sites\n`,
 );
 
 // The block graph (design.md §7): replayed once, then the state at any hit from checkpoints;
