@@ -252,12 +252,17 @@ interface Candidate {
  * callee renamed: `job_prepare` → `job_prepare_locked`); else any call through a pointer (a callback
  * bound at run time: `bh->cb`, `fn(job)`).
  */
-function callSites(outline: COutline, fn: CFunction, callee: string, fieldsOf: FieldsOf, self?: string): Candidate[] {
+function callSites(outline: COutline, fn: CFunction, callee: string, fieldsOf: FieldsOf, self?: string, macrosOf: FieldsOf = () => []): Candidate[] {
   const inside = outline.calls.filter((c) => fn.startLine <= c.line && c.line <= fn.endLine);
   const fields = new Set([...fieldsOf(callee), ...outline.bindings.filter((b) => b.fn === callee).map((b) => b.field)]);
+  const macros = new Set(macrosOf(callee));
   const sure = inside
-    .filter((c) => (c.via === 'direct' && c.callee === callee) || (c.via === 'field' && fields.has(c.callee)))
-    .map((c) => ({ line: c.line, strength: 3, how: c.via === 'direct' ? `the call to ${callee}` : `the call to ${callee} through ${c.text}` }));
+    .filter((c) => (c.via === 'direct' && (c.callee === callee || macros.has(c.callee))) || (c.via === 'field' && fields.has(c.callee)))
+    .map((c) => ({
+      line: c.line,
+      strength: 3,
+      how: c.via !== 'direct' ? `the call to ${callee} through ${c.text}` : c.callee === callee ? `the call to ${callee}` : `the call to ${callee} inside the macro ${c.callee}`,
+    }));
   if (sure.length > 0) return sure;
   const renamed = inside
     // (never the frame's own function: a call of it is where it is called from, not what it calls)
@@ -278,7 +283,7 @@ function nearest(cands: Candidate[], line: number): Candidate {
  * a function gone from the file is looked for as renamed (a function that makes the call, with a
  * like name) or inlined (the call inside the next-outer frame's function); never a silent guess.
  */
-export function relocate(outline: COutline, fn: string, line: number, ctx: FrameContext, fieldsOf: FieldsOf = () => []): Relocation {
+export function relocate(outline: COutline, fn: string, line: number, ctx: FrameContext, fieldsOf: FieldsOf = () => [], macrosOf: FieldsOf = () => []): Relocation {
   const def = outline.functions.find((f) => f.name === fn);
   const moved = (to: number, method: RelocationMethod, what: string, inFn = fn): Relocation => ({
     line: to,
@@ -289,7 +294,7 @@ export function relocate(outline: COutline, fn: string, line: number, ctx: Frame
   });
   if (def) {
     if (ctx.callee) {
-      const sites = callSites(outline, def, ctx.callee, fieldsOf, fn);
+      const sites = callSites(outline, def, ctx.callee, fieldsOf, fn, macrosOf);
       const here = sites.find((c) => c.line === line);
       if (here) return { line, method: 'exact', delta: 0, note: `line ${line}: ${here.how}` };
       if (sites.length > 0) {
@@ -297,7 +302,7 @@ export function relocate(outline: COutline, fn: string, line: number, ctx: Frame
         return moved(best.line, 'relocated-call', best.how);
       }
       // the callee inlined into this function: what it called is called here
-      const via = ctx.via ? callSites(outline, def, ctx.via, fieldsOf, fn).filter((c) => c.strength === 3) : [];
+      const via = ctx.via ? callSites(outline, def, ctx.via, fieldsOf, fn, macrosOf).filter((c) => c.strength === 3) : [];
       if (via.length > 0) {
         const best = nearest(via, line);
         return moved(best.line, 'relocated-call', `no call to ${ctx.callee} (inlined here?): ${best.how}`);
@@ -326,7 +331,7 @@ export function relocate(outline: COutline, fn: string, line: number, ctx: Frame
     const callee = ctx.callee;
     if (ctx.outer) {
       const outer = outline.functions.find((f) => f.name === ctx.outer);
-      const sites = outer ? callSites(outline, outer, callee, fieldsOf, fn).filter((c) => c.strength === 3) : [];
+      const sites = outer ? callSites(outline, outer, callee, fieldsOf, fn, macrosOf).filter((c) => c.strength === 3) : [];
       if (outer && sites.length > 0) {
         const best = nearest(sites, line);
         return { ...moved(best.line, 'inlined', best.how, outer.name), note: `${fn} is now inside ${outer.name}: ${best.how}, line ${best.line}` };
@@ -336,7 +341,7 @@ export function relocate(outline: COutline, fn: string, line: number, ctx: Frame
     const callers = outline.functions
       .map((f) => {
         const like = nameLikeness(f.name, fn);
-        return { f, like, sites: callSites(outline, f, callee, fieldsOf, fn).filter((c) => c.strength >= 2 || like >= 0.9) };
+        return { f, like, sites: callSites(outline, f, callee, fieldsOf, fn, macrosOf).filter((c) => c.strength >= 2 || like >= 0.9) };
       })
       .filter((x) => x.sites.length > 0)
       .sort((a, b) => b.like - a.like);

@@ -136,6 +136,8 @@ export type FrameLocation =
 export interface TreeIndex {
   definedIn(fn: string): readonly string[];
   fieldsOf(fn: string): readonly string[];
+  /** Function-like macros whose body calls `fn` (`BDRV_POLL_WHILE` calls `aio_poll`). */
+  macrosCalling(fn: string): readonly string[];
   files: number;
 }
 
@@ -147,6 +149,9 @@ export interface SourceLister {
 // A definition in QEMU's style: return type and name at column 0, `(` after the name, no `;`
 const DEFINITION = /^(?!(?:if|for|while|switch|return|else|do|typedef|extern)\b)[A-Za-z_][\w \t*]*?\b([A-Za-z_]\w*)\s*\([^;]*$/gm;
 const BINDING = /\.\s*([A-Za-z_]\w*)\s*=\s*&?\s*([a-z_]\w*)\s*[,}\n]/g;
+// `#define NAME(args) body`, the body running on over lines that end in a backslash
+const MACRO = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)\(((?:[^\n]*\\\n)*[^\n]*)/gm;
+const CALLED = /\b([A-Za-z_]\w*)\s*\(/g;
 
 /** Read every C file of the tree (and the build directory) with two regular expressions; parsing comes later, for the few files a trace names. */
 export function buildTreeIndex(dirs: readonly string[], lister: SourceLister, reader: Pick<SourceReader, 'read'>): TreeIndex {
@@ -169,6 +174,7 @@ export async function buildTreeIndexAsync(dirs: readonly string[], lister: Sourc
 class TreeIndexBuilder {
   private readonly defs = new Map<string, string[]>();
   private readonly fields = new Map<string, Set<string>>();
+  private readonly macros = new Map<string, Set<string>>();
   private count = 0;
 
   add(path: string, text: string | undefined): void {
@@ -176,6 +182,11 @@ class TreeIndexBuilder {
     const fields = this.fields;
     if (text === undefined) return;
     this.count++;
+    if (text.includes('#')) {
+      for (const m of text.matchAll(MACRO)) {
+        for (const c of m[2].matchAll(CALLED)) if (c[1] !== m[1]) (this.macros.get(c[1]) ?? this.macros.set(c[1], new Set()).get(c[1])!).add(m[1]);
+      }
+    }
     for (const m of text.matchAll(DEFINITION)) {
       // the body follows within a few lines: `{` at column 0
       const after = text.indexOf('\n{', m.index);
@@ -187,8 +198,8 @@ class TreeIndexBuilder {
   }
 
   index(): TreeIndex {
-    const { defs, fields, count } = this;
-    return { definedIn: (fn) => defs.get(fn) ?? [], fieldsOf: (fn) => [...(fields.get(fn) ?? [])], files: count };
+    const { defs, fields, macros, count } = this;
+    return { definedIn: (fn) => defs.get(fn) ?? [], fieldsOf: (fn) => [...(fields.get(fn) ?? [])], macrosCalling: (fn) => [...(macros.get(fn) ?? [])], files: count };
   }
 }
 
@@ -231,6 +242,7 @@ export async function resolveFrameLocation(
   const fn = frame.function;
   const named = fn !== '' && fn !== '??';
   const fieldsOf = (f: string) => index?.fieldsOf(f) ?? [];
+  const macrosOf = (f: string) => index?.macrosCalling(f) ?? [];
   const where = resolveSourcePath(frame.file, config, files);
   const outlineOf = (path: string) => c.outline(files.version(path), () => files.read(path) ?? '');
   /** The function's definition in another file of the tree: the file moved, or the function did. */
@@ -238,7 +250,7 @@ export async function resolveFrameLocation(
     const others = (index?.definedIn(fn) ?? []).filter((p) => p !== notHere && /\.c$/.test(p));
     const found: FrameLocation[] = [];
     for (const path of others) {
-      const r = relocate(await outlineOf(path), fn, frame.line!, inner, fieldsOf);
+      const r = relocate(await outlineOf(path), fn, frame.line!, inner, fieldsOf, macrosOf);
       if (r.method === 'unresolved' || r.method === 'renamed' || r.method === 'inlined') continue;
       const rel = config.root && path.startsWith(`${config.root}/`) ? path.slice(config.root.length + 1) : path;
       found.push({ path, line: r.line, method: 'moved', delta: r.delta, note: `moved to ${rel}: ${r.note}` });
@@ -263,7 +275,7 @@ export async function resolveFrameLocation(
   // the binary's revision known: its line, through git's hunks, is where to start (and check)
   const rel = revision && config.root && path.startsWith(`${config.root}/`) ? path.slice(config.root.length + 1) : null;
   const mapped = rel ? await revision!.map(rel, frame.line) : undefined;
-  const r = relocate(outline, fn, mapped?.line ?? frame.line, inner, fieldsOf);
+  const r = relocate(outline, fn, mapped?.line ?? frame.line, inner, fieldsOf, macrosOf);
   if (mapped) {
     const delta = r.line - frame.line;
     const how = mapped.changed ? `line ${frame.line} of ${revision!.label} is in a changed part` : `line ${frame.line} of ${revision!.label} is line ${mapped.line} here (unchanged since)`;

@@ -154,3 +154,25 @@ describe('C source structure (web-tree-sitter + tree-sitter-c)', () => {
     assert.ok(nameLikeness('bdrv_replace_child_tran', 'bdrv_attach_child_common') < 0.6);
   });
 });
+
+describe('the tree index', () => {
+  it('knows definitions, initialiser bindings and the macros that make a call', async () => {
+    const { buildTreeIndex } = await import('../../src/model/source');
+    const files: Record<string, string> = {
+      '/t/include/block/aio-wait.h': ['#define AIO_WAIT_WHILE(ctx, cond) ({ \\', '    while ((cond)) {            \\', '        aio_poll(ctx, true);    \\', '    }                           \\', '})', ''].join('\n'),
+      '/t/block/qcow2.c': ['static int qcow2_open(BlockDriverState *bs)', '{', '    return 0;', '}', 'BlockDriver bdrv_qcow2 = {', '    .bdrv_open = qcow2_open,', '};', ''].join('\n'),
+      '/t/block.c': ['int bdrv_open_driver(BlockDriverState *bs,', '                     BlockDriver *drv)', '{', '    return drv->bdrv_open(bs);', '}', 'static int not_a_definition(int x);', ''].join('\n'),
+    };
+    const index = buildTreeIndex(['/t'], { listCFiles: () => Object.keys(files) }, { read: (p) => files[p] });
+    assert.deepEqual(index.definedIn('qcow2_open'), ['/t/block/qcow2.c']);
+    assert.deepEqual(index.definedIn('bdrv_open_driver'), ['/t/block.c']);
+    assert.deepEqual(index.definedIn('not_a_definition'), []);
+    assert.deepEqual(index.fieldsOf('qcow2_open'), ['bdrv_open']);
+    assert.deepEqual(index.macrosCalling('aio_poll'), ['AIO_WAIT_WHILE']);
+    // a frame in a function that polls through the macro lands on the macro's line
+    const o = await parser.outline('poll.c@1', ['static void bdrv_drain(BlockDriverState *bs)', '{', '    int x = 0;', '    AIO_WAIT_WHILE(ctx, x > 0);', '}'].join('\n'));
+    const r = relocate(o, 'bdrv_drain', 3, { callee: 'aio_poll' }, index.fieldsOf, index.macrosCalling);
+    assert.deepEqual([r.line, r.method], [4, 'relocated-call']);
+    assert.match(r.note, /the call to aio_poll inside the macro AIO_WAIT_WHILE/);
+  });
+});
