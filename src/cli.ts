@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { CSourceParser } from './model/cSource';
 import { callSitesOf, detectRevision, revisionMapping, scoreRevision } from './model/revision';
-import { buildTreeIndex, frameContext, resolveFrameLocation, type RevisionMapping, type SourceConfig } from './model/source';
+import { buildTreeIndex, frameContext, functionCalls, resolveFrameLocation, type RevisionMapping, type SourceConfig } from './model/source';
 import { CheckoutGit, isSafeRevision } from './gitReader';
 import { diskLister, diskReader } from './sourceFiles';
 import type { Frame, Trace } from './model/trace';
@@ -79,7 +79,7 @@ async function main(argv: string[]): Promise<number> {
     if (rev !== undefined && flags.has('--no-git')) throw new UsageError('--revision and --no-git exclude each other');
     const { rows, revision } = await resolveTrace(trace, resolvePath(root), flags.get('--build-dir') ? resolvePath(flags.get('--build-dir')!) : null, flags.has('--no-git') ? null : (rev ?? ''));
     if (json) out = `${JSON.stringify(revision ? { revision, frames: rows } : rows, null, 2)}\n`;
-    else out = `${revision ? `# trace ${revision.given ? 'built from' : 'matches'} ${revision.label} (${revision.matching}/${revision.total} call sites); the tree is ${revision.commitsLater} commits later\n` : ''}${rows.map(formatResolved).join('\n')}\n`;
+    else out = `${revision ? `# trace ${revision.given ? 'built from' : 'matches'} ${revision.label} (${revision.matching}/${revision.total} call sites); the tree is ${revision.commitsLater} commit${revision.commitsLater === 1 ? '' : 's'} later\n` : ''}${rows.map(formatResolved).join('\n')}\n`;
   } else {
     out = json ? `${JSON.stringify(traceToJson(trace), null, 2)}\n` : `${formatSummary(trace, files[0]).join('\n')}\n`;
   }
@@ -173,11 +173,18 @@ async function resolveTrace(trace: Trace, root: string, buildDir: string | null,
   const config: SourceConfig = { root, buildDir, pathMappings: [], workspaceFiles: [] };
   // which files define each function and which fields bind it: files move, callbacks are fields
   const index = buildTreeIndex([root, buildDir ?? join(root, 'build')], diskLister, files);
+  const calls = functionCalls([...trace.hits.map((h) => h.frames), ...trace.backtraces.map((b) => b.frames)]);
   const git = rev === null ? undefined : await CheckoutGit.open(root);
-  let revision: RevisionInfo | null = null;
-  let mapping: RevisionMapping | undefined;
-  if (git) {
-    try {
+  try {
+    return await resolveWith(git);
+  } finally {
+    git?.dispose();
+  }
+
+  async function resolveWith(git: CheckoutGit | undefined): Promise<{ rows: ResolvedRow[]; revision: RevisionInfo | null }> {
+    let revision: RevisionInfo | null = null;
+    let mapping: RevisionMapping | undefined;
+    if (git) {
       const sites = callSitesOf(trace.hits.flatMap((h) => h.frames.map((f, i) => ({ file: f.file, line: f.line, function: f.function, ctx: frameContext(h.frames, i, h.source?.text) }))));
       if (rev && !(await git.commitOf(rev))) throw new UsageError(`--revision ${rev} is not a revision of ${root}`);
       const score = rev ? await scoreRevision(rev, sites, git, parser, index.fieldsOf) : await detectRevision(sites, git, parser, index.fieldsOf);
@@ -186,34 +193,30 @@ async function resolveTrace(trace: Trace, root: string, buildDir: string | null,
         revision = { rev: score.rev, label, given: Boolean(rev), matching: score.matching, total: score.total, commitsLater: await git.commitsSince(score.rev) };
         mapping = revisionMapping(git, score.rev, label);
       }
-    } catch (e) {
-      git.dispose();
-      throw e;
+    } else if (rev) {
+      throw new UsageError(`--revision needs a git checkout; ${root} is not in one (or git is missing)`);
     }
-  } else if (rev) {
-    throw new UsageError(`--revision needs a git checkout; ${root} is not in one (or git is missing)`);
+    const rows: ResolvedRow[] = [];
+    const each = async (frames: Frame[], hit: number | null, backtrace: number | null, echo: string | undefined) => {
+      for (let i = 0; i < frames.length; i++) {
+        const f = frames[i];
+        const r = await resolveFrameLocation(f, frameContext(frames, i, echo, calls), config, files, parser, index, mapping);
+        rows.push({
+          hit,
+          backtrace,
+          level: f.level,
+          function: f.function,
+          file: f.file,
+          line: f.line,
+          resolved: r.path === null ? null : { path: r.path, line: r.line, method: r.method, delta: r.delta },
+          ...(r.path === null ? { reason: r.reason } : r.method === 'exact' ? {} : { note: r.note }),
+        });
+      }
+    };
+    for (const h of trace.hits) await each(h.frames, h.index, null, h.source?.text);
+    for (const [k, b] of trace.backtraces.entries()) await each(b.frames, null, k + 1, undefined);
+    return { rows, revision };
   }
-  const rows: ResolvedRow[] = [];
-  const each = async (frames: Frame[], hit: number | null, backtrace: number | null, echo: string | undefined) => {
-    for (let i = 0; i < frames.length; i++) {
-      const f = frames[i];
-      const r = await resolveFrameLocation(f, frameContext(frames, i, echo), config, files, parser, index, mapping);
-      rows.push({
-        hit,
-        backtrace,
-        level: f.level,
-        function: f.function,
-        file: f.file,
-        line: f.line,
-        resolved: r.path === null ? null : { path: r.path, line: r.line, method: r.method, delta: r.delta },
-        ...(r.path === null ? { reason: r.reason } : r.method === 'exact' ? {} : { note: r.note }),
-      });
-    }
-  };
-  for (const h of trace.hits) await each(h.frames, h.index, null, h.source?.text);
-  for (const [k, b] of trace.backtraces.entries()) await each(b.frames, null, k + 1, undefined);
-  git?.dispose();
-  return { rows, revision };
 }
 
 function formatResolved(r: ResolvedRow): string {

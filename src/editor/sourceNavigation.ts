@@ -6,7 +6,7 @@ import { CSourceParser } from '../model/cSource';
 import { basename, hitAtLine } from '../model/hitGroups';
 import type { FrameContext } from '../model/cSource';
 import { callSitesOf, detectRevision, revisionMapping, scoreRevision, type RevisionScore } from '../model/revision';
-import { buildTreeIndexAsync, frameContext, looksLikeQemuTree, resolveFrameLocation, type FrameLocation, type RevisionMapping, type SourceConfig, type TreeIndex } from '../model/source';
+import { buildTreeIndexAsync, frameContext, functionCalls, looksLikeQemuTree, resolveFrameLocation, withSiblings, type FrameLocation, type FunctionCalls, type RevisionMapping, type SourceConfig, type TreeIndex } from '../model/source';
 import { CheckoutGit, isSafeRevision } from '../gitReader';
 import { commandDoc, qmpHandlerName, type QapiDoc } from '../model/qapi';
 import { readdirSync } from 'node:fs';
@@ -70,6 +70,9 @@ export class SourceNavigator implements vscode.Disposable {
   private readonly revisions = new Map<string, WeakMap<Trace, Promise<BinaryRevision | undefined>>>();
   private readonly gits = new Map<string, Promise<CheckoutGit | undefined>>();
   private readonly revisionFound = new vscode.EventEmitter<void>();
+  /** Revisions found, by root and trace, for callers that do not wait. */
+  private readonly settled = new Map<string, WeakMap<Trace, BinaryRevision | undefined>>();
+  private readonly callsOf = new WeakMap<Trace, FunctionCalls>();
   /** Fires when a trace's revision is known (detection takes a moment). */
   readonly onDidFindRevision = this.revisionFound.event;
 
@@ -109,14 +112,24 @@ export class SourceNavigator implements vscode.Disposable {
       let p = perRoot.get(trace);
       if (!p) {
         const given = vscode.workspace.getConfiguration('qemuBlockTrace.source', doc).get<string>('binaryRevision', '').trim();
-        p = this.findRevision(root, trace, given, c).then((r) => {
-          if (r) this.revisionFound.fire();
-          return r;
-        });
+        p = this.findRevision(root, trace, given, c).then(
+          (r) => {
+            const m = this.settled.get(root) ?? this.settled.set(root, new WeakMap()).get(root)!;
+            m.set(trace, r);
+            if (r) this.revisionFound.fire();
+            return r;
+          },
+          () => undefined,
+        );
         perRoot.set(trace, p);
       }
       return p;
     });
+  }
+
+  /** The revision if its detection is done (else undefined, and it goes on in the background). */
+  private settledRevision(doc: vscode.TextDocument, config: SourceConfig): BinaryRevision | undefined {
+    return config.root ? this.settled.get(config.root)?.get(this.traceOf(doc)) : undefined;
   }
 
   private async findRevision(root: string, trace: Trace, given: string, config: SourceConfig): Promise<BinaryRevision | undefined> {
@@ -172,11 +185,27 @@ export class SourceNavigator implements vscode.Disposable {
     return p;
   }
 
-  /** Where a frame's line is in the checkout, or why it cannot be found. */
-  async resolve(doc: vscode.TextDocument, frame: Frame, inner: FrameContext): Promise<FrameLocation> {
+  /** What each function's frames print in a trace, for telling apart several calls of one function. */
+  private calls(trace: Trace): FunctionCalls {
+    let c = this.callsOf.get(trace);
+    if (!c) {
+      c = functionCalls([...trace.hits.map((h) => h.frames), ...trace.backtraces.map((b) => b.frames)]);
+      this.callsOf.set(trace, c);
+    }
+    return c;
+  }
+
+  /**
+   * Where a frame's line is in the checkout, or why it cannot be found. The binary's revision is
+   * used when it is known; `waitForRevision` (go to definition) waits for its detection, the
+   * others (links, lenses, hovers) do not and are refreshed when it is found.
+   */
+  async resolve(doc: vscode.TextDocument, frame: Frame, inner: FrameContext, waitForRevision = false): Promise<FrameLocation> {
     const config = await this.config(doc);
-    const revision = await this.revisionOf(doc, config);
-    const r = await resolveFrameLocation(frame, inner, config, disk, this.parser, await this.index(config), revision?.mapping);
+    const pending = this.revisionOf(doc, config);
+    const revision = waitForRevision ? await pending : this.settledRevision(doc, config);
+    const ctx = withSiblings(inner, frame, this.calls(this.traceOf(doc)));
+    const r = await resolveFrameLocation(frame, ctx, config, disk, this.parser, await this.index(config), revision?.mapping);
     if (r.path === null && /no QEMU source folder is known/.test(r.reason)) this.offerChooseRoot(doc);
     return r;
   }
@@ -235,6 +264,7 @@ export class SourceNavigator implements vscode.Disposable {
     this.schemas.clear();
     this.indexes.clear();
     this.revisions.clear();
+    this.settled.clear();
   }
 
   /** The source settings changed: offer again if they leave no folder known. */
@@ -243,6 +273,7 @@ export class SourceNavigator implements vscode.Disposable {
     this.indexes.clear();
     this.schemas.clear();
     this.revisions.clear();
+    this.settled.clear();
     for (const g of this.gits.values()) void g.then((x) => x?.dispose());
     this.gits.clear();
   }
@@ -361,7 +392,7 @@ export function registerSourceNavigation(store: TraceStore, navigator: SourceNav
         if (!at) return undefined;
         const loc = at.frame.locationRange;
         if (loc && loc.line === pos.line && loc.start <= pos.character && pos.character <= loc.end && at.frame.file) {
-          const r = await navigator.resolve(doc, at.frame, at.inner);
+          const r = await navigator.resolve(doc, at.frame, at.inner, true);
           return r.path === null ? undefined : new vscode.Location(vscode.Uri.file(r.path), new vscode.Position(r.line - 1, 0));
         }
         const fr = at.frame.functionRange;

@@ -199,7 +199,7 @@ export class CSourceParser {
   }
 }
 
-export type RelocationMethod = 'exact' | 'relocated-call' | 'relocated-text' | 'entry' | 'renamed' | 'inlined' | 'unverified' | 'function' | 'unresolved';
+export type RelocationMethod = 'exact' | 'relocated-call' | 'indirect' | 'relocated-text' | 'entry' | 'renamed' | 'inlined' | 'unverified' | 'function' | 'unresolved';
 
 export interface Relocation {
   /** 1-based line in the checkout. */
@@ -222,6 +222,20 @@ export interface FrameContext {
   outer?: string;
   /** Frame #N−2's function: what the callee called, for a callee inlined away. */
   via?: string;
+  /** Other printed lines of the same function in the trace and what they called: how far the function moved. */
+  siblings?: readonly { line: number; callee: string }[];
+}
+
+/** How far function `def` moved since the binary: the median shift of its frames' calls that happen once in it. */
+function functionShift(outline: COutline, def: CFunction, ctx: FrameContext, fieldsOf: FieldsOf, macrosOf: FieldsOf): number | null {
+  const shifts: number[] = [];
+  for (const s of ctx.siblings ?? []) {
+    const sites = callSites(outline, def, s.callee, fieldsOf, def.name, macrosOf).filter((c) => c.strength === 3);
+    if (sites.length === 1) shifts.push(sites[0].line - s.line);
+  }
+  if (shifts.length === 0) return null;
+  shifts.sort((a, b) => a - b);
+  return shifts[Math.floor(shifts.length / 2)];
 }
 
 /** The fields that are bound to a function anywhere in the tree (`.bdrv_co_create_opts = qcow2_co_create_opts`). */
@@ -266,10 +280,26 @@ function callSites(outline: COutline, fn: CFunction, callee: string, fieldsOf: F
   if (sure.length > 0) return sure;
   const renamed = inside
     // (never the frame's own function: a call of it is where it is called from, not what it calls)
-    .filter((c) => c.via === 'direct' && c.callee !== self && nameLikeness(c.callee, callee) >= 0.9)
+    .filter((c) => c.via === 'direct' && c.callee !== self && isRenamedFrom(c.callee, callee))
     .map((c) => ({ line: c.line, strength: 2, how: `the call to ${c.callee} (${callee} renamed?)` }));
   if (renamed.length > 0) return renamed;
-  return inside.filter((c) => c.via !== 'direct').map((c) => ({ line: c.line, strength: 1, how: `a call through ${c.text} (to ${callee}, the next frame)` }));
+  // a field the tree binds to other functions, not to the callee, is no call of it
+  const boundElsewhere = (c: CCall) => c.via === 'field' && fields.size > 0 && !fields.has(c.callee);
+  return inside.filter((c) => c.via !== 'direct' && !boundElsewhere(c)).map((c) => ({ line: c.line, strength: 1, how: `a call through ${c.text} (to ${callee}, the next frame, presumably)` }));
+}
+
+/** Whether `name` is `old` with a word added (`job_completed` → `job_completed_locked`, `bdrv_co_x` → …): QEMU's renames keep the old name whole. */
+export function isRenamedFrom(name: string, old: string): boolean {
+  return name !== old && (name.startsWith(`${old}_`) || name.endsWith(`_${old}`));
+}
+
+/**
+ * The call site that matches the printed line: when the function calls the callee more than once,
+ * the nearest to where the whole function moved (its other frames' unique calls tell by how much),
+ * else the nearest to the printed line.
+ */
+function pick(sites: Candidate[], line: number, shift: number | null): Candidate {
+  return nearest(sites, shift === null ? line : line + shift);
 }
 
 function nearest(cands: Candidate[], line: number): Candidate {
@@ -296,10 +326,12 @@ export function relocate(outline: COutline, fn: string, line: number, ctx: Frame
     if (ctx.callee) {
       const sites = callSites(outline, def, ctx.callee, fieldsOf, fn, macrosOf);
       const here = sites.find((c) => c.line === line);
-      if (here) return { line, method: 'exact', delta: 0, note: `line ${line}: ${here.how}` };
+      // exact only for the call itself; a renamed callee or a call through a pointer is a good guess, said as one
+      if (here?.strength === 3) return { line, method: 'exact', delta: 0, note: `line ${line}: ${here.how}` };
+      if (here) return { line, method: here.strength === 2 ? 'relocated-call' : 'indirect', delta: 0, note: `line ${line}: ${here.how}` };
       if (sites.length > 0) {
-        const best = nearest(sites, line);
-        return moved(best.line, 'relocated-call', best.how);
+        const best = sites.length > 1 ? pick(sites, line, functionShift(outline, def, ctx, fieldsOf, macrosOf)) : sites[0];
+        return moved(best.line, best.strength === 1 ? 'indirect' : 'relocated-call', best.how);
       }
       // the callee inlined into this function: what it called is called here
       const via = ctx.via ? callSites(outline, def, ctx.via, fieldsOf, fn, macrosOf).filter((c) => c.strength === 3) : [];

@@ -95,7 +95,8 @@ function parseBlock(b: DocBlock): QapiDoc {
 /** The documentation of command (or type) `name` in one schema file's text, or null when it is not defined there. */
 export function qapiDoc(text: string, name: string): QapiDoc | null {
   if (!text.includes(`'${name}'`)) return null;
-  const block = docBlocks(text).find((b) => b.name === name && new RegExp(`'(?:command|struct|union|enum|event)'\\s*:\\s*'${name}'`).test(b.definition));
+  const defines = new RegExp(`'(?:command|struct|union|enum|event|alternate)'\\s*:\\s*'${name.replace(/[^\w-]/g, '\\$&')}'`);
+  const block = docBlocks(text).find((b) => b.name === name && defines.test(b.definition));
   return block ? parseBlock(block) : null;
 }
 

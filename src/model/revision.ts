@@ -99,12 +99,20 @@ export async function scoreRevision(rev: string, sites: readonly CallSite[], git
     if (text === undefined) continue;
     total += list.length;
     const outline = await c.outline(`git:${rev}:${path}`, () => text);
-    for (const s of list) if (relocate(outline, s.fn, s.line, s.ctx, fieldsOf).method === 'exact') matching++;
+    for (const s of list) {
+      // the printed line holds the call (or a call through a pointer, whose target is set at run time)
+      const r = relocate(outline, s.fn, s.line, s.ctx, fieldsOf);
+      if (r.method === 'exact' || (r.method === 'indirect' && r.delta === 0)) matching++;
+    }
   }
   return { rev, matching, total };
 }
 
 const GENERATED = /^(?:qapi\/qapi-|trace\/|block\/block-gen\.c)/;
+
+/** How many call sites, and what share of them, must hold for a revision to be the binary's. */
+const MIN_MATCHING = 3;
+const MIN_SHARE = 0.8;
 
 export interface DetectedRevision extends RevisionScore {
   /** The candidates tried, best first (for the note). */
@@ -148,7 +156,8 @@ export async function detectRevision(sites: readonly CallSite[], git: GitReader,
       }
     }
   }
-  if (!best || best.matching === 0) return undefined;
+  // a revision is claimed only where most call sites hold: below that it is no match, just the least bad
+  if (!best || best.matching < MIN_MATCHING || best.matching < best.total * MIN_SHARE) return undefined;
   return { ...best, tried: [...tried].sort((a, b) => b.matching - a.matching) };
 }
 

@@ -147,7 +147,7 @@ export interface SourceLister {
 }
 
 // A definition in QEMU's style: return type and name at column 0, `(` after the name, no `;`
-const DEFINITION = /^(?!(?:if|for|while|switch|return|else|do|typedef|extern)\b)[A-Za-z_][\w \t*]*?\b([A-Za-z_]\w*)\s*\([^;]*$/gm;
+const DEFINITION = /^(?!(?:if|for|while|switch|return|else|do|typedef|extern)\b)[A-Za-z_][\w \t*]*?\b([A-Za-z_]\w*)\s*\([^;\n]*$/gm;
 const BINDING = /\.\s*([A-Za-z_]\w*)\s*=\s*&?\s*([a-z_]\w*)\s*[,}\n]/g;
 // `#define NAME(args) body`, the body running on over lines that end in a backslash
 const MACRO = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)\(((?:[^\n]*\\\n)*[^\n]*)/gm;
@@ -188,9 +188,10 @@ class TreeIndexBuilder {
       }
     }
     for (const m of text.matchAll(DEFINITION)) {
-      // the body follows within a few lines: `{` at column 0
+      // the body follows within a few lines, `{` at column 0, with no `;` before it (a prototype)
       const after = text.indexOf('\n{', m.index);
-      if (after < 0 || text.slice(m.index, after).split('\n').length > 12) continue;
+      const head = after < 0 ? '' : text.slice(m.index, after);
+      if (after < 0 || head.includes(';') || head.split('\n').length > 12) continue;
       const list = defs.get(m[1]) ?? defs.set(m[1], []).get(m[1])!;
       if (!list.includes(path)) list.push(path);
     }
@@ -251,7 +252,8 @@ export async function resolveFrameLocation(
     const found: FrameLocation[] = [];
     for (const path of others) {
       const r = relocate(await outlineOf(path), fn, frame.line!, inner, fieldsOf, macrosOf);
-      if (r.method === 'unresolved' || r.method === 'renamed' || r.method === 'inlined') continue;
+      // moved only when the call (or the echoed line) is found there too
+      if (r.method === 'unresolved' || r.method === 'renamed' || r.method === 'inlined' || r.method === 'function') continue;
       const rel = config.root && path.startsWith(`${config.root}/`) ? path.slice(config.root.length + 1) : path;
       found.push({ path, line: r.line, method: 'moved', delta: r.delta, note: `moved to ${rel}: ${r.note}` });
     }
@@ -304,9 +306,38 @@ export interface RevisionMapping {
   map(path: string, line: number): Promise<{ line: number; changed: boolean } | undefined>;
 }
 
-/** What frame `i` of a stack must hold (frame #0: the echoed line) and which frame is around it. */
-export function frameContext(frames: readonly FrameRef[], i: number, echo: string | undefined): FrameContext {
+/** What frame `i` of a stack must hold (frame #0: the echoed line) and which frame is around it; `siblings` from `functionCalls`. */
+export function frameContext(frames: readonly FrameRef[], i: number, echo: string | undefined, siblings?: FunctionCalls): FrameContext {
   const outer = frames[i + 1]?.function;
   const via = i >= 2 ? frames[i - 2].function : undefined;
-  return i === 0 ? { text: echo, ...(outer ? { outer } : {}) } : { callee: frames[i - 1].function, ...(outer ? { outer } : {}), ...(via ? { via } : {}) };
+  const f = frames[i];
+  const sib = siblings?.get(`${f.file}:${f.function}`)?.filter((s) => s.line !== f.line);
+  return i === 0
+    ? { text: echo, ...(outer ? { outer } : {}) }
+    : { callee: frames[i - 1].function, ...(outer ? { outer } : {}), ...(via ? { via } : {}), ...(sib && sib.length > 0 ? { siblings: sib } : {}) };
+}
+
+/** `ctx` with the other printed lines of `frame`'s function (when it has a callee and none were given). */
+export function withSiblings(ctx: FrameContext, frame: FrameRef, calls: FunctionCalls): FrameContext {
+  if (!ctx.callee || ctx.siblings) return ctx;
+  const sib = calls.get(`${frame.file}:${frame.function}`)?.filter((s) => s.line !== frame.line);
+  return sib && sib.length > 0 ? { ...ctx, siblings: sib } : ctx;
+}
+
+/** For each function of a trace (`file:function`), the lines its frames printed and what each called. */
+export type FunctionCalls = Map<string, { line: number; callee: string }[]>;
+
+/** Read once per trace: every (line, callee) each function's frames show. */
+export function functionCalls(stacks: Iterable<readonly FrameRef[]>): FunctionCalls {
+  const out: FunctionCalls = new Map();
+  for (const frames of stacks) {
+    for (let i = 1; i < frames.length; i++) {
+      const f = frames[i];
+      if (!f.file || f.line === null || !f.function) continue;
+      const key = `${f.file}:${f.function}`;
+      const list = out.get(key) ?? out.set(key, []).get(key)!;
+      if (!list.some((x) => x.line === f.line && x.callee === frames[i - 1].function)) list.push({ line: f.line, callee: frames[i - 1].function });
+    }
+  }
+  return out;
 }

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { CSourceParser, nameLikeness, relocate } from '../../src/model/cSource';
+import { CSourceParser, isRenamedFrom, nameLikeness, relocate } from '../../src/model/cSource';
 import { ROOT } from './helpers';
 
 const parser = new CSourceParser({
@@ -112,12 +112,22 @@ describe('C source structure (web-tree-sitter + tree-sitter-c)', () => {
     assert.deepEqual([field.line, field.method], [13, 'relocated-call']);
     assert.match(field.note, /the call to qcow2_co_create_opts through cco->drv->bdrv_co_create_opts/);
     assert.equal(relocate(o, 'bdrv_create_co_entry', 13, { callee: 'qcow2_co_create_opts' }).method, 'exact');
+    // a call through a pointer is where the next frame presumably was called: said as such, never exact
     const pointer = relocate(o, 'job_txn_apply_locked', 18, { callee: 'job_prepare' });
-    assert.deepEqual([pointer.line, pointer.method], [19, 'relocated-call']);
-    assert.match(pointer.note, /a call through fn \(to job_prepare, the next frame\)/);
+    assert.deepEqual([pointer.line, pointer.method], [19, 'indirect']);
+    assert.equal(relocate(o, 'job_txn_apply_locked', 19, { callee: 'job_prepare' }).method, 'indirect');
+    assert.match(pointer.note, /a call through fn \(to job_prepare, the next frame, presumably\)/);
     const renamedCallee = relocate(o, 'job_exit', 23, { callee: 'job_completed' });
     assert.deepEqual([renamedCallee.line, renamedCallee.method], [24, 'relocated-call']);
     assert.match(renamedCallee.note, /the call to job_completed_locked \(job_completed renamed\?\)/);
+    // on the very line, still not exact: a renamed callee is a guess
+    assert.equal(relocate(o, 'job_exit', 24, { callee: 'job_completed' }).method, 'relocated-call');
+    // a name that merely ends like the callee is not it (close is not bdrv_close renamed)
+    assert.equal(isRenamedFrom('close', 'bdrv_close'), false);
+    assert.equal(isRenamedFrom('job_completed_locked', 'job_completed'), true);
+    // a field the tree binds to another function is no call of this one
+    const other = relocate(o, 'bdrv_create_co_entry', 12, { callee: 'qcow2_open' }, (f) => (f === 'qcow2_open' ? ['bdrv_open'] : []));
+    assert.equal(other.method, 'function');
   });
 
   it('a function gone from the file: renamed (like name, makes the call), inlined (the call inside the next-outer frame), else candidates', async () => {

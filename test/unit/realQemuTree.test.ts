@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CSourceParser } from '../../src/model/cSource';
-import { buildTreeIndex, frameContext, resolveFrameLocation, type SourceConfig } from '../../src/model/source';
+import { buildTreeIndex, frameContext, functionCalls, resolveFrameLocation, type SourceConfig } from '../../src/model/source';
 import { parseTrace } from '../../src/model/trace';
 import { diskLister, diskReader } from '../../src/sourceFiles';
 import { ROOT, readFixture } from './helpers';
@@ -29,30 +29,42 @@ describe('the sample (QEMU 7.1) against a real QEMU 7.2 tree', function () {
     const config: SourceConfig = { root: TREE, buildDir: null, pathMappings: [], workspaceFiles: [] };
     const index = buildTreeIndex([TREE], diskLister, diskReader);
     const trace = parseTrace(readFixture('traces/snapshot-commit-complete.log'));
+    const calls = functionCalls(trace.hits.map((h) => h.frames));
     const seen = new Set<string>();
-    const tally = { calling: 0, total: 0, unsure: [] as string[] };
+    const tally = { direct: 0, indirect: 0, total: 0, other: [] as string[] };
+    const landed = new Map<string, number>();
     for (const h of trace.hits) {
       for (let i = 1; i < h.frames.length; i++) {
         const f = h.frames[i];
         if (!f.file || f.library) continue;
-        const ctx = frameContext(h.frames, i, undefined);
+        const ctx = frameContext(h.frames, i, undefined, calls);
         const key = `${f.function}:${f.line}:${ctx.callee}`;
         if (seen.has(key)) continue;
         seen.add(key);
         tally.total++;
         const r = await resolveFrameLocation(f, ctx, config, diskReader, parser, index);
         assert.ok(r.path !== null, key);
+        landed.set(key, r.line);
+        const text = diskReader.read(r.path)!.split('\n')[r.line - 1];
         const outline = await parser.outline(diskReader.version(r.path), () => diskReader.read(r.path!) ?? '');
         const call = outline.calls.find((c) => c.line === r.line);
-        // a call on that line: of the callee (or its renamed self), or through a field or pointer
-        const calls = call !== undefined && (call.callee === ctx.callee || call.via !== 'direct' || call.callee.includes(ctx.callee!));
-        if (r.method === 'exact') assert.ok(calls, `${key}: exact at ${r.line}, which makes no such call`);
-        if (calls) tally.calling++;
-        else tally.unsure.push(`${key} → ${r.method} ${r.line}`);
-        if (!calls) assert.ok(['unresolved', 'function'].includes(r.method), `${key}: ${r.method} at ${r.line} without the call: ${r.note}`);
+        // the call by name (or the callee renamed with a word added), or through a field the tree binds to the callee
+        const direct = new RegExp(`\\b${ctx.callee}(?:_\\w+)?\\s*\\(`).test(text) || (call?.via === 'field' && index.fieldsOf(ctx.callee!).includes(call.callee));
+        if (r.method === 'exact') assert.ok(direct, `${key}: exact at ${r.line}, which makes no such call: ${text.trim()}`);
+        if (direct) tally.direct++;
+        else if (r.method === 'indirect' || (call && call.via !== 'direct' && (r.method === 'renamed' || r.method === 'inlined'))) tally.indirect++;
+        else tally.other.push(`${key} → ${r.method} ${r.line}`);
+        if (!direct) assert.ok(['indirect', 'renamed', 'inlined', 'unresolved', 'function'].includes(r.method), `${key}: ${r.method} at ${r.line} without the call: ${r.note}`);
+        if (!direct && (r.method === 'renamed' || r.method === 'inlined')) assert.match(r.note, /a call through/, key);
       }
     }
-    process.stdout.write(`      ${tally.calling} of ${tally.total} distinct frames on a calling line; the others say so: ${tally.unsure.join('; ')}\n`);
-    assert.ok(tally.calling >= tally.total - 3, `${tally.calling}/${tally.total}`);
+    // a function that makes the same call more than once: the one its shift says, not the nearest
+    assert.equal(landed.get('mirror_start_job:1773:block_job_add_bdrv'), 1807);
+    assert.equal(landed.get('mirror_exit_common:781:bdrv_unref'), 784);
+    assert.equal(landed.get('qcow2_co_create:3792:blk_unref'), 3805);
+    process.stdout.write(
+      `      ${tally.total} distinct frames: ${tally.direct} on the call itself, ${tally.indirect} on a call through a pointer (said as such), ${tally.other.length} not found and saying so: ${tally.other.join('; ')}\n`,
+    );
+    assert.ok(tally.direct + tally.indirect >= tally.total - 3, `${tally.direct}+${tally.indirect}/${tally.total}`);
   });
 });

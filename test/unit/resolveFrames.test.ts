@@ -46,7 +46,10 @@ describe('resolving every frame of the sample against synthetic QEMU trees', () 
     for (const { frame, r } of all) {
       if (frame.file) {
         assert.ok(r.path !== null, `${frame.function} ${frame.file}:${frame.line}`);
-        assert.deepEqual([r.method, r.line, r.delta], ['exact', frame.line, 0], `${frame.function} ${frame.file}:${frame.line}`);
+        // a line that calls different functions in different hits calls through a pointer: not exact, but there
+        const text = fs.readFileSync(r.path!, 'utf8').split('\n')[frame.line! - 1];
+        const want = text.includes('->fn(0)') ? 'indirect' : 'exact';
+        assert.deepEqual([r.method, r.line, r.delta], [want, frame.line, 0], `${frame.function} ${frame.file}:${frame.line}`);
       } else {
         assert.equal(r.path, null);
       }

@@ -206,7 +206,7 @@ describe('qemu-block-trace resolve in a git checkout', function () {
     const r = run('resolve', path.join(ROOT, 'test', 'fixtures', 'traces', 'snapshot-commit-complete.log'), '--source-root', repo.dir);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trimEnd().split('\n');
-    assert.match(lines[0], /^# trace matches v7\.1\.0 \((\d+)\/\1 call sites\); the tree is 1 commits later$/);
+    assert.match(lines[0], /^# trace matches v7\.1\.0 \((\d+)\/\1 call sites\); the tree is 1 commit later$/);
     assert.equal(lines.length, 664);
     assert.ok(lines.some((l) => /of v7\.1\.0 is line \d+ here \(unchanged since\)/.test(l)));
   });
