@@ -44,6 +44,7 @@ class BlobReader {
     });
     const fail = () => {
       for (const q of this.queue.splice(0)) q.resolve(undefined);
+      this.buffer = Buffer.alloc(0);
       this.proc = undefined;
     };
     p.on('exit', fail);

@@ -309,7 +309,8 @@ export function locationTarget(r: Extract<FrameLocation, { path: string }>): vsc
 /** Where a frame's link goes, in words: the destination first, then how sure it is. */
 export function destinationText(r: FrameLocation): string {
   if (r.path === null) return `Source not found: ${r.reason}`;
-  return `Open ${r.path}:${r.line}${r.method === 'exact' ? '' : ` — ${r.note}`}`;
+  // how it was found, exact or not: the line was checked against what the frame executed
+  return `Open ${r.path}:${r.line} — ${r.note}`;
 }
 
 /** The QMP command whose name stands at `pos` on its command line (`(QEMU) block-commit …`, `{"execute": "block-commit"`). */
@@ -512,6 +513,12 @@ export function registerSourceNavigation(store: TraceStore, navigator: SourceNav
       await vscode.window.showTextDocument(loc.uri, { selection: loc.range });
     }),
     // a C file added or removed may change where frames go (the tree index, suffix matches)
+    // an edited C file of the tree: the index and the revision's hunks are read again
+    vscode.workspace.onDidSaveTextDocument((d) => {
+      if (!/\.[ch]$/.test(d.uri.path)) return;
+      navigator.onFilesChanged();
+      relink();
+    }),
     vscode.workspace.onDidCreateFiles((e) => e.files.some((f) => /\.[ch]$/.test(f.path)) && relink()),
     vscode.workspace.onDidDeleteFiles((e) => e.files.some((f) => /\.[ch]$/.test(f.path)) && relink()),
     vscode.languages.registerCodeLensProvider(selector, {
