@@ -278,6 +278,11 @@ export async function resolveFrameLocation(
   const rel = revision && config.root && path.startsWith(`${config.root}/`) ? path.slice(config.root.length + 1) : null;
   const mapped = rel ? await revision!.map(rel, frame.line) : undefined;
   const r = relocate(outline, fn, mapped?.line ?? frame.line, inner, fieldsOf, macrosOf);
+  if (r.method === 'unresolved' || r.method === 'renamed') {
+    // a function of that name elsewhere beats a rename in this file
+    const moved = await elsewhere(path);
+    if (moved) return moved;
+  }
   if (mapped) {
     const delta = r.line - frame.line;
     const how = mapped.changed ? `line ${frame.line} of ${revision!.label} is in a changed part` : `line ${frame.line} of ${revision!.label} is line ${mapped.line} here (unchanged since)`;
@@ -286,11 +291,6 @@ export async function resolveFrameLocation(
       return { path, line: r.line, method, delta, note: `${how}: ${r.note.replace(/^line \d+: /, '')}` };
     }
     return { path, line: r.line, method: r.method, delta, note: `${how}; ${r.note}`, ...(r.candidates ? { candidates: r.candidates } : {}) };
-  }
-  if (r.method === 'unresolved' || r.method === 'renamed') {
-    // a function of that name elsewhere beats a rename in this file
-    const moved = await elsewhere(path);
-    if (moved) return moved;
   }
   // never past the end of the file (a printed line of a longer version)
   const last = Math.max(1, outline.lines.length - (outline.lines[outline.lines.length - 1] === '' ? 1 : 0));

@@ -126,6 +126,19 @@ describe('From a frame to the QEMU checkout', () => {
         return { file: locs[0].uri.fsPath, text: fs.readFileSync(locs[0].uri.fsPath, 'utf8').split('\n')[locs[0].range.start.line] };
       };
       assert.match((await land('bdrv_detach_child')).text, /^ {4}bdrv_replace_child_noperm\(0\);$/, 'inlined into bdrv_root_unref_child');
+      if (ui.available) {
+        // and as a person does it: Ctrl+click on the inlined frame's location (line 31, `../block.c:3118`)
+        const editor = await vscode.window.showTextDocument(doc);
+        editor.revealRange(new vscode.Range(20, 0, 20, 0), vscode.TextEditorRevealType.AtTop);
+        await eventually(async () => ((await ui.screenText('.editor-instance')).includes('../block.c:3118') ? true : undefined), 'line 31 on screen');
+        await ui.click('.editor-instance .view-line:has-text("bdrv_detach_child") span:text-is("../block.c:3118")', { modifiers: ['Control'] });
+        const opened = await eventually(() => {
+          const e = vscode.window.activeTextEditor;
+          return e?.document.uri.fsPath === path.join(repo.dir, 'block.c') ? e : undefined;
+        }, 'block.c of the git checkout opened');
+        await eventually(() => (/^ {4}bdrv_replace_child_noperm\(0\);$/.test(opened.document.lineAt(opened.selection.active.line).text) ? true : undefined), 'at the inlined call');
+        await vscode.window.showTextDocument(doc);
+      }
       assert.match((await land('job_prepare')).text, /^ {4}job->driver->prepare\(0\);$/, 'renamed to job_prepare_locked, calling through the JobDriver');
       const moved = await land('qemu_main_loop');
       assert.equal(moved.file, path.join(repo.dir, 'system', 'runstate.c'));

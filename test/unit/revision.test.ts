@@ -94,12 +94,12 @@ describe('a tree with every kind of drift (no git)', () => {
       if (r.path !== null) methods.set(r.method, (methods.get(r.method) ?? 0) + 1);
     }
     // each kind of drift was met, and named
-    for (const m of ['relocated-call', 'relocated-text', 'renamed', 'inlined', 'moved']) assert.ok(methods.has(m), `${m}: ${[...methods].join(', ')}`);
+    for (const m of ['relocated-call', 'relocated-text', 'indirect', 'renamed', 'inlined', 'moved']) assert.ok(methods.has(m), `${m}: ${[...methods].join(', ')}`);
   });
 
   it('names what it did: renamed to …?, now inside …, moved to …', async () => {
     const config: SourceConfig = { root, buildDir: null, pathMappings: [], workspaceFiles: [] };
-    const index = buildTreeIndex([root], diskLister, diskReader);
+    const index = buildTreeIndex([root, path.join(root, 'build')], diskLister, diskReader);
     const find = (fn: string) => stacks().find((s) => s.frame.function === fn)!;
     const resolve = async (fn: string) => {
       const s = find(fn);
@@ -110,6 +110,9 @@ describe('a tree with every kind of drift (no git)', () => {
     const moved = await resolve('qemu_main_loop');
     assert.equal(moved.path, path.join(root, 'system', 'runstate.c'));
     assert.match(moved.note, /^moved to system\/runstate\.c: /);
+    const generated = await resolve('bdrv_create_co_entry');
+    assert.equal(generated.path, path.join(root, 'build', 'block', 'block-gen.c'));
+    assert.match(generated.note, /^moved to build\/block\/block-gen\.c: /);
   });
 });
 
