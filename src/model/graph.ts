@@ -12,6 +12,7 @@
 
 import type { Frame } from './frames';
 import { basename } from './hitGroups';
+import { DeclaredNodes } from './commandObjects';
 import type { Identities, ObjectIdentity } from './identities';
 import { unescapeC } from './lines';
 import type { Hit, Trace } from './trace';
@@ -33,6 +34,8 @@ interface NodeRec {
   placeholderLabel?: string;
   /** The hit whose operations created it (0: the initial state). */
   createdAt: number;
+  /** The command (index into Trace.commands) that created it, when known. */
+  createdIn?: number | null;
   /** For a job: its type as QEMU's query-block-jobs says it (commit, mirror, stream, backup). */
   jobType?: string | null;
 }
@@ -275,6 +278,8 @@ export class BlockGraph {
   private readonly ops: Op[][] = [];
   private readonly initial: Op[] = [];
   private readonly checkpoints: State[] = [];
+  /** For each hit, how many of its operations happened before it stopped (the rest are its change). */
+  private readonly prologue: number[] = [];
   /** How many nodes the graph has after each hit (index 0: before the first). */
   private nodesAfter = new Uint32Array(1);
 
@@ -293,23 +298,34 @@ export class BlockGraph {
   private cur: Op[] = [];
   private change: HitChange = BlockGraph.noChange('');
 
-  private constructor(private readonly ids: Identities | null) {}
+  private declared: DeclaredNodes | undefined;
+  /** Nodes added by a command that no hit showed, placed at the first hit after it (and known to the command view). */
+  private readonly added: { command: number; atHit: number; op: Op }[] = [];
+  /** The command the hits are in, since which hit, and whether it rolled something back. */
+  private cmd: { index: number | null; firstHit: number; rolledBack: boolean } | null = null;
+
+  private constructor(
+    private readonly ids: Identities | null,
+    private readonly trace: Trace,
+  ) {}
 
   /** Replay at once (reads every backtrace). */
   static build(trace: Trace, ids: Identities | null): BlockGraph {
-    const g = new BlockGraph(ids);
+    const g = new BlockGraph(ids, trace);
     for (const hit of trace.hits) g.replayHit(hit);
+    g.endCommand();
     g.finish();
     return g;
   }
 
   /** Replay in batches that yield to the event loop between them (a large log takes seconds). */
   static async buildAsync(trace: Trace, ids: Identities | null, batch = 500): Promise<BlockGraph> {
-    const g = new BlockGraph(ids);
+    const g = new BlockGraph(ids, trace);
     for (let i = 0; i < trace.hits.length; i++) {
       g.replayHit(trace.hits[i]);
       if ((i + 1) % batch === 0) await new Promise((r) => setTimeout(r, 0));
     }
+    g.endCommand();
     g.finish();
     return g;
   }
@@ -336,11 +352,63 @@ export class BlockGraph {
   /** The graph after hit `n` (0: before the first hit), with hit n's change marked. */
   stateAfter(n: number): GraphView {
     n = Math.max(0, Math.min(n, this.changes.length));
+    const change = n > 0 ? this.changes[n - 1] : null;
+    return this.view(this.stateAt(n), n, change);
+  }
+
+  private stateAt(n: number): State {
     const base = Math.floor(n / CHECKPOINT);
     const s = this.checkpoints[base].clone();
     for (let h = base * CHECKPOINT + 1; h <= n; h++) for (const op of this.ops[h - 1]) s.apply(op);
-    const change = n > 0 ? this.changes[n - 1] : null;
-    return this.view(s, n, change);
+    return s;
+  }
+
+  /**
+   * The graph as hit `n` stopped, before its own change: the state after hit n−1 and what the
+   * commands since did first. This is what QEMU's memory holds at the breakpoint.
+   */
+  stateAtStop(n: number): GraphView {
+    n = Math.max(1, Math.min(n, this.changes.length));
+    const s = this.stateAt(n - 1);
+    const ops = this.ops[n - 1];
+    for (let i = 0; i < (this.prologue[n - 1] ?? 0); i++) s.apply(ops[i]);
+    return this.view(s, n - 1, null);
+  }
+
+  /** Nodes named by `blockdev-del` commands after `since` and up to the one `hit` is in: deleted, when nothing holds them. */
+  private deletedByCommands(since: number | null, hit: Hit): void {
+    if (hit.command === null) return;
+    for (let c = (since ?? -1) + 1; c <= hit.command; c++) {
+      const cmd = this.trace.commands[c];
+      if (cmd?.name !== 'blockdev-del' || typeof cmd.arguments['node-name'] !== 'string') continue;
+      if (c === hit.command) continue; // its own hits show the deletion
+      const name = cmd.arguments['node-name'];
+      for (const n of [...this.w.nodes.values()]) {
+        if (n.rec.type !== 'block-driver' || n.rec.identity?.name !== name) continue;
+        if ([...this.w.edges.values()].some((e) => e.child === n.rec.key || e.rec.parent === n.rec.key)) continue;
+        const op: Op = { op: 'dropNode', key: n.rec.key };
+        this.dropNode(n.rec.key);
+        this.added.push({ command: c, atHit: hit.index, op });
+      }
+    }
+  }
+
+  /**
+   * The graph when command `index` (into Trace.commands) had finished: after its last hit, or, for
+   * a command no hit stopped in, with what it added that the log shows later (a protocol node
+   * added by name, attached by a later command). This is where QEMU's own answer to the command,
+   * `x-debug-query-block-graph` after it, is to be compared.
+   */
+  stateAfterCommand(index: number): GraphView {
+    const commands = this.trace.commands;
+    const next = commands.slice(index + 1).find((c) => c.line !== null)?.line ?? null;
+    // the hits before the next command's line are done
+    let n = this.trace.hits.length;
+    if (next !== null) n = this.trace.hits.findIndex((h) => h.line > next) < 0 ? this.trace.hits.length : this.trace.hits.findIndex((h) => h.line > next);
+    n = Math.min(n, this.changes.length);
+    const s = this.stateAt(n);
+    for (const late of this.added) if (late.command <= index && late.atHit > n) s.apply(late.op);
+    return this.view(s, n, n > 0 ? this.changes[n - 1] : null);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -429,13 +497,66 @@ export class BlockGraph {
     this.initial.push(op);
   }
 
+  /**
+   * The hits of a command are over. A command that failed (QEMU's reply is an error, or its hits
+   * rolled something back) leaves nothing behind that it created: its new nodes are gone when it
+   * ends, in the state after its last hit.
+   */
+  private endCommand(): void {
+    const c = this.cmd;
+    this.cmd = null;
+    if (!c || this.ops.length === 0) return;
+    const reply = c.index === null ? null : this.trace.commands[c.index]?.reply;
+    // failed: QEMU said so; or, where the log has no reply, the command's hits rolled back (hits
+    // before any command are no command: their rollbacks undo themselves, nothing more)
+    const failed = reply ? 'error' in reply : c.rolledBack && c.index !== null;
+    if (c.index !== null && this.trace.commands[c.index]?.name === 'quit') {
+      // QEMU exits: what is left is freed with it
+      const last = this.ops[this.ops.length - 1];
+      const saved = this.cur;
+      this.cur = last;
+      for (const n of [...this.w.nodes.values()]) this.dropNode(n.rec.key);
+      this.cur = saved;
+      return;
+    }
+    if (!failed) return;
+    const last = this.ops[this.ops.length - 1];
+    const saved = this.cur;
+    this.cur = last;
+    const gone: string[] = [];
+    for (const n of [...this.w.nodes.values()]) {
+      if (n.rec.createdIn === c.index && n.rec.createdAt >= c.firstHit && !n.rec.preExisting) {
+        gone.push(this.label(n.rec.key));
+        this.dropNode(n.rec.key);
+      }
+    }
+    this.cur = saved;
+    if (gone.length > 0) {
+      const change = this.changes[this.changes.length - 1];
+      change.explanation += `; the command failed, so what it created is freed: ${gone.join(', ')}`;
+    }
+  }
+
   private replayHit(hit: Hit): void {
+    if (this.cmd && this.cmd.index !== hit.command) this.endCommand();
+    this.cmd ??= { index: hit.command, firstHit: hit.index, rolledBack: false };
     this.cur = [];
     if (hit.command !== this.lastCommand) {
       // nodes that lost their last parent during the previous command are gone by now
       if (this.lastCommand !== undefined) for (const n of [...this.w.nodes.values()]) if (n.state === 'probably-freed') this.dropNode(n.rec.key);
+      // and nodes the commands since then deleted by name (blockdev-del of a node with no edges makes no hit)
+      this.deletedByCommands(this.lastCommand ?? null, hit);
       this.lastCommand = hit.command;
     }
+    // What happened before this hit stopped: a node whose deletion is on the stack (bdrv_delete takes
+    // it off QEMU's lists before it closes it, edge by edge) is no longer live.
+    for (const f of hit.frames) {
+      if (f.function !== 'bdrv_delete') continue;
+      const bs = ptr(f, 'bs');
+      const key = bs ? this.nodeAt.get(bs) : undefined;
+      if (key && this.w.nodes.get(key)?.state === 'live') this.emit({ op: 'state', key, state: 'probably-freed' });
+    }
+    this.prologue.push(this.cur.length);
     this.change = BlockGraph.noChange('');
     try {
       this.classify(hit);
@@ -443,6 +564,7 @@ export class BlockGraph {
       // a log this code does not understand must not stop the replay
       this.change = BlockGraph.noChange(`no graph change: could not read this hit (${(e as Error).message})`, 'unrecognised');
     }
+    if (this.change.kind === 'rollback') this.cmd.rolledBack = true;
     this.changes.push(this.change);
     this.ops.push(this.cur);
   }
@@ -813,11 +935,51 @@ export class BlockGraph {
       // the address was freed and reused; the old object is gone
       this.dropNode(old);
     }
-    const rec: NodeRec = { key, type, address, identity, preExisting, createdAt: preExisting ? 0 : hit.index };
+    // a node the user added by name in an earlier command that no hit showed (a protocol node
+    // has no edge yet): it is there from that command on
+    const since = !preExisting && type === 'block-driver' ? this.addedEarlier(identity, hit) : null;
+    const rec: NodeRec = { key, type, address, identity, preExisting, createdAt: preExisting ? 0 : (since?.atHit ?? hit.index), createdIn: preExisting ? null : (since?.command ?? hit.command) };
     this.recs.set(key, rec);
-    this.emitAt({ op: 'node', rec, state: 'live' }, preExisting);
+    if (since === null) this.emitAt({ op: 'node', rec, state: 'live' }, preExisting);
+    else {
+      // in the hit view from the first hit after that command; in the command view from the command
+      const op: Op = { op: 'node', rec, state: 'live' };
+      this.w.apply(op);
+      if (since.atHit === hit.index) {
+        this.cur.unshift(op);
+        this.prologue[this.prologue.length - 1]++;
+      } else {
+        this.ops[since.atHit - 1].unshift(op);
+        this.prologue[since.atHit - 1]++;
+      }
+      this.added.push({ command: since.command, atHit: since.atHit, op });
+    }
     this.nodeAt.set(address, key);
     return key;
+  }
+
+  /**
+   * When a node first seen at `hit` was added by name by an earlier command: how many hits the log
+   * holds before that command (the state it is in from then on), else null.
+   */
+  private addedEarlier(identity: ObjectIdentity | null, hit: Hit): { command: number; atHit: number } | null {
+    const name = identity?.name;
+    if (!name || hit.command === null) return null;
+    this.declared ??= new DeclaredNodes(this.trace.commands);
+    const d = this.declared.upTo(hit.command).get(name);
+    if (!d || d.command >= hit.command) return null;
+    const line = this.trace.commands[d.command].line;
+    if (line === null) return null;
+    // hits before the command's line
+    let lo = 0;
+    let hi = this.trace.hits.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.trace.hits[mid].line < line) lo = mid + 1;
+      else hi = mid;
+    }
+    // the first hit after that command (1-based): `lo` hits come before it
+    return lo + 1 <= hit.index ? { command: d.command, atHit: lo + 1 } : null;
   }
 
   private label(key: string): string {

@@ -3,6 +3,7 @@
 // reused after free, so identity is (address, incarnation): a node deleted, or opened anew at an
 // address already in use before, starts a new incarnation (design.md §5).
 
+import { commandFacts, DeclaredNodes, type ObjectFacts } from './commandObjects';
 import type { Frame } from './frames';
 import { basename } from './hitGroups';
 import { unescapeC, type Token } from './lines';
@@ -69,7 +70,7 @@ interface HitEvidence {
   facts: Map<string, Partial<Pick<ObjectIdentity, 'kind' | 'name' | 'driver' | 'filename' | 'role'>>>;
 }
 
-function evidenceOf(hit: Hit, frames: Frame[], jobIds: ReadonlyMap<string, string>): HitEvidence {
+function evidenceOf(hit: Hit, frames: Frame[], jobIds: ReadonlyMap<string, string>, fromCommand: Map<string, ObjectFacts>): HitEvidence {
   const ev: HitEvidence = { created: new Set(), deleted: new Set(), facts: new Map() };
   const fact = (address: string | undefined, f: Partial<Pick<ObjectIdentity, 'kind' | 'name' | 'driver' | 'filename' | 'role'>>) => {
     if (!address || address === '0x0') return;
@@ -161,6 +162,8 @@ function evidenceOf(hit: Hit, frames: Frame[], jobIds: ReadonlyMap<string, strin
     }
   }
   for (const [ptr, id] of jobIds) if (ev.facts.has(ptr)) fact(ptr, { kind: 'job', name: id });
+  // what the hit's command names (after the frames: a name the stack prints wins)
+  for (const [ptr, f] of fromCommand) fact(ptr, f);
   return ev;
 }
 
@@ -170,9 +173,12 @@ export class Identities {
   private readonly byLine = new Map<number, Sighting[]>();
 
   private readonly current = new Map<string, { identity: ObjectIdentity; established: boolean; endsAfter: number | null }>();
+  /** The nodes the commands name (`blockdev-add node-name=…`), as of each hit's command. */
+  private readonly declared: DeclaredNodes;
 
   /** Build at once. For a large trace prefer `Identities.build`, which lets other work run. */
   constructor(private readonly trace: Trace, buildNow = true) {
+    this.declared = new DeclaredNodes(trace.commands);
     if (buildNow) {
       this.addHits(0, trace.hits.length);
       this.addBacktraces();
@@ -197,7 +203,8 @@ export class Identities {
     for (let h = from; h < to; h++) {
       const hit = this.trace.hits[h];
       const frames = hit.frames;
-      const ev = evidenceOf(hit, frames, jobIds);
+      const cmd = hit.command === null ? null : this.trace.commands[hit.command];
+      const ev = evidenceOf(hit, frames, jobIds, commandFacts(cmd, frames, this.declared.upTo(hit.command)));
       const touched = new Set<string>();
       const all = hit.stop ? [hit.stop, ...frames] : frames;
       for (const f of all) {
