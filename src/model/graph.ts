@@ -153,6 +153,10 @@ export interface GraphNodeView {
   filename: string | null;
   state: NodeState;
   preExisting: boolean;
+  /** Which object at its address it is (1-based; addresses are reused after free), when known. */
+  incarnation: number | null;
+  /** Where the log said its name, driver and file (1-based lines). */
+  evidence: { what: 'name' | 'driver' | 'filename'; value: string; logLine: number }[];
 }
 
 export interface GraphEdgeView {
@@ -302,7 +306,7 @@ export class BlockGraph {
   /** Nodes added by a command that no hit showed, placed at the first hit after it (and known to the command view). */
   private readonly added: { command: number; atHit: number; op: Op }[] = [];
   /** The command the hits are in, since which hit, and whether it rolled something back. */
-  private cmd: { index: number | null; firstHit: number; rolledBack: boolean } | null = null;
+  private cmd: { index: number | null; firstHit: number; rolledBack: boolean; topDeleted?: boolean } | null = null;
 
   private constructor(
     private readonly ids: Identities | null,
@@ -444,6 +448,8 @@ export class BlockGraph {
       filename: rec.identity?.filename ?? null,
       state,
       preExisting: rec.preExisting,
+      incarnation: rec.identity?.incarnation ?? null,
+      evidence: (rec.identity?.evidence ?? []).map((e) => ({ what: e.what, value: e.value, logLine: e.line + 1 })),
       ...(rec.jobType ? { jobType: rec.jobType } : {}),
     });
     for (const n of s.nodes.values()) nodes.push(nodeView(n.rec, n.state));
@@ -509,7 +515,7 @@ export class BlockGraph {
     const reply = c.index === null ? null : this.trace.commands[c.index]?.reply;
     // failed: QEMU said so; or, where the log has no reply, the command's hits rolled back (hits
     // before any command are no command: their rollbacks undo themselves, nothing more)
-    const failed = reply ? 'error' in reply : c.rolledBack && c.index !== null;
+    const failed = reply ? 'error' in reply : (c.rolledBack || c.topDeleted) && c.index !== null;
     if (c.index !== null && this.trace.commands[c.index]?.name === 'quit') {
       // QEMU exits: what is left is freed with it
       const last = this.ops[this.ops.length - 1];
@@ -909,6 +915,9 @@ export class BlockGraph {
   private dropNode(key: string): void {
     const n = this.w.nodes.get(key);
     if (!n) return;
+    // a blockdev-add whose own node goes in its own hits failed (a log without replies says no more)
+    const cmd = this.cmd?.index != null ? this.trace.commands[this.cmd.index] : undefined;
+    if (cmd?.name === 'blockdev-add' && n.rec.createdIn === this.cmd!.index && n.rec.identity?.name === cmd.arguments['node-name']) this.cmd!.topDeleted = true;
     for (const e of [...this.w.edges.values()]) if (e.rec.parent === key || e.child === key) this.dropEdge(e.rec.key);
     if (n.rec.address && this.nodeAt.get(n.rec.address) === key) this.nodeAt.delete(n.rec.address);
     this.emit({ op: 'dropNode', key });

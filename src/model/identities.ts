@@ -31,6 +31,8 @@ export interface ObjectIdentity {
   ended: 'deleted' | null;
   /** Every place the pointer is printed during this incarnation. */
   sightings: Token[];
+  /** Where its name, driver and file were learnt: the log line that said so (0-based). */
+  evidence: { what: 'name' | 'driver' | 'filename'; value: string; line: number }[];
 }
 
 /** One printed pointer and the incarnation it belongs to. */
@@ -167,6 +169,12 @@ function evidenceOf(hit: Hit, frames: Frame[], jobIds: ReadonlyMap<string, strin
   return ev;
 }
 
+/** Whether what a command says of a pointer cannot be the object known at that address (another name or file). */
+function contradicts(told: ObjectFacts | undefined, id: ObjectIdentity): boolean {
+  if (!told) return false;
+  return (!!told.name && !!id.name && told.name !== id.name && id.kind === 'node') || (!!told.filename && !!id.filename && told.filename !== id.filename);
+}
+
 /** Every pointer of a trace and what it is. Built once per trace (it reads every frame). */
 export class Identities {
   private readonly byAddress = new Map<string, ObjectIdentity[]>();
@@ -177,11 +185,38 @@ export class Identities {
   private readonly declared: DeclaredNodes;
 
   /** Build at once. For a large trace prefer `Identities.build`, which lets other work run. */
+  /** The command the hits being read are in: since which hit, and whether they rolled something back. */
+  private cmd: { index: number | null; firstHit: number; lastHit: number; rolledBack: boolean } | null = null;
+
   constructor(private readonly trace: Trace, buildNow = true) {
     this.declared = new DeclaredNodes(trace.commands);
     if (buildNow) {
       this.addHits(0, trace.hits.length);
+      this.endCommand();
       this.addBacktraces();
+    }
+  }
+
+  /**
+   * A failed command (QEMU's reply is an error; without a reply, its hits rolled back) frees what it
+   * created: every object first seen in its hits ends there, and its address, seen again, is another.
+   */
+  private endCommand(): void {
+    const c = this.cmd;
+    this.cmd = null;
+    if (!c || c.index === null) return;
+    const cmd = this.trace.commands[c.index];
+    const reply = cmd?.reply;
+    // without a reply: rollbacks, or the node a blockdev-add names deleted by its own hits
+    const top = cmd?.name === 'blockdev-add' && typeof cmd.arguments['node-name'] === 'string' ? cmd.arguments['node-name'] : null;
+    const topDeleted = top !== null && [...this.current.values()].some((x) => x.identity.name === top && x.identity.ended === 'deleted' && (x.identity.firstHit ?? 0) >= c.firstHit);
+    if (!(reply ? 'error' in reply : c.rolledBack || topDeleted)) return;
+    for (const cur of this.current.values()) {
+      const id = cur.identity;
+      if (id.firstHit !== null && id.firstHit >= c.firstHit && cur.endsAfter === null && id.kind !== 'transaction') {
+        cur.endsAfter = c.lastHit;
+        id.ended = 'deleted';
+      }
     }
   }
 
@@ -192,6 +227,7 @@ export class Identities {
       ids.addHits(i, Math.min(trace.hits.length, i + batch));
       if (i + batch < trace.hits.length) await new Promise((r) => setTimeout(r, 0));
     }
+    ids.endCommand();
     ids.addBacktraces();
     return ids;
   }
@@ -204,7 +240,12 @@ export class Identities {
       const hit = this.trace.hits[h];
       const frames = hit.frames;
       const cmd = hit.command === null ? null : this.trace.commands[hit.command];
-      const ev = evidenceOf(hit, frames, jobIds, commandFacts(cmd, frames, this.declared.upTo(hit.command)));
+      if (this.cmd && this.cmd.index !== hit.command) this.endCommand();
+      this.cmd ??= { index: hit.command, firstHit: hit.index, lastHit: hit.index, rolledBack: false };
+      this.cmd.lastHit = hit.index;
+      if (frames.some((f) => f.function === 'tran_abort' || /^bdrv_(?:attach_child_common|replace_child)_abort$/.test(f.function))) this.cmd.rolledBack = true;
+      const told = commandFacts(cmd, frames, this.declared.upTo(hit.command));
+      const ev = evidenceOf(hit, frames, jobIds, told);
       const touched = new Set<string>();
       const all = hit.stop ? [hit.stop, ...frames] : frames;
       for (const f of all) {
@@ -219,7 +260,9 @@ export class Identities {
             // opened anew at an address in use before
             (firstInHit && ev.created.has(p.value) && cur.established) ||
             // an address cannot change what it is without being freed and reused
-            (firstInHit && kindHere !== undefined && cur.identity.kind !== null && kindHere !== cur.identity.kind);
+            (firstInHit && kindHere !== undefined && cur.identity.kind !== null && kindHere !== cur.identity.kind) ||
+            // nor its name or file: a command that names it otherwise speaks of another object
+            (firstInHit && contradicts(told.get(p.value), cur.identity));
           if (startNew) {
             const list = this.byAddress.get(p.value) ?? [];
             const identity: ObjectIdentity = {
@@ -236,6 +279,7 @@ export class Identities {
               lastHit: hit.index,
               ended: null,
               sightings: [],
+              evidence: [],
             };
             list.push(identity);
             this.byAddress.set(p.value, list);
@@ -256,7 +300,19 @@ export class Identities {
       for (const address of touched) {
         const cur = current.get(address)!;
         const facts = ev.facts.get(address);
-        if (facts) for (const [k, v] of Object.entries(facts)) if (v && (cur.identity as unknown as Record<string, unknown>)[k] === null) (cur.identity as unknown as Record<string, unknown>)[k] = v;
+        if (facts) {
+          const said = told.get(address);
+          for (const [k, v] of Object.entries(facts)) {
+            const id = cur.identity as unknown as Record<string, unknown>;
+            if (!v || id[k] !== null) continue;
+            id[k] = v;
+            if (k === 'name' || k === 'driver' || k === 'filename') {
+              // the command's line when the command said it, else the hit's
+              const line = said && (said as Record<string, unknown>)[k] === v && cmd?.line != null ? cmd.line : hit.line;
+              cur.identity.evidence.push({ what: k, value: String(v), line });
+            }
+          }
+        }
         if (ev.deleted.has(address)) {
           cur.endsAfter = hit.index;
           cur.identity.ended = 'deleted';
@@ -282,7 +338,7 @@ export class Identities {
 
   private fresh(address: string, line: number): ObjectIdentity {
     const list = this.byAddress.get(address) ?? [];
-    const id: ObjectIdentity = { address, incarnation: list.length + 1, kind: null, name: null, driver: null, filename: null, role: null, firstLine: line, lastLine: line, firstHit: null, lastHit: null, ended: null, sightings: [] };
+    const id: ObjectIdentity = { address, incarnation: list.length + 1, kind: null, name: null, driver: null, filename: null, role: null, firstLine: line, lastLine: line, firstHit: null, lastHit: null, ended: null, sightings: [], evidence: [] };
     list.push(id);
     this.byAddress.set(address, list);
     return id;

@@ -124,3 +124,44 @@ describe('objects: the rules, one by one', () => {
     assert.notEqual(incarnations[incarnations.length - 1].name, 'mirror_top');
   });
 });
+
+describe('objects: incarnations end at every free the log shows', () => {
+  const failures = () => new Identities(parseTrace(readFixture('traces/v10.2.0-failures.log')));
+
+  it('0x555555891d10: s0.qcow2’s file node until the transaction’s rollback, then x0’s, then o0’s (QEMU’s memory agrees)', () => {
+    const ids = failures();
+    const all = ids.incarnations('0x555555891d10');
+    const files = all.map((i) => i.filename);
+    const s0 = files.lastIndexOf('/var/tmp/qemu-tests/g_failures/s0.qcow2');
+    const x0 = files.indexOf('/var/tmp/qemu-tests/g_failures/x.qcow2');
+    const o0 = files.indexOf('/var/tmp/qemu-tests/g_failures/o0.qcow2');
+    assert.ok(s0 >= 0 && s0 < x0 && x0 < o0, files.join(' | '));
+    assert.ok(all[s0].lastHit! <= 30, `s0.qcow2's file node ends by hit 30, not ${all[s0].lastHit}`);
+    // the hover at line 1229 (blockdev-add o0): QEMU's memory holds o0.qcow2's file node there (#block533)
+    const at1229 = ids.pointersOn(1228).find((p) => p.identity.address === '0x555555891d10')!;
+    assert.equal(at1229.identity.filename, '/var/tmp/qemu-tests/g_failures/o0.qcow2');
+    assert.notEqual(at1229.identity.filename, '/var/tmp/qemu-tests/g_failures/s0.qcow2');
+    // and no earlier object's lines are merged into it
+    assert.ok(at1229.identity.firstLine >= 1194, `from line ${at1229.identity.firstLine + 1}`);
+  });
+
+  it('names never leak across incarnations: the graph agrees with the identities', () => {
+    const text = readFixture('traces/v10.2.0-failures.log');
+    const trace = parseTrace(text);
+    const ids = new Identities(trace);
+    const graph = BlockGraph.build(trace, ids);
+    const node = graph.stateAfter(37).nodes.find((n) => n.address === '0x555555891d10');
+    assert.equal(node?.filename, '/var/tmp/qemu-tests/g_failures/o0.qcow2');
+    assert.equal(node?.incarnation, ids.pointersOn(1228).find((p) => p.identity.address === '0x555555891d10')!.identity.incarnation);
+  });
+
+  it('each node carries where the log said its name, driver and file', () => {
+    const trace = parseTrace(readFixture('traces/v10.2.0-failures.log'));
+    const graph = BlockGraph.build(trace, new Identities(trace));
+    const file0 = graph.stateAfter(4).nodes.find((n) => n.name === 'file0')!;
+    const name = file0.evidence.find((e) => e.what === 'name')!;
+    assert.equal(name.value, 'file0');
+    // a (QEMU) line that names it
+    assert.match(readFixture('traces/v10.2.0-failures.log').split('\n')[name.logLine - 1], /^\(QEMU\) blockdev-add .*file0/);
+  });
+});
