@@ -916,7 +916,7 @@ export class BlockGraph {
     const n = this.w.nodes.get(key);
     if (!n) return;
     // a blockdev-add whose own node goes in its own hits failed (a log without replies says no more)
-    const cmd = this.cmd?.index != null ? this.trace.commands[this.cmd.index] : undefined;
+    const cmd = this.cmd && this.cmd.index !== null ? this.trace.commands[this.cmd.index] : undefined;
     if (cmd?.name === 'blockdev-add' && n.rec.createdIn === this.cmd!.index && n.rec.identity?.name === cmd.arguments['node-name']) this.cmd!.topDeleted = true;
     for (const e of [...this.w.edges.values()]) if (e.rec.parent === key || e.child === key) this.dropEdge(e.rec.key);
     if (n.rec.address && this.nodeAt.get(n.rec.address) === key) this.nodeAt.delete(n.rec.address);

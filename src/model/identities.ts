@@ -308,7 +308,7 @@ export class Identities {
             id[k] = v;
             if (k === 'name' || k === 'driver' || k === 'filename') {
               // the command's line when the command said it, else the hit's
-              const line = said && (said as Record<string, unknown>)[k] === v && cmd?.line != null ? cmd.line : hit.line;
+              const line = said && (said as Record<string, unknown>)[k] === v && cmd && cmd.line !== null ? cmd.line : hit.line;
               cur.identity.evidence.push({ what: k, value: String(v), line });
             }
           }
