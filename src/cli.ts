@@ -6,6 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { CSourceParser } from './model/cSource';
+import { checkAgainstQemu } from './model/qemuGraphCheck';
 import { callSitesOf, detectRevision, revisionMapping, scoreRevision } from './model/revision';
 import { buildTreeIndex, frameContext, functionCalls, resolveFrameLocation, type RevisionMapping, type SourceConfig } from './model/source';
 import { CheckoutGit, isSafeRevision } from './gitReader';
@@ -123,8 +124,14 @@ async function graphCommand(trace: Trace, flags: Map<string, string>): Promise<s
       return graphToDot(view);
     case '--svg':
       return dotToSvg(graphToDot(view));
-    default:
-      return `${formatGraph(view).join('\n')}\n`;
+    default: {
+      // QEMU's own answers in the log (x-debug-query-block-graph), held against the replay
+      const checks = checkAgainstQemu(trace, (i) => graph.stateAfterCommand(i)).map(
+        (c) =>
+          `checked against QEMU's x-debug-query-block-graph (line ${(c.line ?? 0) + 1}): ${c.differences.length === 0 ? 'agrees' : `differs:\n${c.differences.map((d) => `  ${d}`).join('\n')}`}`,
+      );
+      return `${[...formatGraph(view), ...checks].join('\n')}\n`;
+    }
   }
 }
 

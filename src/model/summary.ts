@@ -4,6 +4,7 @@
 import { commandLabel, type QmpCommand } from './commands';
 import type { BlockGraph } from './graph';
 import { backtraceLabel, inferredBecause } from './hitGroups';
+import { checkAgainstQemu } from './qemuGraphCheck';
 import { parseAllFrames, type Backtrace, type Frame, type Hit, type Trace } from './trace';
 
 /** `[1,2,3,5,7,8]` → `1-3, 5, 7-8`. */
@@ -134,6 +135,8 @@ export interface CommandReport {
   jobs: string[];
   /** QEMU's answer when the log shows it: `ok`, or the error's text. */
   reply: { ok: true } | { ok: false; error: string } | null;
+  /** For `x-debug-query-block-graph`: QEMU's graph held against the replay (differences; none: it agrees). */
+  check?: string[];
 }
 
 export interface TraceReport {
@@ -192,8 +195,11 @@ export function traceReport(trace: Trace, name: string, graph?: BlockGraph): Tra
   if (before.length > 0) {
     commands.push({ label: 'before any command', text: null, origin: 'inferred', at: null, inferred: null, hits: hitLinks(trace, before), changes: changesOf(trace, before, graph), jobs: jobsOf(before), reply: null });
   }
-  for (const cmd of trace.commands) {
+  const checks = graph ? checkAgainstQemu(trace, (i) => graph.stateAfterCommand(i)) : [];
+  for (const [index, cmd] of trace.commands.entries()) {
+    const check = checks.find((c) => c.command === index);
     commands.push({
+      ...(check ? { check: check.differences } : {}),
       label: commandLabel(cmd),
       text: cmd.text,
       origin: cmd.origin,

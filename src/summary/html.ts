@@ -40,6 +40,11 @@ function commandSection(c: CommandReport): string {
     const rest = c.changes.length - shown.length;
     changes = `<ul class="changes">${shown.join('')}${rest > 0 ? `<li class="more">… and ${rest} more</li>` : ''}</ul>`;
   }
+  if (c.check) {
+    changes += c.check.length === 0
+      ? '<p class="check ok">QEMU’s graph agrees with the replay (user-named nodes and the edges between them).</p>'
+      : `<div class="check differs"><p>QEMU’s graph differs from the replay:</p><ul>${c.check.map((d) => `<li>${escapeHtml(d)}</li>`).join('')}</ul></div>`;
+  }
   const title = c.text && c.text.includes('\n') ? `<pre>${escapeHtml(c.text)}</pre>` : `<h2><code>${escapeHtml(c.label)}</code></h2>`;
   return `<section class="command${c.reply?.ok === false ? ' failed' : ''}">${title}<p class="meta">${meta.join(' · ')}</p>${hits}${changes}</section>`;
 }

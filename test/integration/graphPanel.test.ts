@@ -73,7 +73,7 @@ describe('The block graph panel on the sample trace', () => {
     for (let i = 0; i < 5; i++) await ui.press('ArrowRight');
     const svg = await drawnHit(25);
     const nodes = await svgNodes();
-    for (const want of ['over01 [qcow2] 0x5555578ddc80', 'drive01 0x555556a7ae40', '[mirror_top] 0x5555578d7870', 'commit job (jobA) 0x555556f9acd0', 'unnamed blk 0x555557363a80']) assert.ok(nodes.includes(want), `${want} in ${nodes.join(' | ')}`);
+    for (const want of ['over01 [qcow2] 0x5555578ddc80', 'drive01 0x555556a7ae40', '[mirror_top] 0x5555578d7870', 'commit job (jobA) 0x555556f9acd0', "jobA's BlockBackend 0x555557363a80"]) assert.ok(nodes.includes(want), `${want} in ${nodes.join(' | ')}`);
     const edges = await svgEdges();
     for (const want of ['main node', 'source', 'target', 'backing', 'file', 'root']) assert.ok(edges.some((e) => e.startsWith(want)), `${want} in ${edges.join(' | ')}`);
     assert.ok(svg.includes('target ____ / wrus'), svg);

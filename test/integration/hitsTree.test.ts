@@ -86,7 +86,7 @@ describe('The Hits tree on the sample trace', () => {
       const r = (await ui.rows(ROWS)).find((x) => x.selected);
       return r?.label.startsWith('#26 ') ? `${r.label} ${r.description}` : undefined;
     }, 'hit 26 selected');
-    assert.match(selected, /^#26 − BlockBackend 0x555557363a80 —root→ drive01 ← bdrv_detach_child · job jobA$/);
+    assert.match(selected, /^#26 − jobA's BlockBackend —root→ drive01 ← bdrv_detach_child · job jobA$/);
     assert.equal(vscode.window.activeTextEditor?.selection.active.line, 699, 'the cursor stays where the user put it');
   });
 
@@ -129,7 +129,7 @@ describe('The Hits tree on the sample trace', () => {
   it('expansion and selection survive re-reading the log after an edit', async () => {
     await eventually(async () => ((await rowTexts()).length >= 3 ? true : undefined), 'rows');
     if (!(await ui.rows(ROWS)).find((r) => r.label.startsWith('block-commit'))?.expanded) await ui.click(row('block-commit device=over01'));
-    await ui.click(row('#23 + BlockBackend'));
+    await ui.click(row("#23 + jobA's BlockBackend"));
     await eventually(async () => ((await ui.rows(ROWS)).find((r) => r.selected)?.label.startsWith('#23 ') ? true : undefined), 'hit 23 selected');
     const editor = await vscode.window.showTextDocument(doc, { preserveFocus: true });
     try {

@@ -4,6 +4,8 @@
 import * as assert from 'node:assert/strict';
 import { BlockGraph, type GraphView } from '../../src/model/graph';
 import { Identities } from '../../src/model/identities';
+import { checkAgainstQemu } from '../../src/model/qemuGraphCheck';
+import { traceReport } from '../../src/model/summary';
 import { parseTrace, type Trace } from '../../src/model/trace';
 import { readFixture } from './helpers';
 
@@ -163,5 +165,50 @@ describe('objects: incarnations end at every free the log shows', () => {
     assert.equal(name.value, 'file0');
     // a (QEMU) line that names it
     assert.match(readFixture('traces/v10.2.0-failures.log').split('\n')[name.logLine - 1], /^\(QEMU\) blockdev-add .*file0/);
+  });
+});
+
+describe('QEMU’s own answer in the log as a checkpoint (x-debug-query-block-graph)', () => {
+  /** The failures log with QEMU's real x-debug-query-block-graph answers (from its truth) typed after each command. */
+  function withQemuAnswers(tamper?: (graph: { nodes: { name: string }[] }) => void): Trace {
+    const lines = readFixture('traces/v10.2.0-failures.log').split('\n');
+    const truth = JSON.parse(readFixture('traces/v10.2.0-failures.truth.json')) as { command: string; xdbgGraph: { nodes: { name: string }[] } }[];
+    const out: string[] = [];
+    let pending: (typeof truth)[number] | undefined;
+    for (const line of lines) {
+      // an answer goes before the next command's separator
+      if (/^={4,}/.test(line) && pending) {
+        const answer = JSON.parse(JSON.stringify(pending.xdbgGraph));
+        tamper?.(answer);
+        out.push('(QEMU) x-debug-query-block-graph', JSON.stringify({ return: answer }), '');
+        pending = undefined;
+      }
+      out.push(line);
+      if (line.startsWith('(QEMU) ') && !line.startsWith('(QEMU) transaction(')) pending = truth.find((p) => p.command === line);
+    }
+    return parseTrace(out.join('\n'));
+  }
+
+  it('agrees with QEMU’s real answers after each command of the failures trace', () => {
+    const trace = withQemuAnswers();
+    const graph = BlockGraph.build(trace, new Identities(trace));
+    const checks = checkAgainstQemu(trace, (i) => graph.stateAfterCommand(i));
+    assert.ok(checks.length >= 8, `${checks.length} answers`);
+    for (const c of checks) assert.deepEqual(c.differences, [], `at line ${(c.line ?? 0) + 1}`);
+  });
+
+  it('a difference is said, not hidden', () => {
+    const trace = withQemuAnswers((g) => {
+      const d0 = g.nodes.find((n) => n.name === 'd0');
+      if (d0) d0.name = 'renamed0';
+    });
+    const graph = BlockGraph.build(trace, new Identities(trace));
+    const checks = checkAgainstQemu(trace, (i) => graph.stateAfterCommand(i)).filter((c) => c.differences.length > 0);
+    assert.ok(checks.length > 0);
+    assert.ok(checks[0].differences.includes('QEMU has node renamed0; the replay does not'), checks[0].differences.join(' | '));
+    assert.ok(checks[0].differences.includes('the replay has node d0; QEMU does not'));
+    // the summary view says it at that command
+    const report = traceReport(trace, 'f.log', graph);
+    assert.ok(report.commands.some((c) => c.check && c.check.length > 0));
   });
 });
