@@ -303,6 +303,8 @@ export class BlockGraph {
   private change: HitChange = BlockGraph.noChange('');
 
   private declared: DeclaredNodes | undefined;
+  /** Commands up to this index were looked at for QEMU's answers to seed from. */
+  private seededUpTo = -1;
   /** Nodes added by a command that no hit showed, placed at the first hit after it (and known to the command view). */
   private readonly added: { command: number; atHit: number; op: Op }[] = [];
   /** The command the hits are in, since which hit, and whether it rolled something back. */
@@ -317,6 +319,7 @@ export class BlockGraph {
   static build(trace: Trace, ids: Identities | null): BlockGraph {
     const g = new BlockGraph(ids, trace);
     for (const hit of trace.hits) g.replayHit(hit);
+    g.seedFromQemu(trace.commands.length - 1);
     g.endCommand();
     g.finish();
     return g;
@@ -329,6 +332,7 @@ export class BlockGraph {
       g.replayHit(trace.hits[i]);
       if ((i + 1) % batch === 0) await new Promise((r) => setTimeout(r, 0));
     }
+    g.seedFromQemu(trace.commands.length - 1);
     g.endCommand();
     g.finish();
     return g;
@@ -441,7 +445,8 @@ export class BlockGraph {
     const nodeView = (rec: NodeRec, state: NodeState): GraphNodeView => ({
       id: rec.key,
       type: rec.type,
-      name: rec.placeholderLabel || !rec.identity?.name || rec.identity.name === rec.identity.driver ? null : rec.identity.name,
+      // a node seeded from QEMU's answer has QEMU's name; a placeholder parent has none
+      name: rec.placeholderLabel ? (rec.type === 'block-driver' ? rec.placeholderLabel : null) : !rec.identity?.name || rec.identity.name === rec.identity.driver ? null : rec.identity.name,
       label: nodeLabel(rec),
       address: rec.address,
       driver: rec.identity?.driver ?? null,
@@ -543,7 +548,46 @@ export class BlockGraph {
     }
   }
 
+  /**
+   * QEMU's answers in the log (`x-debug-query-block-graph`) seed the replay with what no hit can
+   * show: a child edge of a node the replay knows, to a node whose address the log never prints (a
+   * protocol node opened before the log began). The seed is a placeholder, there from when its
+   * parent is, so the graph shows what QEMU said.
+   */
+  private seedFromQemu(upTo: number): void {
+    for (; this.seededUpTo < upTo; this.seededUpTo++) {
+      const cmd = this.trace.commands[this.seededUpTo + 1];
+      if (cmd?.name !== 'x-debug-query-block-graph' || !cmd.reply || !('return' in cmd.reply)) continue;
+      const ret = cmd.reply.return as { nodes?: { id: number; type: string; name: string }[]; edges?: { parent: number; child: number; name: string }[] } | null;
+      if (!ret || !Array.isArray(ret.nodes) || !Array.isArray(ret.edges)) continue;
+      const byId = new Map(ret.nodes.map((n) => [n.id, n]));
+      const named = (name: string) => [...this.w.nodes.values()].find((n) => n.rec.type === 'block-driver' && (n.rec.identity?.name === name || n.rec.placeholderLabel === name));
+      for (const e of ret.edges) {
+        const parent = byId.get(e.parent);
+        const child = byId.get(e.child);
+        if (parent?.type !== 'block-driver' || child?.type !== 'block-driver' || !parent.name || !child.name) continue;
+        const p = named(parent.name);
+        if (!p || named(child.name)) continue;
+        if ([...this.w.edges.values()].some((x) => x.rec.parent === p.rec.key && x.rec.name === e.name)) continue;
+        const initial = p.rec.createdAt === 0;
+        const rec: NodeRec = { key: `seed#${++this.placeholders}`, type: 'block-driver', address: null, identity: null, preExisting: initial, placeholderLabel: child.name, createdAt: initial ? 0 : p.rec.createdAt };
+        this.recs.set(rec.key, rec);
+        const edge: EdgeRec = { key: `e${++this.edgeCount}`, parent: p.rec.key, name: e.name, perm: null, shared: null, role: null, address: null, preExisting: initial, hit: initial ? 0 : p.rec.createdAt };
+        const ops: Op[] = [
+          { op: 'node', rec, state: 'placeholder' },
+          { op: 'edge', rec: edge, child: rec.key, seq: -2_000_000 + this.placeholders },
+        ];
+        for (const op of ops) {
+          this.w.apply(op);
+          (initial ? this.initial : this.ops[p.rec.createdAt - 1]).push(op);
+        }
+      }
+    }
+  }
+
   private replayHit(hit: Hit): void {
+    // QEMU's answers typed before this hit
+    if (hit.command !== null) this.seedFromQemu(hit.command);
     if (this.cmd && this.cmd.index !== hit.command) this.endCommand();
     this.cmd ??= { index: hit.command, firstHit: hit.index, rolledBack: false };
     this.cur = [];
@@ -621,7 +665,8 @@ export class BlockGraph {
           return unrecognised(`a detach whose edge is not printed: frame #2 is ${frames[2]?.function || 'missing'}, not bdrv_root_unref_child`);
         }
         const p = edgePtr ?? ptr(frames[at], 'child');
-        const e = this.edgeByPtr(p) ?? this.edgeByCaller(frames[at + 1], p);
+        const e = this.edgeByPtr(p) ?? this.edgeByCaller(frames[at + 1], p) ?? this.placeholderEdge(frames[at + 1]);
+        if (e) this.adoptPlaceholder(e, frames[at + 1], hit);
         if (!e) return unrecognised(`a detach of an edge this log never showed attached${frames[at + 1] ? ` (from ${frames[at + 1].function})` : ''}`);
         if (p) this.learnAddress(e, p);
         return this.detach(e, frames, kindUnder(frames, 'detach'));
@@ -782,6 +827,31 @@ export class BlockGraph {
     this.initial.push(op);
     rec.preExisting = true;
     rec.createdAt = 0;
+  }
+
+  /**
+   * `blk_remove_bs(blk=B)` of a BlockBackend the log never showed: when the only BlockBackend the
+   * replay does not know the address of is a placeholder (the guest device, an export made before
+   * the log), it is that one, and this is its root edge.
+   */
+  private placeholderEdge(caller: Frame | undefined): string | undefined {
+    if (caller?.function !== 'blk_remove_bs') return undefined;
+    const blk = ptr(caller, 'blk');
+    if (!blk || this.nodeAt.has(blk)) return undefined;
+    const open = [...this.w.nodes.values()].filter((n) => n.rec.placeholderLabel && n.rec.address === null);
+    if (open.length !== 1) return undefined;
+    return this.newestChildEdge(open[0].rec.key, (x) => x.rec.name === 'root');
+  }
+
+  /** A placeholder parent whose address the log shows at last is that object from the start: graph, hovers and highlights agree. */
+  private adoptPlaceholder(edge: string, caller: Frame | undefined, hit: Hit): void {
+    if (caller?.function !== 'blk_remove_bs') return;
+    const blk = ptr(caller, 'blk');
+    const parent = this.w.nodes.get(this.w.edges.get(edge)?.rec.parent ?? '');
+    if (!blk || !parent?.rec.placeholderLabel || parent.rec.address !== null || this.nodeAt.has(blk)) return;
+    parent.rec.address = blk;
+    parent.rec.identity = this.ids?.at(blk, hit.endLine) ?? null;
+    this.nodeAt.set(blk, parent.rec.key);
   }
 
   private edgeByPtr(p: string | null): string | undefined {
