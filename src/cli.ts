@@ -45,6 +45,8 @@ async function readLog(path: string): Promise<Trace> {
     throw new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
   if (st.isDirectory()) throw new UsageError(`cannot read ${path}: it is a directory, not a log file`);
+  // a device or a pipe may never end (/dev/zero): a log is a file
+  if (!st.isFile()) throw new UsageError(`cannot read ${path}: it is not a regular file (a device, a pipe or a socket); save the log to a file first`);
   try {
     return await readTraceFile(path);
   } catch (e) {

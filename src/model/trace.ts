@@ -228,6 +228,8 @@ export class TraceParser {
       const nl = nextCR < 0 ? nextLF : nextLF < 0 ? nextCR : Math.min(nextLF, nextCR);
       if (nl < 0) {
         partial += chunk.slice(start);
+        // a line longer than any the parser reads is skipped anyway: keep only enough to know it
+        if (partial.length > MAX_LINE_LENGTH + 1) partial = partial.slice(0, MAX_LINE_LENGTH + 1);
         break;
       }
       if (partial === '') {

@@ -100,6 +100,24 @@ describe('qemu-block-trace CLI', () => {
   });
 });
 
+describe('qemu-block-trace on what is not a log', () => {
+  it('a device like /dev/zero is refused with a message a person understands (exit 2)', function () {
+    if (!fs.existsSync('/dev/zero')) this.skip();
+    const r = cli('summary', '/dev/zero');
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^qemu-block-trace: cannot read \/dev\/zero: it is not a regular file/);
+    assert.equal(r.stdout, '');
+  });
+
+  it('a file of one enormous line (no line breaks) is read in bounded memory and said to be no log', () => {
+    const p = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'qbt-')), 'zeros.bin');
+    fs.writeFileSync(p, Buffer.alloc(20_000_000));
+    const r = cli('summary', p);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /note \(1\): lines are longer than 100,000 characters and were skipped \(line 1\)/);
+  });
+});
+
 describe('qemu-block-trace resolve', () => {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'qbt-cli-trees-'));
   before(async () => {
