@@ -94,9 +94,26 @@ function referenceFacts(ref: unknown, declared: ReadonlyMap<string, DeclaredNode
  * `bdrv_attach_child_common`: its parent `opaque`, its `child_bs`, the edge's `child_name`),
  * keyed by pointer.
  */
-export function commandFacts(cmd: QmpCommand | null, frames: readonly Frame[], declared: ReadonlyMap<string, DeclaredNode>): Map<string, ObjectFacts> {
+export function commandFacts(
+  cmd: QmpCommand | null,
+  frames: readonly Frame[],
+  declared: ReadonlyMap<string, DeclaredNode>,
+  /** The name a pointer already has (from the frames or earlier hits), to tell which action a hit is of. */
+  knownName: (pointer: string) => string | null = () => null,
+): Map<string, ObjectFacts> {
+  if (!cmd) return new Map();
+  const actions = actionsOf(cmd);
+  if (actions.length === 1) return actionFacts(actions[0], frames, declared);
+  // a transaction: each action on its own; a hit is of the one action whose names agree with what
+  // its pointers are already called (none, when that cannot be told)
+  const candidates = actions
+    .map((a) => actionFacts(a, frames, declared))
+    .filter((m) => m.size > 0 && [...m].every(([p, f]) => !f.name || !knownName(p) || knownName(p) === f.name));
+  return candidates.length === 1 ? candidates[0] : new Map();
+}
+
+function actionFacts(a: { name: string; args: Args }, frames: readonly Frame[], declared: ReadonlyMap<string, DeclaredNode>): Map<string, ObjectFacts> {
   const out = new Map<string, ObjectFacts>();
-  if (!cmd) return out;
   const add = (p: string | undefined, f: ObjectFacts | null) => {
     if (!p || !f) return;
     out.set(p, { ...f, ...out.get(p) });
@@ -108,7 +125,7 @@ export function commandFacts(cmd: QmpCommand | null, frames: readonly Frame[], d
   const cls = attach?.arg('child_class')?.symbol ?? null;
   // the node a stack is opening, by the name bdrv_open_driver gives it
   const openedAs = (p: string | undefined) => (p ? text(frames.find((f) => f.function === 'bdrv_open_driver' && pointer(f, 'bs') === p), 'node_name') : null);
-  for (const a of actionsOf(cmd)) {
+  {
     const args = a.args;
     switch (a.name) {
       case 'blockdev-add': {
@@ -138,7 +155,8 @@ export function commandFacts(cmd: QmpCommand | null, frames: readonly Frame[], d
         break;
       }
       case 'blockdev-snapshot': {
-        // the overlay gets the node as its backing
+        // the overlay gets the node as its backing (`node` may be a device's name in a system
+        // emulator's session; a name the stack prints for the node wins over it)
         if (attach && edge === 'backing') {
           add(child, referenceFacts(args.node, declared));
           add(parent, referenceFacts(args.overlay, declared));

@@ -255,6 +255,9 @@ const DETACH_OWNER: Readonly<Record<string, string>> = {
   block_job_remove_all_bdrv: 'job',
 };
 
+/** Frames whose code holds a reference to the node it opens or creates while it runs. */
+const HOLDS_ITS_NODE = /^(?:bdrv_open_inherit|bdrv_open_common|bdrv_open_driver|bdrv_co_create\w*|bdrv_create\w*|\w+_co_create(?:_opts)?)$/;
+
 /** A change made while a transaction is being aborted undoes part of it: a rollback. */
 function kindUnder<K extends 'detach' | 'move'>(frames: readonly Frame[], kind: K): K | 'rollback' {
   return frames.some((f) => f.function === 'tran_abort') ? 'rollback' : kind;
@@ -303,6 +306,8 @@ export class BlockGraph {
   private change: HitChange = BlockGraph.noChange('');
 
   private declared: DeclaredNodes | undefined;
+  /** Nodes left without a parent while the code that opens them holds them. */
+  private readonly held = new Set<string>();
   /** Commands up to this index were looked at for QEMU's answers to seed from. */
   private seededUpTo = -1;
   /** Nodes added by a command that no hit showed, placed at the first hit after it (and known to the command view). */
@@ -389,6 +394,8 @@ export class BlockGraph {
     for (let c = (since ?? -1) + 1; c <= hit.command; c++) {
       const cmd = this.trace.commands[c];
       if (cmd?.name !== 'blockdev-del' || typeof cmd.arguments['node-name'] !== 'string') continue;
+      // refused (the node is in use): it stays
+      if (cmd.reply && 'error' in cmd.reply) continue;
       if (c === hit.command) continue; // its own hits show the deletion
       const name = cmd.arguments['node-name'];
       for (const n of [...this.w.nodes.values()]) {
@@ -517,6 +524,12 @@ export class BlockGraph {
     const c = this.cmd;
     this.cmd = null;
     if (!c || this.ops.length === 0) return;
+    if (this.held.size > 0) {
+      const saved = this.cur;
+      this.cur = this.ops[this.ops.length - 1];
+      this.releaseHeld();
+      this.cur = saved;
+    }
     const reply = c.index === null ? null : this.trace.commands[c.index]?.reply;
     // failed: QEMU said so; or, where the log has no reply, the command's hits rolled back (hits
     // before any command are no command: their rollbacks undo themselves, nothing more)
@@ -536,7 +549,9 @@ export class BlockGraph {
     this.cur = last;
     const gone: string[] = [];
     for (const n of [...this.w.nodes.values()]) {
-      if (n.rec.createdIn === c.index && n.rec.createdAt >= c.firstHit && !n.rec.preExisting) {
+      // what the command's hits show it created (the identities tell; without them, what it showed first)
+      const made = n.rec.identity ? n.rec.identity.createdIn === c.index : n.rec.createdIn === c.index && n.rec.createdAt >= c.firstHit;
+      if (made && !n.rec.preExisting) {
         gone.push(this.label(n.rec.key));
         this.dropNode(n.rec.key);
       }
@@ -824,6 +839,9 @@ export class BlockGraph {
     const at = list?.findIndex((op) => op.op === 'node' && op.rec === rec) ?? -1;
     if (at < 0) return;
     const [op] = list.splice(at, 1);
+    // it was part of what that hit's stop saw
+    const hitIndex = list === this.cur ? this.prologue.length - 1 : rec.createdAt - 1;
+    if (at < (this.prologue[hitIndex] ?? 0)) this.prologue[hitIndex]--;
     this.initial.push(op);
     rec.preExisting = true;
     rec.createdAt = 0;
@@ -961,19 +979,34 @@ export class BlockGraph {
         this.dropNode(parent.rec.key);
       }
     }
-    this.orphaned(removed.child);
+    this.orphaned(removed.child, frames);
     const what = `detach ${words}${gone.length > 0 ? `; ${gone.join(', ')} deleted` : ''}`;
     const short = `− ${words}`;
     this.change = { kind, explanation: kind === 'rollback' ? `rollback: ${what}` : what, short: kind === 'rollback' ? `↶ ${short}` : short, added: [], moved: [], removed: [removed] };
   }
 
-  /** A node that lost its last parent is freed, unless the user named it (the monitor holds it). */
-  private orphaned(key: string): void {
+  /**
+   * A node that lost its last parent is freed, unless the user named it (the monitor holds it), or
+   * the code on the stack is still opening or creating it (bdrv_open_inherit probes a new node
+   * through a BlockBackend of its own, image creation writes through one): then it is freed only if
+   * its command ends without a parent for it.
+   */
+  private orphaned(key: string, frames: readonly Frame[] = []): void {
     const n = this.w.nodes.get(key);
     if (!n || n.state !== 'live' || n.rec.type !== 'block-driver') return;
     for (const e of this.w.edges.values()) if (e.child === key) return;
     if (userNamed(n.rec)) return;
+    if (frames.some((f) => HOLDS_ITS_NODE.test(f.function))) {
+      this.held.add(key);
+      return;
+    }
     this.emit({ op: 'state', key, state: 'probably-freed' });
+  }
+
+  /** Nodes the code opening them still held when their last parent went: at their command's end, freed if still without one. */
+  private releaseHeld(): void {
+    for (const key of this.held) this.orphaned(key);
+    this.held.clear();
   }
 
   private dropEdge(edge: string): void {
@@ -987,7 +1020,7 @@ export class BlockGraph {
     if (!n) return;
     // a blockdev-add whose own node goes in its own hits failed (a log without replies says no more)
     const cmd = this.cmd && this.cmd.index !== null ? this.trace.commands[this.cmd.index] : undefined;
-    if (cmd?.name === 'blockdev-add' && n.rec.createdIn === this.cmd!.index && n.rec.identity?.name === cmd.arguments['node-name']) this.cmd!.topDeleted = true;
+    if (cmd?.name === 'blockdev-add' && (n.rec.identity?.createdIn ?? n.rec.createdIn) === this.cmd!.index && n.rec.identity?.name === cmd.arguments['node-name']) this.cmd!.topDeleted = true;
     for (const e of [...this.w.edges.values()]) if (e.rec.parent === key || e.child === key) this.dropEdge(e.rec.key);
     if (n.rec.address && this.nodeAt.get(n.rec.address) === key) this.nodeAt.delete(n.rec.address);
     this.emit({ op: 'dropNode', key });
@@ -1005,22 +1038,42 @@ export class BlockGraph {
       if (have.state === 'probably-freed') this.emit({ op: 'state', key, state: 'live' });
       return key;
     }
+    // a node seeded from QEMU's answer, by name, whose address the log shows at last: the same node
+    const seed = identity?.name ? [...this.w.nodes.values()].find((n) => n.rec.address === null && n.rec.key.startsWith('seed#') && n.rec.placeholderLabel === identity.name) : undefined;
+    if (seed) {
+      seed.rec.address = address;
+      seed.rec.identity = identity;
+      this.nodeAt.set(address, seed.rec.key);
+      this.emit({ op: 'state', key: seed.rec.key, state: 'live' });
+      return seed.rec.key;
+    }
     const old = this.nodeAt.get(address);
     if (old !== undefined && old !== key) {
       // An object still holding edges was not freed (freeing takes its edges first, hit by hit):
       // the same object, whatever else the pointer's history suggests.
       const connected = [...this.w.edges.values()].some((e) => e.rec.parent === old || e.child === old);
       if (connected && this.w.nodes.get(old)?.rec.type === type) return old;
-      // the address was freed and reused; the old object is gone
+      // the address was freed and reused; the old object was gone before this hit stopped
+      const before = this.cur.length;
       this.dropNode(old);
+      const dropped = this.cur.splice(before);
+      const at = this.prologue[this.prologue.length - 1];
+      this.cur.splice(at, 0, ...dropped);
+      this.prologue[this.prologue.length - 1] = at + dropped.length;
     }
     // a node the user added by name in an earlier command that no hit showed (a protocol node
     // has no edge yet): it is there from that command on
     const since = !preExisting && type === 'block-driver' ? this.addedEarlier(identity, hit) : null;
     const rec: NodeRec = { key, type, address, identity, preExisting, createdAt: preExisting ? 0 : (since?.atHit ?? hit.index), createdIn: preExisting ? null : (since?.command ?? hit.command) };
     this.recs.set(key, rec);
-    if (since === null) this.emitAt({ op: 'node', rec, state: 'live' }, preExisting);
-    else {
+    if (since === null && preExisting) this.emitAt({ op: 'node', rec, state: 'live' }, true);
+    else if (since === null) {
+      // a node a hit prints existed when the hit stopped: part of what the stop sees
+      const op: Op = { op: 'node', rec, state: 'live' };
+      this.w.apply(op);
+      this.cur.unshift(op);
+      this.prologue[this.prologue.length - 1]++;
+    } else {
       // in the hit view from the first hit after that command; in the command view from the command
       const op: Op = { op: 'node', rec, state: 'live' };
       this.w.apply(op);

@@ -33,6 +33,8 @@ export interface ObjectIdentity {
   sightings: Token[];
   /** Where its name, driver and file were learnt: the log line that said so (0-based). */
   evidence: { what: 'name' | 'driver' | 'filename'; value: string; line: number }[];
+  /** The command (index into Trace.commands) whose hits show it being created, when they do. */
+  createdIn?: number | null;
 }
 
 /** One printed pointer and the incarnation it belongs to. */
@@ -186,7 +188,7 @@ export class Identities {
 
   /** Build at once. For a large trace prefer `Identities.build`, which lets other work run. */
   /** The command the hits being read are in: since which hit, and whether they rolled something back. */
-  private cmd: { index: number | null; firstHit: number; lastHit: number; rolledBack: boolean } | null = null;
+  private cmd: { index: number | null; firstHit: number; lastHit: number; rolledBack: boolean; topDeleted: boolean; created: ObjectIdentity[] } | null = null;
 
   constructor(private readonly trace: Trace, buildNow = true) {
     this.declared = new DeclaredNodes(trace.commands);
@@ -205,18 +207,15 @@ export class Identities {
     const c = this.cmd;
     this.cmd = null;
     if (!c || c.index === null) return;
-    const cmd = this.trace.commands[c.index];
-    const reply = cmd?.reply;
+    const reply = this.trace.commands[c.index]?.reply;
     // without a reply: rollbacks, or the node a blockdev-add names deleted by its own hits
-    const top = cmd?.name === 'blockdev-add' && typeof cmd.arguments['node-name'] === 'string' ? cmd.arguments['node-name'] : null;
-    const topDeleted = top !== null && [...this.current.values()].some((x) => x.identity.name === top && x.identity.ended === 'deleted' && (x.identity.firstHit ?? 0) >= c.firstHit);
-    if (!(reply ? 'error' in reply : c.rolledBack || topDeleted)) return;
-    for (const cur of this.current.values()) {
-      const id = cur.identity;
-      if (id.firstHit !== null && id.firstHit >= c.firstHit && cur.endsAfter === null && id.kind !== 'transaction') {
-        cur.endsAfter = c.lastHit;
-        id.ended = 'deleted';
-      }
+    if (!(reply ? 'error' in reply : c.rolledBack || c.topDeleted)) return;
+    // what its hits show being created (not what it merely printed first: gdb may have attached late)
+    for (const id of c.created) {
+      const cur = this.current.get(id.address);
+      if (cur?.identity !== id || cur.endsAfter !== null || id.kind === 'transaction') continue;
+      cur.endsAfter = c.lastHit;
+      id.ended = 'deleted';
     }
   }
 
@@ -241,10 +240,10 @@ export class Identities {
       const frames = hit.frames;
       const cmd = hit.command === null ? null : this.trace.commands[hit.command];
       if (this.cmd && this.cmd.index !== hit.command) this.endCommand();
-      this.cmd ??= { index: hit.command, firstHit: hit.index, lastHit: hit.index, rolledBack: false };
+      this.cmd ??= { index: hit.command, firstHit: hit.index, lastHit: hit.index, rolledBack: false, topDeleted: false, created: [] };
       this.cmd.lastHit = hit.index;
       if (frames.some((f) => f.function === 'tran_abort' || /^bdrv_(?:attach_child_common|replace_child)_abort$/.test(f.function))) this.cmd.rolledBack = true;
-      const told = commandFacts(cmd, frames, this.declared.upTo(hit.command));
+      const told = commandFacts(cmd, frames, this.declared.upTo(hit.command), (p) => current.get(p)?.identity.name ?? null);
       const ev = evidenceOf(hit, frames, jobIds, told);
       const touched = new Set<string>();
       const all = hit.stop ? [hit.stop, ...frames] : frames;
@@ -316,8 +315,28 @@ export class Identities {
         if (ev.deleted.has(address)) {
           cur.endsAfter = hit.index;
           cur.identity.ended = 'deleted';
+          const top = cmd?.name === 'blockdev-add' ? cmd.arguments['node-name'] : undefined;
+          if (this.cmd && top !== undefined && cur.identity.name === top && cur.identity.createdIn === hit.command) this.cmd.topDeleted = true;
         }
       }
+      // what this hit shows being created: nodes being opened, and new children attached to them
+      const attach = frames.find((f) => f.function === 'bdrv_attach_child_common');
+      const parent = attach?.arg('opaque')?.pointer;
+      const child = attach?.arg('child_bs')?.pointer;
+      const createdHere = (address: string | undefined) => {
+        const id = address ? current.get(address)?.identity : undefined;
+        if (!id || (id.createdIn ?? null) !== null || !this.cmd) return;
+        id.createdIn = hit.command;
+        this.cmd.created.push(id);
+      };
+      for (const address of ev.created) createdHere(address);
+      const parentId = parent ? current.get(parent)?.identity : undefined;
+      const childId = child ? current.get(child)?.identity : undefined;
+      // a new child of a node being created, or a node bdrv_open_inherit is opening (it probes it through a BlockBackend of its own)
+      // (not a node the command refers to by the name an earlier command gave it)
+      const refName = child ? told.get(child)?.name : undefined;
+      const earlier = refName !== undefined && (this.declared.upTo(hit.command).get(refName)?.command ?? hit.command) !== hit.command;
+      if (childId && !earlier && childId.firstHit === hit.index && (parentId?.createdIn === hit.command || frames.some((f) => f.function === 'bdrv_open_inherit'))) createdHere(child);
     }
   }
 
