@@ -258,3 +258,57 @@ describe('objects that existed before the log (gdb attached to a running QEMU)',
     for (const c of checks) assert.deepEqual(c.differences, [], `line ${(c.line ?? 0) + 1}`);
   });
 });
+
+describe('objects: the rules on short synthetic stacks (QEMU 7.2 frames)', () => {
+  const D0 = '0x555555d00000';
+  const F0 = '0x555555f00000';
+  /** One attach of `child` as `name` of `parent` while `parent` is opened as `node`. */
+  const attach = (edge: string, child: string, name: string, parent: string, node: string) =>
+    [
+      `Breakpoint 1, bdrv_replace_child_noperm (child=${edge}, new_bs=${child}) at ../block.c:2949`,
+      '(gdb) bt',
+      `#0  bdrv_replace_child_noperm (child=${edge}, new_bs=${child}) at ../block.c:2949`,
+      `#1  0x00005555555e80ba in bdrv_attach_child_common (child_bs=${child}, child_name=0x5555557761a4 "${name}", child_class=0x5555557f53e0 <child_of_bds>, child_role=19, perm=11, shared_perm=5, opaque=${parent}, tran=0x55555587a6d0, errp=0x7fffffffdc60) at ../block.c:3179`,
+      `#2  0x00005555555e4b56 in bdrv_open_driver (bs=${parent}, drv=0x555555845dc0 <bdrv_qcow2>, node_name=0x55555586a410 "${node}", options=0x555555871b00, open_flags=8194, errp=0x7fffffffdd58) at ../block.c:1623`,
+      '(gdb) c',
+    ].join('\n');
+  const session = (reply: string) =>
+    [
+      '(QEMU) blockdev-add driver=file node-name=file0 filename=/images/a.img',
+      '{"return": {}}',
+      '(QEMU) blockdev-add driver=qcow2 node-name=d0 file=file0',
+      attach('0x555555e00001', F0, 'file', D0, 'd0'),
+      reply,
+      '(QEMU) query-block',
+      '{"return": []}',
+    ].join('\n');
+
+  it('file=file0 names the child file0, with the driver and file of its own blockdev-add', () => {
+    const trace = parseTrace(session('{"return": {}}'));
+    const ids = new Identities(trace);
+    const f = ids.incarnations(F0)[0];
+    assert.deepEqual([f.name, f.driver, f.filename], ['file0', 'file', '/images/a.img']);
+    assert.equal(ids.incarnations(D0)[0].name, 'd0');
+    const graph = BlockGraph.build(trace, ids);
+    assert.deepEqual(graph.stateAfterCommand(2).nodes.map((n) => n.name).sort(), ['d0', 'file0']);
+  });
+
+  it('a failed blockdev-add frees what it created (d0), not what it referred to (file0)', () => {
+    const trace = parseTrace(session('{"error": {"class": "GenericError", "desc": "Permission conflict"}}'));
+    const ids = new Identities(trace);
+    const graph = BlockGraph.build(trace, ids);
+    const after = graph.stateAfterCommand(2).nodes;
+    assert.deepEqual(after.map((n) => n.name), ['file0']);
+    assert.equal(ids.incarnations(D0)[0].ended, 'deleted');
+    assert.equal(ids.incarnations(F0)[0].ended, null);
+    assert.match(graph.changeAt(1)!.explanation, /the command failed, so what it created is freed: d0$/);
+  });
+
+  it('a blockdev-del QEMU refused deletes nothing', () => {
+    const text = [session('{"return": {}}'), '(QEMU) blockdev-del node-name=file0', '{"error": {"class": "GenericError", "desc": "Node file0 is in use"}}', '(QEMU) quit', attach('0x555555e00002', F0, 'file', D0, 'd0')].join('\n');
+    const trace = parseTrace(text);
+    const graph = BlockGraph.build(trace, new Identities(trace));
+    const del = trace.commands.findIndex((c) => c.name === 'blockdev-del');
+    assert.ok(graph.stateAfterCommand(del).nodes.some((n) => n.name === 'file0' && n.state === 'live'));
+  });
+});
