@@ -40,7 +40,7 @@ if (withTests) {
   // a deleted test must not linger as a stale compiled suite
   rmSync(join(ROOT, 'out', 'test'), { recursive: true, force: true });
   // Tests stay one file per suite (mocha loads them by name) but each bundles what it imports.
-  for (const suite of ['test/unit', 'test/integration']) {
+  for (const suite of ['test/unit', 'test/integration', 'test/install']) {
     const entries = tsFiles(suite);
     if (entries.length === 0) continue;
     targets.push({ ...common, entryPoints: entries, outdir: join('out', suite), outbase: suite, external: ['vscode', 'mocha', 'playwright-core', 'vscode-textmate', 'vscode-oniguruma', 'web-tree-sitter'] });

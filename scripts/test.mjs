@@ -109,6 +109,63 @@ async function integrationCodeServer() {
     process.stdout.write(`code-server: ${versionLine(outcome.codeServer)}\n`);
     reportIntegration(outcome, `code-server, ${suite}`);
   }
+  if (!onlySuite || onlySuite === 'install') await installTests(runInCodeServer);
+}
+
+/** The packages as users install them: the .vsix into a fresh VS Code, the CLI into a fresh npm prefix. */
+async function installTests(runInCodeServer) {
+  process.stdout.write('\n> the packages as users install them (npm run package)\n');
+  let vsix;
+  let cli;
+  try {
+    const { packageExtension, packageCli } = await import('./package.mjs');
+    vsix = packageExtension();
+    cli = packageCli();
+    process.stdout.write(`${vsix.path}: ${(vsix.size / 1e6).toFixed(2)} MB; ${cli.path}: ${(cli.size / 1e6).toFixed(2)} MB\n`);
+    // the .vsix holds exactly the allow-list (plus what vsce adds: its manifest and content types), packs without a warning, and is small
+    const { VSIX_FILES } = await import('./package.mjs');
+    const { zipEntries } = await import('./lib/zipList.mjs');
+    const want = ['extension.vsixmanifest', '[Content_Types].xml', 'extension/package.json', 'extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt', ...VSIX_FILES.filter((f) => f !== 'CHANGELOG.md' && f !== 'LICENSE').map((f) => `extension/${f}`)].sort();
+    const got = zipEntries(vsix.path).sort();
+    const problems = [];
+    if (JSON.stringify(got) !== JSON.stringify(want)) problems.push(`files differ from the allow-list: extra ${got.filter((f) => !want.includes(f)).join(', ') || 'none'}; missing ${want.filter((f) => !got.includes(f)).join(', ') || 'none'}`);
+    if (/WARNING/i.test(vsix.out)) problems.push(`vsce warned: ${vsix.out}`);
+    if (vsix.size > 2.5e6) problems.push(`${(vsix.size / 1e6).toFixed(2)} MB is over 2.5 MB`);
+    if (problems.length > 0) {
+      process.stdout.write(`  ✘ the .vsix: ${problems.join('; ')}\n`);
+      failed++;
+    } else {
+      process.stdout.write(`  ✔ the .vsix holds the ${got.length} files of the allow-list, packed with no warning, ${(vsix.size / 1e6).toFixed(2)} MB (at most 2.5)\n`);
+      passed++;
+    }
+  } catch (e) {
+    process.stdout.write(`packaging failed: ${e.message}\n`);
+    failed++;
+    return;
+  }
+  // the CLI: npm install -g of the package into a temporary prefix, then the sample's summary
+  const prefix = mkdtempSync(join(tmpdir(), 'qbt-prefix-'));
+  const inst = spawnSync('npm', ['install', '-g', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', cli.path], { encoding: 'utf8' });
+  const bin = join(prefix, 'bin', 'qemu-block-trace');
+  const run = inst.status === 0 ? spawnSync(bin, ['summary', join(ROOT, 'examples', 'snapshot-commit-complete.gdb.log')], { encoding: 'utf8' }) : null;
+  if (run?.status === 0 && /34 hits \(663 frames\), 3 commands/.test(run.stdout)) {
+    process.stdout.write(`  ✔ npm install -g of the CLI package; qemu-block-trace summary on the sample: ${run.stdout.split('\n')[0]}\n`);
+    passed++;
+  } else {
+    process.stdout.write(`  ✘ the installed CLI: ${inst.stderr || ''}${run ? `${run.stdout}${run.stderr}` : ''}\n`);
+    failed++;
+  }
+  const outcome = await runInCodeServer({
+    extensionDir: ROOT,
+    testsModule: join(ROOT, 'out', 'test', 'install', 'index.js'),
+    workspace: join(ROOT, 'examples'),
+    suite: 'install',
+    installVsix: vsix.path,
+    timeoutMs: INTEGRATION_TIMEOUT_MS,
+    screenshotDir: join(ROOT, 'test-results', 'screenshots'),
+    verbose,
+  });
+  reportIntegration(outcome, 'code-server, installed .vsix');
 }
 
 async function integrationElectron() {

@@ -5,7 +5,7 @@
 // The suite runs in VS Code's extension host and cannot touch the browser, so this runner also
 // serves a small "UI driver" on loopback (QBT_UI_DRIVER): tests POST {action, ...} to it and it
 // clicks, reads or photographs the workbench with Playwright, as a person would see it.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync, createWriteStream, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
@@ -178,12 +178,22 @@ function uiDriver(getPage, screenshotDir) {
  * user opens one log with `code trace.log`). `suite` names which test files run (QBT_SUITE).
  * Resolves with what the suite reported.
  */
-export async function runInCodeServer({ extensionDir, testsModule, workspace, suite = 'folder', timeoutMs, screenshotDir, verbose = false }) {
+export async function runInCodeServer({ extensionDir, testsModule, workspace, suite = 'folder', timeoutMs, screenshotDir, verbose = false, installVsix = null }) {
   const { chromium } = await import('playwright-core');
   const tmp = mkdtempSync(join(tmpdir(), 'qbt-it-'));
   const ws = join(tmp, 'workspace');
   if (workspace) cpSync(workspace, ws, { recursive: true });
   else mkdirSync(ws);
+  if (installVsix) {
+    // the extension as a user installs it, into this run's fresh extensions folder; the tests then
+    // run as a harness extension of their own, so the development folder is not loaded at all
+    const r = spawnSync(process.execPath, [CODE_SERVER_ENTRY, '--extensions-dir', join(tmp, 'extensions'), '--user-data-dir', join(tmp, 'user-data'), '--install-extension', installVsix], { encoding: 'utf8' });
+    if (r.status !== 0 || !/was successfully installed/.test(`${r.stdout}${r.stderr}`)) throw new Error(`code-server --install-extension ${installVsix} failed:\n${r.stdout}${r.stderr}`);
+    const harness = join(tmp, 'harness');
+    mkdirSync(harness);
+    writeFileSync(join(harness, 'package.json'), JSON.stringify({ name: 'qbt-install-harness', publisher: 'qbt-tests', version: '0.0.0', engines: { vscode: '^1.100.0' } }));
+    extensionDir = harness;
+  }
   const resultsFile = join(tmp, 'results.json');
   const logFile = join(tmp, 'code-server.log');
   const port = await freePort();

@@ -13,6 +13,8 @@ describe('package.json', () => {
     assert.ok(pkg.publisher);
     assert.ok(pkg.repository?.url);
     assert.equal(pkg.main, './dist/extension.js');
+    assert.equal(pkg.icon, 'media/icon.png');
+    assert.ok(fs.existsSync(path.join(ROOT, pkg.icon)));
     assert.equal(pkg.bin['qemu-block-trace'], './dist/cli.js');
     // code-server 4.100.3 ships VS Code 1.100.3
     assert.match(pkg.engines.vscode, /^\^1\.(\d+)\.\d+$/);
@@ -50,7 +52,11 @@ describe('package.json', () => {
     const lines = fs.readFileSync(path.join(ROOT, '.vscodeignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
     assert.equal(lines[0], '**', 'starts by ignoring everything');
     const allowed = lines.filter((l) => l.startsWith('!'));
-    for (const need of ['!dist/extension.js', '!dist/cli.js', '!README.md', '!CHANGELOG.md', '!LICENSE']) assert.ok(allowed.includes(need), need);
-    assert.ok(!allowed.some((l) => l.includes('src') || l.includes('test')));
+    for (const need of ['!dist/extension.js', '!dist/webview/graph.js', '!README.md', '!CHANGELOG.md', '!LICENSE', '!media/icon.png']) assert.ok(allowed.includes(need), need);
+    assert.ok(!allowed.some((l) => l.includes('src') || l.includes('test') || l.includes('screenshots') || l === '!media/**' || l.includes('cli.js')));
+    // the same list as the package script's
+    const script = fs.readFileSync(path.join(ROOT, 'scripts', 'package.mjs'), 'utf8');
+    const listed = /export const VSIX_FILES = \[([^\]]*)\]/.exec(script)![1].match(/'[^']+'/g)!.map((x) => x.slice(1, -1));
+    for (const f of listed) assert.ok(allowed.includes(`!${f}`) || (f.startsWith('syntaxes/') && allowed.includes('!syntaxes/**')), `${f} in .vscodeignore`);
   });
 });
