@@ -29,6 +29,10 @@ export const VSIX_FILES = [
   'media/graph/graph.css',
   'media/summary/summary.css',
   'media/icon.png',
+  'media/walkthrough/example.md',
+  'media/walkthrough/source.md',
+  'media/walkthrough/graph.md',
+  'media/walkthrough/capture.md',
   'examples/snapshot-commit-complete.gdb.log',
 ];
 /** What the CLI's npm package holds, besides package.json. */

@@ -8,6 +8,7 @@ import { registerGraphPanel } from './graphPanel';
 import { registerHitsTree } from './hitsTree';
 import { registerSummary } from './summary';
 import { TraceStore } from './traceStore';
+import { registerWalkthrough } from './walkthrough';
 
 export function activate(context: vscode.ExtensionContext): void {
   const store = new TraceStore();
@@ -22,6 +23,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerSourceNavigation(store, navigator),
     hits.disposable,
     registerGraphPanel(context, store, hits.focus),
+    registerWalkthrough(),
   );
 }
 

@@ -283,6 +283,14 @@ export class SourceNavigator implements vscode.Disposable {
     this.revisionFound.dispose();
   }
 
+  /** Ask for the QEMU source folder and keep it (for the workspace, or for all windows without one). */
+  async chooseRoot(doc?: vscode.TextDocument): Promise<void> {
+    const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, title: 'Your QEMU Source Folder' });
+    if (!picked?.[0]) return;
+    const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    await vscode.workspace.getConfiguration('qemuBlockTrace.source', doc).update('root', picked[0].fsPath, target);
+  }
+
   private offerChooseRoot(doc: vscode.TextDocument): void {
     if (this.offered || this.offerMemento.get<boolean>(NO_ROOT_OFFER_KEY, false)) return;
     this.offered = true;
@@ -294,10 +302,7 @@ export class SourceNavigator implements vscode.Disposable {
           return;
         }
         if (choice !== CHOOSE_ROOT) return;
-        const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, title: 'Your QEMU Source Folder' });
-        if (!picked?.[0]) return;
-        const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-        await vscode.workspace.getConfiguration('qemuBlockTrace.source', doc).update('root', picked[0].fsPath, target);
+        await this.chooseRoot(doc);
       });
   }
 }
@@ -500,6 +505,7 @@ export function registerSourceNavigation(store: TraceStore, navigator: SourceNav
         return new vscode.Hover(qapiMarkdown(d, await navigator.qmpHandler(doc, cmd.name)), cmd.range);
       },
     }),
+    vscode.commands.registerCommand('qemuBlockTrace.chooseSourceRoot', () => navigator.chooseRoot(store.activeTrace)),
     // Go to QMP Handler on a command of the Hits view (its node: a group with a command)
     vscode.commands.registerCommand('qemuBlockTrace.goToQmpHandler', async (node?: { group?: { command?: { name?: unknown } | null } }) => {
       const name = node?.group?.command?.name;

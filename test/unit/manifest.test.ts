@@ -57,6 +57,43 @@ describe('package.json', () => {
     // the same list as the package script's
     const script = fs.readFileSync(path.join(ROOT, 'scripts', 'package.mjs'), 'utf8');
     const listed = /export const VSIX_FILES = \[([^\]]*)\]/.exec(script)![1].match(/'[^']+'/g)!.map((x) => x.slice(1, -1));
-    for (const f of listed) assert.ok(allowed.includes(`!${f}`) || (f.startsWith('syntaxes/') && allowed.includes('!syntaxes/**')), `${f} in .vscodeignore`);
+    for (const f of listed) assert.ok(allowed.includes(`!${f}`) || (f.startsWith('syntaxes/') && allowed.includes('!syntaxes/**')) || (f.startsWith('media/walkthrough/') && allowed.includes('!media/walkthrough/*.md')), `${f} in .vscodeignore`);
+  });
+});
+
+describe('the Get Started walkthrough', () => {
+  const w = pkg.contributes.walkthroughs[0];
+  const commands = new Set(pkg.contributes.commands.map((c: { command: string }) => c.command));
+  const settings = new Set(Object.keys(pkg.contributes.configuration.properties));
+
+  it('has the four steps, each with its media and a command to do it', () => {
+    assert.deepEqual(w.steps.map((s: { id: string }) => s.id), ['openExample', 'sourceRoot', 'showGraph', 'capture']);
+    for (const s of w.steps) {
+      assert.ok(fs.existsSync(path.join(ROOT, s.media.markdown)), s.media.markdown);
+      const cmd = /\(command:([\w.]+)\)/.exec(s.description)?.[1];
+      assert.ok(cmd && commands.has(cmd), `${s.id}: ${cmd}`);
+    }
+  });
+
+  it('completes on its commands and settings', () => {
+    for (const s of w.steps) {
+      for (const e of s.completionEvents) {
+        const [kind, name] = e.split(':');
+        if (kind === 'onCommand') assert.ok(commands.has(name), e);
+        else if (kind === 'onSettingChanged') assert.ok(settings.has(name), e);
+        else assert.fail(e);
+      }
+    }
+  });
+});
+
+describe('the gdb capture script', () => {
+  it('logs gdb’s output and prints bt at every hit of each breakpoint, as a person typing would', async () => {
+    const { captureScript } = await import('../../src/model/capture');
+    const s = captureScript(['bdrv_replace_child_noperm', 'bdrv_drain_all_end'], 'trace.log');
+    assert.match(s, /^set logging file trace\.log$/m);
+    assert.match(s, /^set logging enabled on$/m);
+    assert.equal((s.match(/^break /gm) ?? []).length, 2);
+    assert.match(s, /^break bdrv_drain_all_end\ncommands\n {2}echo \(gdb\) bt\\n\n {2}bt\n {2}echo \(gdb\) c\\n\n {2}continue\nend$/m);
   });
 });
