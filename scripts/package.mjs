@@ -18,6 +18,8 @@ const VSIX = join(ROOT, `${pkg.name}-${pkg.version}.vsix`);
 
 /** What the .vsix holds, besides package.json and README.md (made here). */
 export const VSIX_FILES = [
+  'package.nls.json',
+  'l10n/bundle.l10n.json',
   'CHANGELOG.md',
   'LICENSE',
   'dist/extension.js',

@@ -37,8 +37,8 @@ export function frameAt(trace: Trace, line: number): { frame: Frame; inner: Fram
 
 /** The memento key under which "Don't Ask Again" for the source folder is kept. */
 const NO_ROOT_OFFER_KEY = 'qemuBlockTrace.source.dontOfferRoot';
-const CHOOSE_ROOT = 'Choose QEMU Source Folder…';
-const DONT_ASK = "Don't Ask Again";
+const CHOOSE_ROOT = vscode.l10n.t('Choose QEMU Source Folder…');
+const DONT_ASK = vscode.l10n.t("Don't Ask Again");
 /** Distinct frame locations resolved up front for link tooltips; past this, links resolve on click. */
 const MAX_LINK_TARGETS = 1000;
 
@@ -141,7 +141,7 @@ export class SourceNavigator implements vscode.Disposable {
     let score: RevisionScore | undefined;
     if (given) {
       if (!isSafeRevision(given) || !(await git.commitOf(given))) {
-        void vscode.window.showWarningMessage(`QEMU Block Trace: qemuBlockTrace.source.binaryRevision “${given}” is not a revision of ${root}; lines are checked without it.`);
+        void vscode.window.showWarningMessage(vscode.l10n.t('QEMU Block Trace: qemuBlockTrace.source.binaryRevision “{0}” is not a revision of {1}; lines are checked without it.', given, root));
         return undefined;
       }
       score = await scoreRevision(given, sites, git, this.parser, fieldsOf);
@@ -285,7 +285,7 @@ export class SourceNavigator implements vscode.Disposable {
 
   /** Ask for the QEMU source folder and keep it (for the workspace, or for all windows without one). */
   async chooseRoot(doc?: vscode.TextDocument): Promise<void> {
-    const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, title: 'Your QEMU Source Folder' });
+    const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, title: vscode.l10n.t('Your QEMU Source Folder') });
     if (!picked?.[0]) return;
     const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
     await vscode.workspace.getConfiguration('qemuBlockTrace.source', doc).update('root', picked[0].fsPath, target);
@@ -295,7 +295,7 @@ export class SourceNavigator implements vscode.Disposable {
     if (this.offered || this.offerMemento.get<boolean>(NO_ROOT_OFFER_KEY, false)) return;
     this.offered = true;
     void vscode.window
-      .showInformationMessage('QEMU Block Trace: frames open in your QEMU checkout once it knows where it is.', CHOOSE_ROOT, DONT_ASK)
+      .showInformationMessage(vscode.l10n.t('QEMU Block Trace: frames open in your QEMU checkout once it knows where it is.'), CHOOSE_ROOT, DONT_ASK)
       .then(async (choice) => {
         if (choice === DONT_ASK) {
           await this.offerMemento.update(NO_ROOT_OFFER_KEY, true);
@@ -352,7 +352,7 @@ function linkTarget(r: FrameLocation): vscode.Uri {
 }
 
 /** The setting to open when no source folder is known. */
-const OPEN_ROOT_SETTING: vscode.Command = { title: 'Set the QEMU source folder', command: 'workbench.action.openSettings', arguments: ['qemuBlockTrace.source.root'] };
+const OPEN_ROOT_SETTING: vscode.Command = { title: vscode.l10n.t('Set the QEMU source folder'), command: 'workbench.action.openSettings', arguments: ['qemuBlockTrace.source.root'] };
 
 class FrameLink extends vscode.DocumentLink {
   /** The frame location it goes to (file, line, function, what the inner frame called). */
@@ -456,7 +456,7 @@ export function registerSourceNavigation(store: TraceStore, navigator: SourceNav
   // which revision the active trace's binary was built from, when git told
   const revisionStatus = vscode.window.createStatusBarItem('qemuBlockTrace.revision', vscode.StatusBarAlignment.Left, 49);
   revisionStatus.name = 'QEMU Block Trace: Binary Revision';
-  revisionStatus.command = { title: 'Set the binary revision', command: 'workbench.action.openSettings', arguments: ['qemuBlockTrace.source.binaryRevision'] };
+  revisionStatus.command = { title: vscode.l10n.t('Set the binary revision'), command: 'workbench.action.openSettings', arguments: ['qemuBlockTrace.source.binaryRevision'] };
   const showRevision = async () => {
     const doc = store.activeTrace;
     const r = doc ? await navigator.revisionOf(doc) : undefined;
@@ -513,7 +513,12 @@ export function registerSourceNavigation(store: TraceStore, navigator: SourceNav
       if (typeof name !== 'string' || !doc) return;
       const loc = await navigator.qmpHandler(doc, name);
       if (!loc) {
-        void vscode.window.showInformationMessage(`QEMU Block Trace: ${qmpHandlerName(name)} is not defined in the QEMU source folder${(await navigator.qmpDoc(doc, name)) ? '' : ', nor is the command in its qapi/*.json'}.`);
+        const documented = (await navigator.qmpDoc(doc, name)) !== null;
+        void vscode.window.showInformationMessage(
+          documented
+            ? vscode.l10n.t('QEMU Block Trace: {0} is not defined in the QEMU source folder.', qmpHandlerName(name))
+            : vscode.l10n.t('QEMU Block Trace: {0} is not defined in the QEMU source folder, nor is the command in its qapi/*.json.', qmpHandlerName(name)),
+        );
         return;
       }
       await vscode.window.showTextDocument(loc.uri, { selection: loc.range });
@@ -550,7 +555,7 @@ export function registerSourceNavigation(store: TraceStore, navigator: SourceNav
         if (lens.kind === 'graph') {
           const changed = store.blockGraphIfBuilt(trace)?.changeAt(h.index);
           const tooltip = changed && changed.short === null ? `The block graph as hit ${h.index} sees it (${changed.explanation})` : `The block graph after hit ${h.index}, and what this hit changed`;
-          lens.command = { title: 'Show graph', command: 'qemuBlockTrace.showGraph', arguments: [lens.doc.uri, h.index], tooltip };
+          lens.command = { title: vscode.l10n.t('Show graph'), command: 'qemuBlockTrace.showGraph', arguments: [lens.doc.uri, h.index], tooltip };
           return lens;
         }
         if (lens.kind === 'position') {

@@ -261,7 +261,7 @@ class GraphPanel implements vscode.Disposable {
     });
     if (!target) return;
     await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
-    void vscode.window.showInformationMessage(`Saved the block graph after hit ${this.hit} to ${baseName(target)}.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('Saved the block graph after hit {0} to {1}.', this.hit, baseName(target)));
   }
 
   dispose(): void {
@@ -298,7 +298,7 @@ export function registerGraphPanel(context: vscode.ExtensionContext, store: Trac
       source = { uri: editor.document.uri, document: editor.document, trace: store.get(editor.document) };
     } else source = focus.current();
     if (!source) {
-      void vscode.window.showInformationMessage('Open a gdb trace first: the block graph is replayed from its breakpoint hits.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('Open a gdb trace first: the block graph is replayed from its breakpoint hits.'));
       return;
     }
     let hit = typeof hitArg === 'number' ? hitArg : undefined;

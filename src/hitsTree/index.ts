@@ -51,9 +51,9 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
     view.description = source && !source.document ? `${name} (read from disk)` : name;
     const { listed, total } = provider.counts;
     const notes: string[] = [];
-    if (source && !source.document) notes.push(`Read from disk: ${name} is larger than VS Code hands to extensions.`);
-    if (source && total === 0) notes.push('No breakpoint hits in this log.');
-    else if (provider.currentFilter !== '') notes.push(`Filter “${provider.currentFilter}”: ${listed} of ${total} hits.`);
+    if (source && !source.document) notes.push(vscode.l10n.t('Read from disk: {0} is larger than VS Code hands to extensions.', name ?? ''));
+    if (source && total === 0) notes.push(vscode.l10n.t('No breakpoint hits in this log.'));
+    else if (provider.currentFilter !== '') notes.push(vscode.l10n.t('Filter “{0}”: {1} of {2} hits.', provider.currentFilter, listed, total));
     view.message = notes.length > 0 ? notes.join(' ') : undefined;
   };
 
@@ -136,7 +136,7 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
     if (!editor || !TraceStore.isTrace(editor.document)) return;
     const hit: Hit | undefined = hitAfterLine(store.get(editor.document), editor.selection.active.line, direction);
     if (!hit) {
-      vscode.window.setStatusBarMessage(direction === 1 ? 'No hit after this line.' : 'No hit before this line.', 2500);
+      vscode.window.setStatusBarMessage(direction === 1 ? vscode.l10n.t('No hit after this line.') : vscode.l10n.t('No hit before this line.'), 2500);
       return;
     }
     const start = new vscode.Position(hit.line, 0);
@@ -150,7 +150,7 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
     if (!choice) {
       const picked = await vscode.window.showQuickPick(
         GROUPINGS.map((g) => ({ label: g.label, detail: g.detail, id: g.id, picked: g.id === provider.currentGrouping, description: g.id === provider.currentGrouping ? 'current' : undefined })),
-        { title: 'Group Hits By', placeHolder: 'How to group the breakpoint hits' },
+        { title: vscode.l10n.t('Group Hits By'), placeHolder: vscode.l10n.t('How to group the breakpoint hits') },
       );
       choice = picked?.id;
     }
@@ -164,9 +164,9 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
     const value =
       (typeof text === 'string' ? text : undefined) ??
       (await vscode.window.showInputBox({
-        title: 'Filter Hits',
-        prompt: 'Show only hits whose command, functions, pointers or names contain this text (empty: all hits)',
-        placeHolder: 'e.g. bdrv_append, 0x5555578ddc80, over01, block-commit',
+        title: vscode.l10n.t('Filter Hits'),
+        prompt: vscode.l10n.t('Show only hits whose command, functions, pointers or names contain this text (empty: all hits)'),
+        placeHolder: vscode.l10n.t('e.g. bdrv_append, 0x5555578ddc80, over01, block-commit'),
         value: provider.currentFilter,
       }));
     if (value === undefined) return;
@@ -182,23 +182,23 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
         ? target
         : (
             await vscode.window.showOpenDialog({
-              title: 'Open a gdb Trace',
+              title: vscode.l10n.t('Open a gdb Trace'),
               canSelectMany: false,
-              filters: { 'gdb logs': ['log', 'gdblog', 'gdb-trace', 'txt'], 'All files': ['*'] },
+              filters: { [vscode.l10n.t('gdb logs')]: ['log', 'gdblog', 'gdb-trace', 'txt'], [vscode.l10n.t('All files')]: ['*'] },
             })
           )?.[0];
     if (!uri) return;
     const size = (await vscode.workspace.fs.stat(uri)).size;
     if (size > LARGE_FILE_BYTES && uri.scheme === 'file') {
       const trace = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Reading ${Math.round(size / 1e6)} MB gdb trace from disk…` },
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Reading {0} MB gdb trace from disk…', Math.round(size / 1e6)) },
         () => readTraceFile(uri.fsPath),
       );
       await vscode.commands.executeCommand('vscode.open', uri, { preview: false });
       showSource(store.addDiskTrace(uri, trace));
       void vscode.commands.executeCommand('workbench.view.extension.qemuBlockTrace');
       void vscode.window.showInformationMessage(
-        `${basename(uri.path)} is larger than VS Code hands to extensions (50 MB): its ${trace.hits.length} hits were read from disk. The Hits view works; highlighting, hovers and the outline need a smaller log.`,
+        vscode.l10n.t('{0} is larger than VS Code hands to extensions (50 MB): its {1} hits were read from disk. The Hits view works; highlighting, hovers and the outline need a smaller log.', basename(uri.path), trace.hits.length),
       );
       return;
     }

@@ -80,7 +80,7 @@ class SummaryPanel implements vscode.Disposable {
     if (!source) return;
     if (m.type === 'copy') {
       await vscode.env.clipboard.writeText(`${formatSummary(source.trace, vscode.workspace.asRelativePath(source.uri, false)).join('\n')}\n`);
-      vscode.window.setStatusBarMessage('Summary copied as text.', 2500);
+      vscode.window.setStatusBarMessage(vscode.l10n.t('Summary copied as text.'), 2500);
       return;
     }
     const doc = source.document;
@@ -126,8 +126,8 @@ export function registerSummary(context: vscode.ExtensionContext, store: TraceSt
     status.text = `${problems > 0 ? '$(warning)' : '$(debug-breakpoint)'} ${count(trace.hits.length, 'hit')} · ${count(trace.commands.length, 'command')}`;
     status.tooltip = new vscode.MarkdownString(
       problems === 0
-        ? 'QEMU Block Trace: everything in this log was understood. Click for the summary.'
-        : ['QEMU Block Trace: parts of this log were not understood:', '', ...trace.diagnostics.map((d) => `- ${d.count} × ${d.message}`)].join('\n'),
+        ? vscode.l10n.t('QEMU Block Trace: everything in this log was understood. Click for the summary.')
+        : [vscode.l10n.t('QEMU Block Trace: parts of this log were not understood:'), '', ...trace.diagnostics.map((d) => `- ${d.count} × ${d.message}`)].join('\n'),
     );
     status.show();
   };
@@ -136,7 +136,7 @@ export function registerSummary(context: vscode.ExtensionContext, store: TraceSt
     // the active trace, else the last one seen (the summary itself, or a source file, may be active)
     const source = store.activeSource ?? stillShown(lastSource);
     if (!source) {
-      void vscode.window.showInformationMessage('Open a gdb trace (a .log of breakpoint hits and backtraces) to see its summary.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('Open a gdb trace (a .log of breakpoint hits and backtraces) to see its summary.'));
       return undefined;
     }
     const logColumn = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === source.uri.toString())?.viewColumn ?? vscode.ViewColumn.One;

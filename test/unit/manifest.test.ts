@@ -1,9 +1,14 @@
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as os from 'node:os';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ROOT } from './helpers';
 
-const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+const raw = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+const nls = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.nls.json'), 'utf8')) as Record<string, string>;
+/** The manifest as VS Code shows it: every %key% replaced by its English text. */
+const pkg = JSON.parse(JSON.stringify(raw), (_k, v) => (typeof v === 'string' && /^%[\w.]+%$/.test(v) ? (nls[v.slice(1, -1)] ?? v) : v));
 
 describe('package.json', () => {
   it('is a real extension manifest', () => {
@@ -95,5 +100,28 @@ describe('the gdb capture script', () => {
     assert.match(s, /^set logging enabled on$/m);
     assert.equal((s.match(/^break /gm) ?? []).length, 2);
     assert.match(s, /^break bdrv_drain_all_end\ncommands\n {2}echo \(gdb\) bt\\n\n {2}bt\n {2}echo \(gdb\) c\\n\n {2}continue\nend$/m);
+  });
+});
+
+describe('localisable', () => {
+  it('every string of the manifest a user reads is a %key% of package.nls.json', () => {
+    const keys = new Set<string>();
+    JSON.stringify(raw, (_k, v) => {
+      if (typeof v === 'string' && /^%[\w.]+%$/.test(v)) keys.add(v.slice(1, -1));
+      return v;
+    });
+    for (const k of keys) assert.ok(k in nls, k);
+    for (const c of raw.contributes.commands) assert.match(c.title, /^%[\w.]+%$/, c.command);
+    for (const [k, v] of Object.entries(raw.contributes.configuration.properties) as [string, { markdownDescription: string }][]) assert.match(v.markdownDescription, /^%[\w.]+%$/, k);
+    assert.equal(raw.l10n, './l10n');
+  });
+
+  it('l10n/bundle.l10n.json holds every vscode.l10n.t string of the sources (npx @vscode/l10n-dev export)', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'qbt-l10n-'));
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', '@vscode', 'l10n-dev', 'dist', 'cli.js'), 'export', '--outDir', out, path.join(ROOT, 'src')], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const fresh = JSON.parse(fs.readFileSync(path.join(out, 'bundle.l10n.json'), 'utf8'));
+    const committed = JSON.parse(fs.readFileSync(path.join(ROOT, 'l10n', 'bundle.l10n.json'), 'utf8'));
+    assert.deepEqual(Object.keys(committed).sort(), Object.keys(fresh).sort(), 'run: npx @vscode/l10n-dev export --outDir ./l10n ./src');
   });
 });
