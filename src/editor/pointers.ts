@@ -24,9 +24,9 @@ function pointerHover(ids: Identities, id: ObjectIdentity): vscode.MarkdownStrin
     const earlier = others.filter((o) => o.incarnation < id.incarnation);
     const later = others.filter((o) => o.incarnation > id.incarnation);
     if (later.length > 0) {
-      md.appendMarkdown(`\n\nThe address is reused: this is an earlier, different ${kind} than the one it holds from line ${line1(later[0].firstLine)} on:`);
+      md.appendMarkdown(`\n\n${vscode.l10n.t('The address is reused: this is an earlier, different {0} than the one it holds from line {1} on:', kind, line1(later[0].firstLine))}`);
     } else {
-      md.appendMarkdown(`\n\nThe address was used before by another object:`);
+      md.appendMarkdown(`\n\n${vscode.l10n.t('The address was used before by another object:')}`);
     }
     for (const o of [...earlier, ...later]) md.appendMarkdown(`\n- lines ${line1(o.firstLine)}–${line1(o.lastLine)}: ${escapeMarkdown(describeIdentity(o))}`);
   }

@@ -313,9 +313,9 @@ export function locationTarget(r: Extract<FrameLocation, { path: string }>): vsc
 
 /** Where a frame's link goes, in words: the destination first, then how sure it is. */
 export function destinationText(r: FrameLocation): string {
-  if (r.path === null) return `Source not found: ${r.reason}`;
+  if (r.path === null) return vscode.l10n.t('Source not found: {0}', r.reason);
   // how it was found, exact or not: the line was checked against what the frame executed
-  return `Open ${r.path}:${r.line} — ${r.note}`;
+  return vscode.l10n.t('Open {0}:{1} — {2}', r.path, r.line, r.note);
 }
 
 /** The QMP command whose name stands at `pos` on its command line (`(QEMU) block-commit …`, `{"execute": "block-commit"`). */
@@ -554,7 +554,7 @@ export function registerSourceNavigation(store: TraceStore, navigator: SourceNav
         const trace = store.get(lens.doc);
         if (lens.kind === 'graph') {
           const changed = store.blockGraphIfBuilt(trace)?.changeAt(h.index);
-          const tooltip = changed && changed.short === null ? `The block graph as hit ${h.index} sees it (${changed.explanation})` : `The block graph after hit ${h.index}, and what this hit changed`;
+          const tooltip = changed && changed.short === null ? vscode.l10n.t('The block graph as hit {0} sees it ({1})', h.index, changed.explanation) : vscode.l10n.t('The block graph after hit {0}, and what this hit changed', h.index);
           lens.command = { title: vscode.l10n.t('Show graph'), command: 'qemuBlockTrace.showGraph', arguments: [lens.doc.uri, h.index], tooltip };
           return lens;
         }

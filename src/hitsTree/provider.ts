@@ -268,7 +268,7 @@ export class HitsTreeProvider implements vscode.TreeDataProvider<HitsTreeNode> {
     tip.appendMarkdown(`${h.thread ? `, thread ${h.thread.number}${h.thread.name ? ` "${escapeMarkdown(h.thread.name)}"` : ''}` : ''}, log line ${h.line + 1}`);
     if (h.source) tip.appendCodeblock(`${h.source.number}\t${h.source.text}`, 'c');
     if (h.watch) tip.appendMarkdown(`\n\nOld value = \`${h.watch.old ?? '?'}\`, new value = \`${h.watch.new ?? '?'}\``);
-    if (h.job) tip.appendMarkdown(`\n\nRuns for job \`${h.job}\`.`);
+    if (h.job) tip.appendMarkdown(`\n\n${vscode.l10n.t('Runs for job {0}.', `\`${h.job}\``)}`);
     item.tooltip = tip;
     if (!source) return item;
     const graph = await this.store.blockGraphIfQuick(source.trace);
@@ -287,7 +287,7 @@ export class HitsTreeProvider implements vscode.TreeDataProvider<HitsTreeNode> {
       case 'hit':
         return this.hitItem(node);
       case 'plumbing': {
-        const item = new vscode.TreeItem(`… ${node.frames.length} event-loop frames`, vscode.TreeItemCollapsibleState.Collapsed);
+        const item = new vscode.TreeItem(vscode.l10n.t('… {0} event-loop frames', node.frames.length), vscode.TreeItemCollapsibleState.Collapsed);
         item.id = node.id;
         item.iconPath = new vscode.ThemeIcon('fold');
         item.tooltip = node.frames.map((f) => `#${f.level} ${f.function || '??'}`).join('\n');
@@ -297,11 +297,11 @@ export class HitsTreeProvider implements vscode.TreeDataProvider<HitsTreeNode> {
       case 'frame':
         return this.frameItem(node);
       case 'backtraces': {
-        const item = new vscode.TreeItem('Backtraces', vscode.TreeItemCollapsibleState.Collapsed);
+        const item = new vscode.TreeItem(vscode.l10n.t('Backtraces'), vscode.TreeItemCollapsibleState.Collapsed);
         item.id = node.id;
         item.description = plural(node.backtraces.length, 'backtrace');
         item.iconPath = new vscode.ThemeIcon('list-tree');
-        item.tooltip = 'Backtraces printed outside a hit’s own `bt`: `thread apply all bt`, a backtrace of another thread, a sanitizer report.';
+        item.tooltip = vscode.l10n.t('Backtraces printed outside a hit’s own `bt`: `thread apply all bt`, a backtrace of another thread, a sanitizer report.');
         item.contextValue = 'backtraces';
         return item;
       }
@@ -320,7 +320,7 @@ export class HitsTreeProvider implements vscode.TreeDataProvider<HitsTreeNode> {
     item.contextValue = 'backtrace';
     const tip = new vscode.MarkdownString();
     tip.appendMarkdown(`**${escapeMarkdown(b.title ?? backtraceLabel(b))}**\n\n${plural(b.frames.length, 'frame')}, log line ${b.line + 1}`);
-    if (b.hit !== null) tip.appendMarkdown(`, printed while hit #${b.hit} was stopped`);
+    if (b.hit !== null) tip.appendMarkdown(vscode.l10n.t(', printed while hit #{0} was stopped', b.hit));
     tip.appendMarkdown('.');
     item.tooltip = tip;
     return item;
@@ -342,12 +342,12 @@ export class HitsTreeProvider implements vscode.TreeDataProvider<HitsTreeNode> {
       tip.appendMarkdown(why ? `**Inferred.** ${why}` : `Typed at line ${(cmd.line ?? 0) + 1} (${cmd.origin}).`);
     } else if (cmd === null) {
       item.iconPath = new vscode.ThemeIcon('debug-start');
-      tip.appendMarkdown('Hits that ran before the first command of the log (QEMU starting up, or a command the log does not show).');
+      tip.appendMarkdown(vscode.l10n.t('Hits that ran before the first command of the log (QEMU starting up, or a command the log does not show).'));
     } else {
       item.iconPath = new vscode.ThemeIcon(this.grouping === 'caller' ? 'symbol-function' : this.grouping === 'thread' ? 'server-process' : 'debug-breakpoint');
       tip.appendText(g.label);
     }
-    if (g.hits.length > 0) tip.appendMarkdown(`\n\nHits ${formatRanges(g.hits.map((h) => h.index))}.`);
+    if (g.hits.length > 0) tip.appendMarkdown(`\n\n${vscode.l10n.t('Hits {0}.', formatRanges(g.hits.map((h) => h.index)))}`);
     item.tooltip = tip;
     return item;
   }

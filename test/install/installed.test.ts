@@ -61,4 +61,27 @@ describe('The installed extension (from the .vsix)', () => {
     }, 'the graph drawn at hit 19', 30_000);
     assert.ok(state.drawn!.nodes >= 4);
   });
+
+  it('has a details page, as the Extensions view shows it: name, icon, description, README', async function () {
+    if (!ui.available) this.skip();
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    // offline: the @installed list is local, while extension.open asks the gallery first
+    await vscode.commands.executeCommand('workbench.extensions.search', '@installed QEMU Block Trace');
+    await eventually(async () => ((await ui.screenText('.extensions-viewlet .monaco-list-row')).includes('QEMU Block Trace') ? true : undefined), 'the installed list');
+    await ui.click('.extensions-viewlet .monaco-list-row:has-text("QEMU Block Trace")');
+    const text = await eventually(async () => {
+      const t = await ui.screenText('.extension-editor');
+      return t.includes('QEMU Block Trace') && t.includes('Read gdb traces') ? t : undefined;
+    }, 'the details page', 30_000);
+    assert.match(text, /Read gdb traces of QEMU's block layer/);
+    // the README, rendered in the page's own webview, as packed (no broken images)
+    const readme = await eventually(async () => {
+      const t = await ui.screenText('body', 'webview');
+      return t.includes('Install') && t.includes('Commands and settings') ? t : undefined;
+    }, 'the README on the details page', 30_000);
+    assert.match(readme, /QEMU Block Trace/);
+    const images = await ui.attributes('img', 'src', 'webview');
+    assert.ok(images.every((src) => src !== null && !src.startsWith('media/')), `no relative images: ${images.join(', ')}`);
+    await ui.screenshot('installed-details');
+  });
 });
