@@ -180,6 +180,21 @@ describe('The block graph panel on the sample trace', () => {
     await drawnHit(22);
   });
 
+  it('the overview a user sees: the Hits view, the log at hit 19, and its graph beside it', async () => {
+    const VIEW = '.pane:has(.pane-header:has-text("Hits"))';
+    await vscode.commands.executeCommand('qemuBlockTrace.revealHit', 19);
+    if (!(await panelState())) await vscode.commands.executeCommand('qemuBlockTrace.showGraph');
+    await drawnHit(19);
+    // the tree has the hit selected under its command, the editor shows its header, the panel its change
+    const selected = await eventually(async () => (await ui.rows(`${VIEW} .monaco-list-row`)).find((r) => r.selected), 'a selected row');
+    assert.match(`${selected.label} ${selected.description}`, /^#19 /);
+    assert.match(await ui.editorText(), /hit Breakpoint 1, bdrv_replace_child_noperm \(childp=0x7fffffffd5e8/);
+    assert.equal(await ui.screenText('#explanation', 'webview'), 'guest device —root→ moved from drive01 to over01 (bdrv_append)');
+    await eventually(async () => ((await ui.screenText('.editor-group-container.active .breadcrumbs-control')).includes('#19 ') ? true : undefined), 'the breadcrumb at hit 19');
+    await vscode.commands.executeCommand('notifications.clearAll');
+    await ui.screenshot('overview');
+  });
+
   it('a hit’s tooltip in the Hits view says what it did to the graph', async () => {
     const VIEW = '.pane:has(.pane-header:has-text("Hits"))';
     await vscode.commands.executeCommand('qemuBlockTrace.revealHit', 21);
