@@ -53,6 +53,20 @@ describe('package.json', () => {
     assert.deepEqual(lang.extensions, ['.gdb.log', '.gdblog', '.gdb-trace']);
   });
 
+  it('the README lists every command a user can run and every setting, with its title and default', () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const hidden = new Set((pkg.contributes.menus.commandPalette as { command: string; when?: string }[]).filter((m) => m.when === 'false').map((m) => m.command));
+    for (const c of pkg.contributes.commands as { command: string; title: string }[]) {
+      if (hidden.has(c.command) && c.command !== 'qemuBlockTrace.goToQmpHandler') continue;
+      assert.ok(readme.includes(c.title), `README names the command "${c.title}" (${c.command})`);
+    }
+    for (const [key, setting] of Object.entries(pkg.contributes.configuration.properties as Record<string, { default: unknown }>)) {
+      const row = readme.split('\n').find((l) => l.startsWith(`| \`${key}\` |`));
+      assert.ok(row, `README's settings table has ${key}`);
+      assert.ok(row.includes(`\`${JSON.stringify(setting.default)}\``), `${key}: default ${JSON.stringify(setting.default)} in "${row}"`);
+    }
+  });
+
   it('.vscodeignore is an allow-list that ships the bundles and nothing of the sources', () => {
     const lines = fs.readFileSync(path.join(ROOT, '.vscodeignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
     assert.equal(lines[0], '**', 'starts by ignoring everything');
