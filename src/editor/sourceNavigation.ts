@@ -466,7 +466,9 @@ export function registerSourceNavigation(store: TraceStore, navigator: SourceNav
       return;
     }
     revisionStatus.text = `$(git-commit) ${r.label} · ${r.matching}/${r.total}`;
-    revisionStatus.tooltip = `QEMU Block Trace: ${revisionText(r)}. Frames are mapped from ${r.label} to your working tree through git, then checked.${r.given ? '' : ' Click to set the revision yourself (qemuBlockTrace.source.binaryRevision).'}`;
+    revisionStatus.tooltip = r.given
+      ? vscode.l10n.t('QEMU Block Trace: {0}. Frames are mapped from {1} to your working tree through git, then checked.', revisionText(r), r.label)
+      : vscode.l10n.t('QEMU Block Trace: {0}. Frames are mapped from {1} to your working tree through git, then checked. Click to set the revision yourself (qemuBlockTrace.source.binaryRevision).', revisionText(r), r.label);
     revisionStatus.show();
   };
   void showRevision();
@@ -569,7 +571,7 @@ export function registerSourceNavigation(store: TraceStore, navigator: SourceNav
         const revision = await navigator.revisionOf(lens.doc);
         if (r.path === null) {
           // where the source would come from, one click away
-          lens.command = { ...OPEN_ROOT_SETTING, title: `${basename(stop.file!)}:${stop.line} ${stop.function} (source not found)`, tooltip: `${r.reason} — click to set qemuBlockTrace.source.root` };
+          lens.command = { ...OPEN_ROOT_SETTING, title: vscode.l10n.t('{0} (source not found)', `${basename(stop.file!)}:${stop.line} ${stop.function}`), tooltip: vscode.l10n.t('{0} — click to set qemuBlockTrace.source.root', r.reason) };
         } else {
           const moved = r.delta !== 0 ? ` (moved ${r.delta > 0 ? '+' : ''}${r.delta})` : r.method === 'unresolved' ? ' (?)' : '';
           lens.command = {

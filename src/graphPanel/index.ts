@@ -256,8 +256,8 @@ class GraphPanel implements vscode.Disposable {
     const folder = vscode.workspace.getWorkspaceFolder(source.uri)?.uri ?? vscode.Uri.joinPath(source.uri, '..');
     const target = await vscode.window.showSaveDialog({
       defaultUri: vscode.Uri.joinPath(folder, `${stem}-hit${this.hit}.${format}`),
-      filters: format === 'svg' ? { 'SVG image': ['svg'] } : { 'Graphviz DOT': ['dot', 'gv'] },
-      title: `Export the block graph after hit ${this.hit}`,
+      filters: format === 'svg' ? { [vscode.l10n.t('SVG image')]: ['svg'] } : { [vscode.l10n.t('Graphviz DOT')]: ['dot', 'gv'] },
+      title: vscode.l10n.t('Export the block graph after hit {0}', this.hit),
     });
     if (!target) return;
     await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));

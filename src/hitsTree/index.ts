@@ -149,7 +149,7 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
     let choice = GROUPINGS.find((g) => g.id === grouping)?.id;
     if (!choice) {
       const picked = await vscode.window.showQuickPick(
-        GROUPINGS.map((g) => ({ label: g.label, detail: g.detail, id: g.id, picked: g.id === provider.currentGrouping, description: g.id === provider.currentGrouping ? 'current' : undefined })),
+        GROUPINGS.map((g) => ({ label: g.label, detail: g.detail, id: g.id, picked: g.id === provider.currentGrouping, description: g.id === provider.currentGrouping ? vscode.l10n.t('current') : undefined })),
         { title: vscode.l10n.t('Group Hits By'), placeHolder: vscode.l10n.t('How to group the breakpoint hits') },
       );
       choice = picked?.id;
