@@ -56,10 +56,12 @@ async function readLog(path: string): Promise<Trace> {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h') {
+  // asked for, the usage is the output; without a command it is an error, on stderr
+  if (command === '--help' || command === '-h') {
     process.stdout.write(`${USAGE}\n`);
-    return command === undefined ? 2 : 0;
+    return 0;
   }
+  if (command === undefined) throw new UsageError(`no command given\n${USAGE}`);
   if (command !== 'summary' && command !== 'resolve' && command !== 'graph') throw new UsageError(`unknown command '${command}'\n${USAGE}`);
   const { flags, files } = parseArgs(
     rest,
@@ -67,6 +69,7 @@ async function main(argv: string[]): Promise<number> {
     command === 'graph' ? ['--json', '--dot', '--svg'] : command === 'resolve' ? ['--json', '--no-git'] : ['--json'],
   );
   if (files.length !== 1) throw new UsageError(`${command} takes one LOG file\n${USAGE}`);
+  if (command === 'resolve' && !flags.get('--source-root')) throw new UsageError(`resolve needs --source-root DIR\n${USAGE}`);
   const json = flags.has('--json');
   const trace = await readLog(files[0]);
   let out: string;

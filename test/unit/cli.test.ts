@@ -90,10 +90,13 @@ describe('qemu-block-trace CLI', () => {
     assert.match(text.stdout, /0 hits .*\n {2}note \(1\): no breakpoint hits, backtraces or QMP commands were found/);
   });
 
-  it('bad usage is explained, exit code 2', () => {
-    assert.equal(cli('frobnicate').code, 2);
-    assert.equal(cli('summary').code, 2);
-    assert.equal(cli('summary', 'a', '--nope').code, 2);
+  it('bad usage is explained on stderr, exit code 2; --help is the output', () => {
+    for (const args of [[], ['frobnicate'], ['summary'], ['summary', 'a', '--nope'], ['graph', 'a', '--hit'], ['resolve', 'a']]) {
+      const r = cli(...args);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.equal(r.stdout, '', `nothing on stdout for: ${args.join(' ')}`);
+      assert.match(r.stderr, /usage: qemu-block-trace summary LOG/, args.join(' '));
+    }
     const help = cli('--help');
     assert.equal(help.code, 0);
     assert.match(help.stdout, /usage: qemu-block-trace summary LOG/);
