@@ -8,7 +8,7 @@ import type { BlockGraph } from '../model/graph';
 import { basename, hitAtLine, hitAfterLine } from '../model/hitGroups';
 import { commandLabel } from '../model/commands';
 import { LANGUAGE_ID, TraceStore, type TraceSource } from '../traceStore';
-import { nonce, pageHead } from '../webviewPage';
+import { escapeHtml, nonce, pageHead } from '../webviewPage';
 import type { GraphPanelState, HostMessage, WebviewMessage } from './messages';
 
 export const GRAPH_VIEW_TYPE = 'qemuBlockTrace.graph';
@@ -77,33 +77,33 @@ class GraphPanel implements vscode.Disposable {
     const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'graph', 'graph.css'));
     // Graphviz is WebAssembly: compiling it needs 'wasm-unsafe-eval', nothing else is allowed
     const csp = [`default-src 'none'`, `img-src ${webview.cspSource} data:`, `style-src ${webview.cspSource}`, `font-src ${webview.cspSource}`, `script-src 'nonce-${n}' 'wasm-unsafe-eval'`].join('; ');
-    return `${pageHead({ csp, style: style.toString(), title: 'Block Graph' })}
-<body class="empty">
+    return `${pageHead({ csp, style: style.toString(), title: vscode.l10n.t('Block Graph') })}
+<body class="empty" data-l10n="${escapeHtml(JSON.stringify(vscode.l10n.bundle ?? {}))}">
 <header>
-  <h1 id="title">Block graph</h1>
+  <h1 id="title">${vscode.l10n.t('Block graph')}</h1>
   <div id="change"><span id="kind" class="kind"></span><span id="explanation"></span></div>
 </header>
-<nav aria-label="Step through the hits">
-  <button data-action="first" title="First hit (Home)" aria-label="First hit">|◀</button>
-  <button data-action="previousCommand" title="Start of this or the previous command (Page Up)" aria-label="Previous command">◀◀</button>
-  <button data-action="previous" title="Previous hit (←)" aria-label="Previous hit">◀</button>
-  <button data-action="next" title="Next hit (→)" aria-label="Next hit">▶</button>
-  <button data-action="nextCommand" title="Next command (Page Down)" aria-label="Next command">▶▶</button>
-  <button data-action="last" title="Last hit (End)" aria-label="Last hit">▶|</button>
-  <div id="track"><input id="slider" type="range" min="0" max="0" value="0" aria-label="Hit"><div id="ticks"></div></div>
+<nav aria-label="${vscode.l10n.t('Step through the hits')}">
+  <button data-action="first" title="${vscode.l10n.t('First hit (Home)')}" aria-label="${vscode.l10n.t('First hit')}">|◀</button>
+  <button data-action="previousCommand" title="${vscode.l10n.t('Start of this or the previous command (Page Up)')}" aria-label="${vscode.l10n.t('Previous command')}">◀◀</button>
+  <button data-action="previous" title="${vscode.l10n.t('Previous hit (←)')}" aria-label="${vscode.l10n.t('Previous hit')}">◀</button>
+  <button data-action="next" title="${vscode.l10n.t('Next hit (→)')}" aria-label="${vscode.l10n.t('Next hit')}">▶</button>
+  <button data-action="nextCommand" title="${vscode.l10n.t('Next command (Page Down)')}" aria-label="${vscode.l10n.t('Next command')}">▶▶</button>
+  <button data-action="last" title="${vscode.l10n.t('Last hit (End)')}" aria-label="${vscode.l10n.t('Last hit')}">▶|</button>
+  <div id="track"><input id="slider" type="range" min="0" max="0" value="0" aria-label="${vscode.l10n.t('Hit')}"><div id="ticks"></div></div>
   <span id="position"></span>
   <span class="spacer"></span>
-  <button data-action="zoom" id="zoom" title="Fit the graph in the panel, or show it at its actual size (Z)" aria-pressed="false">Actual size</button>
-  <button data-action="exportSvg" title="Save the graph as drawn, as SVG">Export SVG</button>
-  <button data-action="exportDot" title="Save the graph as Graphviz DOT, as render_block_graph.py draws it">Export DOT</button>
+  <button data-action="zoom" id="zoom" title="${vscode.l10n.t('Fit the graph in the panel, or show it at its actual size (Z)')}" aria-pressed="false">${vscode.l10n.t('Actual size')}</button>
+  <button data-action="exportSvg" title="${vscode.l10n.t('Save the graph as drawn, as SVG')}">${vscode.l10n.t('Export SVG')}</button>
+  <button data-action="exportDot" title="${vscode.l10n.t('Save the graph as Graphviz DOT, as render_block_graph.py draws it')}">${vscode.l10n.t('Export DOT')}</button>
 </nav>
 <main>
   <div id="canvas" tabindex="-1"></div>
   <aside id="details" hidden aria-live="polite"></aside>
 </main>
 <footer>
-  <span id="status">Loading…</span>
-  <span class="legend"><span class="added">added</span> <span class="moved">moved</span> <span class="removed">removed</span> <span class="freed">probably freed</span></span>
+  <span id="status">${vscode.l10n.t('Loading…')}</span>
+  <span class="legend"><span class="added">${vscode.l10n.t('added')}</span> <span class="moved">${vscode.l10n.t('moved')}</span> <span class="removed">${vscode.l10n.t('removed')}</span> <span class="freed">${vscode.l10n.t('probably freed')}</span></span>
 </footer>
 <script nonce="${n}" src="${script}"></script>
 </body>
@@ -127,7 +127,7 @@ class GraphPanel implements vscode.Disposable {
       return;
     }
     if (trace.hits.length === 0) {
-      this.post({ type: 'empty', text: `${baseName(source.uri)} has no breakpoint hits: there is no graph to replay.` });
+      this.post({ type: 'empty', text: vscode.l10n.t('{0} has no breakpoint hits: there is no graph to replay.', baseName(source.uri)) });
       return;
     }
     const commands = trace.commands.filter((c) => c.hits.length > 0).map((c) => ({ hit: c.hits[0], label: commandLabel(c) }));
@@ -145,11 +145,11 @@ class GraphPanel implements vscode.Disposable {
     let graph: BlockGraph;
     const p = this.store.blockGraph(trace);
     const settled = await Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 150))]);
-    if (!settled) this.post({ type: 'busy', text: `Replaying ${trace.hits.length} hits…` });
+    if (!settled) this.post({ type: 'busy', text: vscode.l10n.t('Replaying {0} hits…', trace.hits.length) });
     try {
       graph = await p;
     } catch (e) {
-      this.post({ type: 'busy', text: `Could not replay the graph: ${(e as Error).message}` });
+      this.post({ type: 'busy', text: vscode.l10n.t('Could not replay the graph: {0}', (e as Error).message) });
       return;
     }
     if (mine !== this.seq || source !== this.source) return;
@@ -199,7 +199,7 @@ class GraphPanel implements vscode.Disposable {
     }
     source ??= this.focus.current();
     if (!source) {
-      this.post({ type: 'empty', text: 'No gdb trace is open. Open a log of breakpoint hits, then show its block graph.' });
+      this.post({ type: 'empty', text: vscode.l10n.t('No gdb trace is open. Open a log of breakpoint hits, then show its block graph.') });
       return;
     }
     await this.showTrace(source, state?.hit ?? this.pendingState?.hit ?? source.trace.hits.length);

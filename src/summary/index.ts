@@ -2,6 +2,7 @@
 // hits and what they did to the block graph, free-standing backtraces, what was not understood —
 // every entry a link to its log line; and a status bar entry with the counts and any problems.
 
+import * as l10n from '@vscode/l10n';
 import * as vscode from 'vscode';
 import { formatSummary, traceReport } from '../model/summary';
 import type { Trace } from '../model/trace';
@@ -106,6 +107,8 @@ class SummaryPanel implements vscode.Disposable {
 }
 
 export function registerSummary(context: vscode.ExtensionContext, store: TraceStore): vscode.Disposable {
+  // the page is made by html.ts, which has no vscode import: it translates with @vscode/l10n
+  if (vscode.l10n.bundle) l10n.config({ contents: vscode.l10n.bundle });
   let lastSource: TraceSource | undefined;
   let panel: SummaryPanel | undefined;
   const stillShown = (s: TraceSource | undefined) => s && (!s.document || !s.document.isClosed) && isInATab(s.uri) ? s : undefined;

@@ -1,6 +1,7 @@
 // What a user meets on their own logs (issue 10): where a hit starts and ends, filters by object
 // names, mail mojibake, free-standing backtraces.
 import * as assert from 'node:assert/strict';
+import * as l10n from '@vscode/l10n';
 import { looksLikeGdbTrace } from '../../src/model/detect';
 import { BlockGraph } from '../../src/model/graph';
 import { backtraceLabel, hitAtLine, hitMatches, hitsOfNamedObjects } from '../../src/model/hitGroups';
@@ -265,5 +266,20 @@ describe('the summary view’s page', () => {
     assert.match(html, /<a href="#" data-line="1" [^>]*>#1<\/a>–<a href="#" data-line="4" [^>]*>#2<\/a>/);
     assert.equal((html.match(/<script/g) ?? []).length, 1);
     assert.match(html, /<script nonce="N">/);
+  });
+
+  it('is in the display language when VS Code has a bundle for it, each plural its own string', () => {
+    const t = parseTrace('Breakpoint 1, f () at a.c:1\n(gdb) bt\n#0  f () at a.c:1\n');
+    const report = traceReport(t, 'a.log');
+    l10n.config({ contents: { 'Copy as Text': 'Als Text kopieren', '{0} hit': '{0} Treffer', 'Everything in this log was understood.': 'Alles verstanden.' } });
+    try {
+      const html = summaryHtml(report, { csp: "default-src 'none'", nonce: 'N', style: 's.css' });
+      assert.match(html, />Als Text kopieren<\/button>/);
+      assert.match(html, /<p class="counts">1 Treffer · 1 frame · 0 commands/);
+      assert.match(html, /Alles verstanden\./);
+    } finally {
+      l10n.config({ contents: {} });
+    }
+    assert.match(summaryHtml(report, { csp: "default-src 'none'", nonce: 'N', style: 's.css' }), /<p class="counts">1 hit · 1 frame · 0 commands/);
   });
 });

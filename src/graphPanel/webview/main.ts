@@ -3,6 +3,7 @@
 // came from the log is set as text (textContent) or went through Graphviz, which escapes it.
 
 import { Graphviz } from '@hpcc-js/wasm-graphviz';
+import * as l10n from '@vscode/l10n';
 import { permString, type GraphEdgeView, type GraphNodeView, type GraphView } from '../../model/graph';
 import type { CommandMark, GraphPanelState, HostMessage, WebviewMessage } from '../messages';
 
@@ -14,6 +15,8 @@ interface VsCodeApi {
 declare function acquireVsCodeApi(): VsCodeApi;
 
 const vscode = acquireVsCodeApi();
+// the host hands over VS Code's bundle for the display language (none for English)
+l10n.config({ contents: JSON.parse(document.body.dataset.l10n || '{}') as Record<string, string> });
 const post = (m: WebviewMessage) => vscode.postMessage(m);
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -70,7 +73,7 @@ const actions: Record<string, () => void> = {
   zoom: () => {
     const actual = document.body.classList.toggle('actual-size');
     const button = $('zoom');
-    button.textContent = actual ? 'Fit' : 'Actual size';
+    button.textContent = actual ? l10n.t('Fit') : l10n.t('Actual size');
     button.setAttribute('aria-pressed', String(actual));
     fitOrScroll();
   },
@@ -114,7 +117,7 @@ function renderTicks(): void {
   for (const g of groups) {
     const tick = document.createElement('button');
     tick.className = g.length > 1 ? 'tick group' : 'tick';
-    tick.title = g.length === 1 ? `hit ${g[0].hit}: ${g[0].label}` : `${g.length} commands from hit ${g[0].hit}: ${g[0].label} … ${g[g.length - 1].label}`;
+    tick.title = g.length === 1 ? l10n.t('hit {0}: {1}', g[0].hit, g[0].label) : l10n.t('{0} commands from hit {1}: {2} … {3}', g.length, g[0].hit, g[0].label, g[g.length - 1].label);
     tick.setAttribute('aria-label', tick.title);
     tick.style.left = `${at(g[0].hit) * 100}%`;
     tick.addEventListener('click', () => requestHit(g[0].hit));
@@ -161,23 +164,23 @@ async function draw(view: GraphView, dot: string, command: string | null, logLin
   hit = view.hit;
   slider.value = String(view.hit);
   setText(position, `${view.hit} / ${hitCount}`);
-  setText(title, view.hit === 0 ? 'Before the first hit' : `Hit ${view.hit} of ${hitCount}${command ? ` · ${command}` : ''}${logLine ? ` · line ${logLine}` : ''}`);
+  setText(title, view.hit === 0 ? l10n.t('Before the first hit') : `${l10n.t('Hit {0} of {1}', view.hit, hitCount)}${command ? ` · ${command}` : ''}${logLine ? ` · ${l10n.t('line {0}', logLine)}` : ''}`);
   setText(explanation, view.explanation);
-  setText(kindBadge, view.kind === 'none' || view.kind === 'unrecognised' ? 'no change' : view.kind);
+  setText(kindBadge, view.kind === 'none' || view.kind === 'unrecognised' ? l10n.t('no change') : view.kind);
   kindBadge.className = `kind kind-${view.kind}`;
   const started = performance.now();
   let svgText: string;
   try {
     svgText = await layout(dot);
   } catch (e) {
-    setText(status, `Graphviz could not lay out this graph: ${(e as Error).message}`);
+    setText(status, l10n.t('Graphviz could not lay out this graph: {0}', (e as Error).message));
     return;
   }
   if (mine !== drawing) return;
   const parsed = new DOMParser().parseFromString(svgText, 'image/svg+xml');
   const svg = parsed.documentElement;
   if (svg.nodeName !== 'svg') {
-    setText(status, 'Graphviz returned something that is not SVG.');
+    setText(status, l10n.t('Graphviz returned something that is not SVG.'));
     return;
   }
   // nothing active survives: the page's CSP forbids scripts anyway
@@ -185,7 +188,7 @@ async function draw(view: GraphView, dot: string, command: string | null, logLin
   svg.removeAttribute('width');
   svg.removeAttribute('height');
   svg.setAttribute('role', 'img');
-  svg.setAttribute('aria-label', `Block graph after hit ${view.hit}: ${view.nodes.length} nodes, ${view.edges.length} edges`);
+  svg.setAttribute('aria-label', l10n.t('Block graph after hit {0}: {1} nodes, {2} edges', view.hit, view.nodes.length, view.edges.length));
   canvas.replaceChildren(document.importNode(svg, true));
   fitOrScroll();
   const layoutMs = performance.now() - started;
@@ -193,10 +196,10 @@ async function draw(view: GraphView, dot: string, command: string | null, logLin
   setText(
     status,
     view.nodes.length > 0
-      ? `${view.nodes.length} nodes, ${view.edges.length} edges · permissions at attach`
+      ? l10n.t('{0} nodes, {1} edges · permissions at attach', view.nodes.length, view.edges.length)
       : view.removed.length > 0
-        ? 'No block nodes are left after this hit.'
-        : 'No block nodes known at this hit: the hits so far changed no edge of the graph.',
+        ? l10n.t('No block nodes are left after this hit.')
+        : l10n.t('No block nodes known at this hit: the hits so far changed no edge of the graph.'),
   );
   wireNodes();
   if (selected && !view.nodes.some((n) => n.id === selected)) selected = null;
@@ -247,7 +250,7 @@ function row(dl: HTMLElement, term: string, value: string): void {
 
 function edgeLine(e: GraphEdgeView, nodes: Map<string, GraphNodeView>, dir: 'in' | 'out'): string {
   const other = nodes.get(dir === 'out' ? e.child : e.parent)?.label ?? '?';
-  const perm = e.perm === null ? 'permissions unknown' : `${permString(e.perm)} / ${permString(e['shared-perm'])} at attach`;
+  const perm = e.perm === null ? l10n.t('permissions unknown') : l10n.t('{0} / {1} at attach', permString(e.perm), permString(e['shared-perm']));
   return dir === 'out' ? `—${e.name}→ ${other} (${perm})` : `${other} —${e.name}→ (${perm})`;
 }
 
@@ -263,12 +266,22 @@ function showDetails(): void {
   const h = document.createElement('h2');
   h.textContent = node.label;
   const dl = document.createElement('dl');
-  row(dl, 'What', node.type === 'block-driver' ? 'node (BlockDriverState)' : node.type === 'block-backend' ? 'BlockBackend' : 'block job');
-  if (node.name) row(dl, 'Name', node.name);
-  if (node.driver) row(dl, 'Driver', node.driver);
-  if (node.filename) row(dl, 'File', node.filename);
-  row(dl, 'Address', node.address ?? 'never printed in the log');
-  row(dl, 'State', node.state === 'live' ? (node.preExisting ? 'live, there before the log began' : 'live') : node.state === 'placeholder' ? 'placeholder: a parent that existed before the log and is never printed' : 'probably freed: its last parent went away');
+  row(dl, l10n.t('What'), node.type === 'block-driver' ? l10n.t('node (BlockDriverState)') : node.type === 'block-backend' ? 'BlockBackend' : l10n.t('block job'));
+  if (node.name) row(dl, l10n.t('Name'), node.name);
+  if (node.driver) row(dl, l10n.t('Driver'), node.driver);
+  if (node.filename) row(dl, l10n.t('File'), node.filename);
+  row(dl, l10n.t('Address'), node.address ?? l10n.t('never printed in the log'));
+  row(
+    dl,
+    l10n.t('State'),
+    node.state === 'live'
+      ? node.preExisting
+        ? l10n.t('live, there before the log began')
+        : l10n.t('live')
+      : node.state === 'placeholder'
+        ? l10n.t('placeholder: a parent that existed before the log and is never printed')
+        : l10n.t('probably freed: its last parent went away'),
+  );
   const nodes = new Map(view.nodes.map((n) => [n.id, n]));
   const list = (label: string, items: string[]) => {
     if (items.length === 0) return;
@@ -283,12 +296,12 @@ function showDetails(): void {
     details.append(p, ul);
   };
   details.append(h, dl);
-  list('Parents', view.edges.filter((e) => e.child === node.id).map((e) => edgeLine(e, nodes, 'in')));
-  list('Children', view.edges.filter((e) => e.parent === node.id).map((e) => edgeLine(e, nodes, 'out')));
+  list(l10n.t('Parents'), view.edges.filter((e) => e.child === node.id).map((e) => edgeLine(e, nodes, 'in')));
+  list(l10n.t('Children'), view.edges.filter((e) => e.parent === node.id).map((e) => edgeLine(e, nodes, 'out')));
   if (node.address) {
     const note = document.createElement('p');
     note.className = 'note';
-    note.textContent = `Its pointer ${node.address} is highlighted in the log.`;
+    note.textContent = l10n.t('Its pointer {0} is highlighted in the log.', node.address);
     details.append(note);
   }
 }
