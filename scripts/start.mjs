@@ -79,7 +79,8 @@ if (code && !process.argv.includes('--code-server')) {
     process.execPath,
     [CODE_SERVER_ENTRY, '--auth', 'none', '--bind-addr', `127.0.0.1:${PORT}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
       '--disable-getting-started-override', '--user-data-dir', join(profile, 'user-data'), '--extensions-dir', join(profile, 'extensions'), EXAMPLES],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    // no marketplace (EXTENSIONS_GALLERY={}): offline, every lookup would fail
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, EXTENSIONS_GALLERY: '{}' } },
   );
   // what it says on stderr, less what is harmless offline
   let pending = '';

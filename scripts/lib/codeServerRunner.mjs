@@ -216,7 +216,8 @@ export async function runInCodeServer({ extensionDir, testsModule, workspace, su
       'update.mode': 'none',
     }),
   );
-  const env = { ...process.env, QBT_RESULTS: resultsFile, QBT_UI_DRIVER: driverUrl, QBT_TEST_WORKSPACE: ws, QBT_SUITE: suite };
+  // EXTENSIONS_GALLERY={} leaves code-server with no marketplace: nothing is looked up offline
+  const env = { ...process.env, EXTENSIONS_GALLERY: '{}', QBT_RESULTS: resultsFile, QBT_UI_DRIVER: driverUrl, QBT_TEST_WORKSPACE: ws, QBT_SUITE: suite };
   const server = spawn(
     process.execPath,
     [
