@@ -180,6 +180,8 @@ function contradicts(told: ObjectFacts | undefined, id: ObjectIdentity): boolean
 /** Every pointer of a trace and what it is. Built once per trace (it reads every frame). */
 export class Identities {
   private readonly byAddress = new Map<string, ObjectIdentity[]>();
+  /** Addresses whose incarnations are not in order of their first lines (see addIncarnation). */
+  private readonly unsorted = new Set<string>();
   private readonly byLine = new Map<number, Sighting[]>();
 
   private readonly current = new Map<string, { identity: ObjectIdentity; established: boolean; endsAfter: number | null }>();
@@ -280,7 +282,7 @@ export class Identities {
               sightings: [],
               evidence: [],
             };
-            list.push(identity);
+            this.addIncarnation(list, identity);
             this.byAddress.set(p.value, list);
             cur = { identity, established: false, endsAfter: null };
             current.set(p.value, cur);
@@ -358,9 +360,16 @@ export class Identities {
   private fresh(address: string, line: number): ObjectIdentity {
     const list = this.byAddress.get(address) ?? [];
     const id: ObjectIdentity = { address, incarnation: list.length + 1, kind: null, name: null, driver: null, filename: null, role: null, firstLine: line, lastLine: line, firstHit: null, lastHit: null, ended: null, sightings: [], evidence: [] };
-    list.push(id);
+    this.addIncarnation(list, id);
     this.byAddress.set(address, list);
     return id;
+  }
+
+  /** Lists stay in log order of their first lines, which `at` searches by halves; a backtrace's
+   * incarnation, added after the hits, may break that for its address, which is then scanned. */
+  private addIncarnation(list: ObjectIdentity[], id: ObjectIdentity): void {
+    if (list.length > 0 && list[list.length - 1].firstLine > id.firstLine) this.unsorted.add(id.address);
+    list.push(id);
   }
 
   /** Every object of the trace: each incarnation of each address. */
@@ -377,9 +386,20 @@ export class Identities {
   at(address: string, line: number): ObjectIdentity | undefined {
     const list = this.byAddress.get(address);
     if (!list) return undefined;
-    let found: ObjectIdentity | undefined;
-    for (const id of list) if (id.firstLine <= line) found = id;
-    return found ?? list[0];
+    if (this.unsorted.has(address)) {
+      let found: ObjectIdentity | undefined;
+      for (const id of list) if (id.firstLine <= line) found = id;
+      return found ?? list[0];
+    }
+    // the last incarnation whose first line is at or before `line`
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (list[mid].firstLine <= line) lo = mid + 1;
+      else hi = mid;
+    }
+    return list[lo > 0 ? lo - 1 : 0];
   }
 
   /** The pointer printed at a document position, and what it is. */

@@ -138,3 +138,30 @@ describe('building identities in batches', () => {
     }
   });
 });
+
+describe('the incarnation at a line', () => {
+  it('is the last one whose first line is at or before it (every address, every line of every real trace)', () => {
+    const names = ['snapshot-commit-complete.log', 'v10.2.0-failures.log', 'v10.2.0-mirror.log', 'v7.1.0-stream.log', 'v7.2.0-drain-threads.log', 'v7.2.0-mirror-reuse.log', 'v7.2.0-xdebug.log'];
+    let checked = 0;
+    let reused = 0;
+    for (const name of names) {
+      const text = readFixture(`traces/${name}`);
+      const ids = new Identities(parseTrace(text));
+      const lines = text.split('\n').length;
+      const addresses = new Set([...ids.all()].map((i) => i.address));
+      for (const address of addresses) {
+        const list = ids.incarnations(address);
+        if (list.length > 1) reused++;
+        for (let line = 0; line < lines; line += list.length > 1 ? 1 : 97) {
+          // the definition, by a scan of the list in its order
+          let expected = list[0];
+          for (const id of list) if (id.firstLine <= line) expected = id;
+          assert.equal(ids.at(address, line), expected, `${name}: ${address} at line ${line}`);
+          checked++;
+        }
+      }
+    }
+    assert.ok(reused >= 5, `addresses reused in these traces: ${reused}`);
+    assert.ok(checked > 10_000, `${checked} lookups`);
+  });
+});
