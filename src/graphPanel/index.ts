@@ -121,7 +121,7 @@ class GraphPanel implements vscode.Disposable {
   async showTrace(source: TraceSource, hit?: number): Promise<void> {
     this.source = source;
     const trace = source.trace;
-    this.panel.title = `Block Graph: ${baseName(source.uri)}`;
+    this.panel.title = vscode.l10n.t('Block Graph: {0}', baseName(source.uri));
     if (!this.ready) {
       this.pendingState = { uri: source.uri.toString(), hit: hit ?? this.hit };
       return;
@@ -309,7 +309,7 @@ export function registerGraphPanel(context: vscode.ExtensionContext, store: Trac
     hit ??= panel?.current?.uri.toString() === source.uri.toString() ? panel.current.hit : source.trace.hits.length;
     if (!panel) {
       const column = editor ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
-      create(vscode.window.createWebviewPanel(GRAPH_VIEW_TYPE, 'Block Graph', { viewColumn: column, preserveFocus: true }, { retainContextWhenHidden: true }));
+      create(vscode.window.createWebviewPanel(GRAPH_VIEW_TYPE, vscode.l10n.t('Block Graph'), { viewColumn: column, preserveFocus: true }, { retainContextWhenHidden: true }));
     } else panel.panel.reveal(undefined, true);
     await panel!.showTrace(source, hit);
   };

@@ -4,6 +4,7 @@
 
 import * as l10n from '@vscode/l10n';
 import * as vscode from 'vscode';
+import { basename } from '../model/hitGroups';
 import { formatSummary, traceReport } from '../model/summary';
 import type { Trace } from '../model/trace';
 import { isInATab, type TraceSource, type TraceStore } from '../traceStore';
@@ -70,7 +71,7 @@ class SummaryPanel implements vscode.Disposable {
     const webview = this.panel.webview;
     const n = nonce();
     const name = vscode.workspace.asRelativePath(uri, false);
-    this.panel.title = `Summary: ${uri.path.split('/').pop()}`;
+    this.panel.title = vscode.l10n.t('Summary: {0}', basename(uri.path));
     const csp = [`default-src 'none'`, `style-src ${webview.cspSource}`, `script-src 'nonce-${n}'`].join('; ');
     const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'summary', 'summary.css')).toString();
     webview.html = summaryHtml(traceReport(trace, name, this.store.blockGraphIfBuilt(trace)), { csp, nonce: n, style });
@@ -144,7 +145,7 @@ export function registerSummary(context: vscode.ExtensionContext, store: TraceSt
     }
     const logColumn = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === source.uri.toString())?.viewColumn ?? vscode.ViewColumn.One;
     if (!panel) {
-      const webviewPanel = vscode.window.createWebviewPanel(VIEW_TYPE, 'Summary', { viewColumn: logColumn + 1, preserveFocus: false }, { enableFindWidget: true });
+      const webviewPanel = vscode.window.createWebviewPanel(VIEW_TYPE, vscode.l10n.t('Summary'), { viewColumn: logColumn + 1, preserveFocus: false }, { enableFindWidget: true });
       panel = new SummaryPanel(webviewPanel, context.extensionUri, store, () => (panel = undefined));
     } else panel.panel.reveal(undefined, false);
     panel.show(source);
