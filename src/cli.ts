@@ -13,6 +13,7 @@ import { CheckoutGit, isSafeRevision } from './gitReader';
 import { diskLister, diskReader } from './sourceFiles';
 import type { Frame, Trace } from './model/trace';
 import { readTraceFile } from './traceFile';
+import { jsonChunks, LazyList } from './model/jsonStream';
 import { formatSummary, traceToJson } from './model/summary';
 import { BlockGraph, permString, type GraphView } from './model/graph';
 import { graphToDot } from './model/dot';
@@ -84,13 +85,44 @@ async function main(argv: string[]): Promise<number> {
     if (rev !== undefined && !isSafeRevision(rev)) throw new UsageError(`--revision takes a tag or commit, not '${rev}'`);
     if (rev !== undefined && flags.has('--no-git')) throw new UsageError('--revision and --no-git exclude each other');
     const { rows, revision } = await resolveTrace(trace, resolvePath(root), flags.get('--build-dir') ? resolvePath(flags.get('--build-dir')!) : null, flags.has('--no-git') ? null : (rev ?? ''));
-    if (json) out = `${JSON.stringify(revision ? { revision, frames: rows } : rows, null, 2)}\n`;
-    else out = `${revision ? `# trace ${revision.given ? 'built from' : 'matches'} ${revision.label} (${revision.matching}/${revision.total} call sites); the tree is ${revision.commitsLater} commit${revision.commitsLater === 1 ? '' : 's'} later\n` : ''}${rows.map(formatResolved).join('\n')}\n`;
+    if (json) {
+      const frames = new LazyList(rows, (r) => r);
+      await writeChunks(jsonChunks(revision ? { revision, frames } : frames));
+      await writeChunks(['\n']);
+      return 0;
+    }
+    out = `${revision ? `# trace ${revision.given ? 'built from' : 'matches'} ${revision.label} (${revision.matching}/${revision.total} call sites); the tree is ${revision.commitsLater} commit${revision.commitsLater === 1 ? '' : 's'} later\n` : ''}${rows.map(formatResolved).join('\n')}\n`;
   } else {
-    out = json ? `${JSON.stringify(traceToJson(trace), null, 2)}\n` : `${formatSummary(trace, files[0]).join('\n')}\n`;
+    if (json) {
+      // written as it goes: the JSON of a large log is more than one string can hold
+      await writeChunks(jsonChunks(traceToJson(trace)));
+      await writeChunks(['\n']);
+      return 0;
+    }
+    out = `${formatSummary(trace, files[0]).join('\n')}\n`;
   }
-  await new Promise<void>((resolve, reject) => process.stdout.write(out, (e) => (e ? reject(e) : resolve())));
+  await writeChunks([out]);
   return 0;
+}
+
+/** Write pieces to stdout in blocks of about 1 MB, waiting whenever the pipe is full. */
+async function writeChunks(chunks: Iterable<string>): Promise<void> {
+  const write = (text: string) =>
+    new Promise<void>((resolve, reject) => {
+      process.stdout.write(text, (e) => (e ? reject(e) : resolve()));
+    });
+  let block: string[] = [];
+  let size = 0;
+  for (const c of chunks) {
+    block.push(c);
+    size += c.length;
+    if (size >= 1 << 20) {
+      await write(block.join(''));
+      block = [];
+      size = 0;
+    }
+  }
+  if (size > 0) await write(block.join(''));
 }
 
 /** `--flag value` options that take a value, switches alone; the rest are files. */

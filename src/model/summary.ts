@@ -6,6 +6,7 @@ import type { BlockGraph } from './graph';
 import { backtraceLabel, inferredBecause } from './hitGroups';
 import { checkAgainstQemu } from './qemuGraphCheck';
 import { parseAllFrames, type Backtrace, type Frame, type Hit, type Trace } from './trace';
+import { LazyList } from './jsonStream';
 
 /** `[1,2,3,5,7,8]` → `1-3, 5, 7-8`. */
 export function formatRanges(indexes: readonly number[]): string {
@@ -96,8 +97,9 @@ export function traceToJson(trace: Trace) {
   parseAllFrames(trace);
   return {
     lines: trace.lineCount,
-    hits: trace.hits.map(hitJson),
-    backtraces: trace.backtraces.map(backtraceJson),
+    // made hit by hit as they are written (jsonChunks), or all at once by JSON.stringify
+    hits: new LazyList(trace.hits, hitJson),
+    backtraces: new LazyList(trace.backtraces, backtraceJson),
     commands: trace.commands.map((c) => ({
       name: c.name,
       arguments: c.arguments,

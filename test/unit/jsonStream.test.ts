@@ -1,0 +1,40 @@
+import * as assert from 'node:assert/strict';
+import { jsonChunks, LazyList } from '../../src/model/jsonStream';
+import { traceToJson } from '../../src/model/summary';
+import { parseTrace } from '../../src/model/trace';
+import { readFixture } from './helpers';
+
+const streamed = (v: unknown) => [...jsonChunks(v)].join('');
+
+describe('JSON written as it goes', () => {
+  it('is JSON.stringify(value, null, 2), lazy lists included, at any depth', () => {
+    let made = 0;
+    const lazy = <T>(items: T[]) => new LazyList(items, (x: T) => (made++, { x, nested: [1, { y: 'a\nb "q"' }], gone: undefined }));
+    const values: unknown[] = [
+      { a: lazy([1, 2, 3]), b: null, c: undefined, d: 'x', e: [], f: {}, g: () => 1 },
+      { outer: { inner: lazy(['p']), empty: lazy([]) }, n: 1.5 },
+      lazy([lazy([1]), { k: lazy([]) }]),
+      { only: undefined, list: lazy([{}]) },
+      [1, 'two', null, { three: [] }],
+      'plain',
+      42,
+    ];
+    for (const v of values) assert.equal(streamed(v), JSON.stringify(v, null, 2), JSON.stringify(v));
+    assert.ok(made > 0, 'the lists were made item by item');
+  });
+
+  it('gives the CLI’s summary --json of every real trace byte for byte', () => {
+    for (const name of ['snapshot-commit-complete.log', 'v10.2.0-failures.log', 'v7.2.0-drain-threads.log', 'v7.2.0-xdebug.log']) {
+      const t = parseTrace(readFixture(`traces/${name}`));
+      assert.equal(streamed(traceToJson(t)), JSON.stringify(traceToJson(t), null, 2), name);
+    }
+  });
+
+  it('yields pieces no larger than one hit, so no single string grows with the log', () => {
+    const t = parseTrace(readFixture('traces/snapshot-commit-complete.log'));
+    const pieces = [...jsonChunks(traceToJson(t))];
+    const whole = pieces.join('').length;
+    const largest = Math.max(...pieces.map((p) => p.length));
+    assert.ok(largest < whole / 10, `largest piece ${largest} of ${whole}`);
+  });
+});
