@@ -70,39 +70,50 @@ async function main(argv: string[]): Promise<number> {
     command === 'graph' ? ['--json', '--dot', '--svg'] : command === 'resolve' ? ['--json', '--no-git'] : ['--json'],
   );
   if (files.length !== 1) throw new UsageError(`${command} takes one LOG file\n${USAGE}`);
-  if (command === 'resolve' && !flags.get('--source-root')) throw new UsageError(`resolve needs --source-root DIR\n${USAGE}`);
+  // resolve's options are checked before the log is read
+  const options = command === 'resolve' ? resolveOptions(flags) : null;
   const json = flags.has('--json');
   const trace = await readLog(files[0]);
   let out: string;
   if (command === 'graph') {
     out = await graphCommand(trace, flags);
-  } else if (command === 'resolve') {
-    const root = flags.get('--source-root');
-    if (!root) throw new UsageError(`resolve needs --source-root DIR\n${USAGE}`);
-    if (!existsSync(root)) throw new UsageError(`cannot read ${root}: no such directory`);
-    if (!statSync(root).isDirectory()) throw new UsageError(`--source-root ${root} is not a directory`);
-    const rev = flags.get('--revision');
-    if (rev !== undefined && !isSafeRevision(rev)) throw new UsageError(`--revision takes a tag or commit, not '${rev}'`);
-    if (rev !== undefined && flags.has('--no-git')) throw new UsageError('--revision and --no-git exclude each other');
-    const { rows, revision } = await resolveTrace(trace, resolvePath(root), flags.get('--build-dir') ? resolvePath(flags.get('--build-dir')!) : null, flags.has('--no-git') ? null : (rev ?? ''));
+  } else if (options) {
+    const { rows, revision } = await resolveTrace(trace, options.root, options.buildDir, options.revision);
     if (json) {
       const frames = new LazyList(rows, (r) => r);
-      await writeChunks(jsonChunks(revision ? { revision, frames } : frames));
-      await writeChunks(['\n']);
+      await writeJson(revision ? { revision, frames } : frames);
       return 0;
     }
     out = `${revision ? `# trace ${revision.given ? 'built from' : 'matches'} ${revision.label} (${revision.matching}/${revision.total} call sites); the tree is ${revision.commitsLater} commit${revision.commitsLater === 1 ? '' : 's'} later\n` : ''}${rows.map(formatResolved).join('\n')}\n`;
   } else {
     if (json) {
-      // written as it goes: the JSON of a large log is more than one string can hold
-      await writeChunks(jsonChunks(traceToJson(trace)));
-      await writeChunks(['\n']);
+      await writeJson(traceToJson(trace));
       return 0;
     }
     out = `${formatSummary(trace, files[0]).join('\n')}\n`;
   }
   await writeChunks([out]);
   return 0;
+}
+
+/** `resolve`'s options, checked: the source root (a directory), the build directory, and the
+ * revision to map from (null: no git; '': detect it). */
+function resolveOptions(flags: Map<string, string>): { root: string; buildDir: string | null; revision: string | null } {
+  const root = flags.get('--source-root');
+  if (!root) throw new UsageError(`resolve needs --source-root DIR\n${USAGE}`);
+  if (!existsSync(root)) throw new UsageError(`cannot read ${root}: no such directory`);
+  if (!statSync(root).isDirectory()) throw new UsageError(`--source-root ${root} is not a directory`);
+  const rev = flags.get('--revision');
+  if (rev !== undefined && !isSafeRevision(rev)) throw new UsageError(`--revision takes a tag or commit, not '${rev}'`);
+  if (rev !== undefined && flags.has('--no-git')) throw new UsageError('--revision and --no-git exclude each other');
+  const buildDir = flags.get('--build-dir');
+  return { root: resolvePath(root), buildDir: buildDir ? resolvePath(buildDir) : null, revision: flags.has('--no-git') ? null : (rev ?? '') };
+}
+
+/** JSON written as it goes: the JSON of a large log is more than one string can hold. */
+async function writeJson(value: unknown): Promise<void> {
+  await writeChunks(jsonChunks(value));
+  await writeChunks(['\n']);
 }
 
 /** Write pieces to stdout in blocks of about 1 MB, waiting whenever the pipe is full. */
