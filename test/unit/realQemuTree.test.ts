@@ -33,6 +33,8 @@ describe('the sample (QEMU 7.1) against a real QEMU 7.2 tree', function () {
     const seen = new Set<string>();
     const tally = { direct: 0, indirect: 0, total: 0, other: [] as string[] };
     const landed = new Map<string, number>();
+    const built = fs.existsSync(path.join(TREE, 'build', 'qapi'));
+    const generated: string[] = [];
     for (const h of trace.hits) {
       for (let i = 1; i < h.frames.length; i++) {
         const f = h.frames[i];
@@ -41,8 +43,16 @@ describe('the sample (QEMU 7.1) against a real QEMU 7.2 tree', function () {
         const key = `${f.function}:${f.line}:${ctx.callee}`;
         if (seen.has(key)) continue;
         seen.add(key);
-        tally.total++;
         const r = await resolveFrameLocation(f, ctx, config, diskReader, parser, index);
+        // a generated file (qapi/qapi-commands-*.c, printed relative to the build directory) is only
+        // there in a tree that was built; in a plain source tree the frame says where it looked
+        if (!built && !f.file.startsWith('../')) {
+          assert.equal(r.path, null, key);
+          assert.match(r.reason, /is not in the QEMU source folder .* \(nor its build directory\)/, key);
+          generated.push(key);
+          continue;
+        }
+        tally.total++;
         assert.ok(r.path !== null, key);
         landed.set(key, r.line);
         const text = diskReader.read(r.path)!.split('\n')[r.line - 1];
@@ -63,7 +73,7 @@ describe('the sample (QEMU 7.1) against a real QEMU 7.2 tree', function () {
     assert.equal(landed.get('mirror_exit_common:781:bdrv_unref'), 784);
     assert.equal(landed.get('qcow2_co_create:3792:blk_unref'), 3805);
     process.stdout.write(
-      `      ${tally.total} distinct frames: ${tally.direct} on the call itself, ${tally.indirect} on a call through a pointer (said as such), ${tally.other.length} not found and saying so: ${tally.other.join('; ')}\n`,
+      `      ${tally.total} distinct frames: ${tally.direct} on the call itself, ${tally.indirect} on a call through a pointer (said as such), ${tally.other.length} not found and saying so: ${tally.other.join('; ')}${built ? '' : `; and ${generated.length} in generated files, which a tree that was never built does not have (said so)`}\n`,
     );
     assert.ok(tally.direct + tally.indirect >= tally.total - 3, `${tally.direct}+${tally.indirect}/${tally.total}`);
   });
