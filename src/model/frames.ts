@@ -8,6 +8,7 @@ import {
   continuesFrame,
   lineBody,
   parseFrameText,
+  pointerArgs,
   splitArgs,
   type FrameArg,
   type FrameText,
@@ -112,14 +113,19 @@ export class Frame {
     if (this.parsedArgs === undefined) this.parsedArgs = this.parseArgs();
     return this.parsedArgs;
   }
-  /** Every object pointer among the arguments, with its exact range. */
+  /** Every object pointer among the arguments, with its exact range (read without parsing the others). */
   get pointers(): PointerRef[] {
     const out: PointerRef[] = [];
-    for (const a of this.args) {
-      if (a.pointer !== undefined && a.pointer !== '0x0') {
-        out.push({ value: a.pointer, arg: a.name, range: { line: a.valueRange.line, start: a.valueRange.start, end: a.valueRange.start + a.pointer.length } });
+    if (this.parsedArgs !== undefined) {
+      for (const a of this.parsedArgs) {
+        if (a.pointer !== undefined && a.pointer !== '0x0') {
+          out.push({ value: a.pointer, arg: a.name, range: { line: a.valueRange.line, start: a.valueRange.start, end: a.valueRange.start + a.pointer.length } });
+        }
       }
+      return out;
     }
+    if (this.argsStart < 0) return out;
+    for (const p of pointerArgs(this.text, this.argsStart, this.argsEnd)) out.push({ value: p.value, arg: p.name, range: this.token(p.start, p.start + p.value.length) });
     return out;
   }
   /** Whether the printed argument list contains `needle` (cheap: no argument parsing). */

@@ -6,8 +6,8 @@
 import { commandFacts, DeclaredNodes, type ObjectFacts } from './commandObjects';
 import type { Frame } from './frames';
 import { basename } from './hitGroups';
-import { unescapeC, type Token } from './lines';
-import type { Hit, Trace } from './trace';
+import { unescapeC, type PointerRef, type Token } from './lines';
+import type { Trace } from './trace';
 
 export type ObjectKind = 'node' | 'backend' | 'job' | 'edge' | 'transaction';
 
@@ -74,7 +74,13 @@ interface HitEvidence {
   facts: Map<string, Partial<Pick<ObjectIdentity, 'kind' | 'name' | 'driver' | 'filename' | 'role'>>>;
 }
 
-function evidenceOf(hit: Hit, frames: Frame[], jobIds: ReadonlyMap<string, string>, fromCommand: Map<string, ObjectFacts>): HitEvidence {
+/** `frames` with the hit's stop location first, and the pointers of each (`pointers[i]` of `all[i]`). */
+interface HitPointers {
+  all: readonly Frame[];
+  pointers: readonly PointerRef[][];
+}
+
+function evidenceOf(frames: Frame[], hp: HitPointers, jobIds: ReadonlyMap<string, string>, fromCommand: Map<string, ObjectFacts>): HitEvidence {
   const ev: HitEvidence = { created: new Set(), deleted: new Set(), facts: new Map() };
   const fact = (address: string | undefined, f: Partial<Pick<ObjectIdentity, 'kind' | 'name' | 'driver' | 'filename' | 'role'>>) => {
     if (!address || address === '0x0') return;
@@ -82,8 +88,9 @@ function evidenceOf(hit: Hit, frames: Frame[], jobIds: ReadonlyMap<string, strin
     for (const [k, v] of Object.entries(f) as [keyof typeof f, string | null][]) if (v !== null && v !== undefined && cur[k] === undefined) (cur as Record<string, unknown>)[k] = v;
     ev.facts.set(address, cur);
   };
-  const all = hit.stop ? [hit.stop, ...frames] : frames;
-  for (const f of all) for (const a of f.args) if (a.pointer && a.pointer !== '0x0') fact(a.pointer, { kind: kindOf(f, a.name) ?? undefined });
+  hp.all.forEach((f, i) => {
+    for (const p of hp.pointers[i]) fact(p.value, { kind: kindOf(f, p.arg) ?? undefined });
+  });
 
   const byName = (fn: string) => frames.find((f) => f.function === fn);
   for (const f of frames) {
@@ -153,13 +160,14 @@ function evidenceOf(hit: Hit, frames: Frame[], jobIds: ReadonlyMap<string, strin
         break;
     }
     // a file name belongs to the nearest node below the frame that names it
-    const filename = f.arg('filename')?.text;
+    const filename = f.argsMention('filename') ? f.arg('filename')?.text : undefined;
     if (filename !== undefined && filename !== '') {
-      const below = frames.slice(0, frames.indexOf(f)).reverse();
-      for (const b of below) {
-        const node = b.args.find((a) => a.pointer && a.pointer !== '0x0' && kindOf(b, a.name) === 'node');
+      const at = frames.indexOf(f);
+      const offset = hp.all.length - frames.length;
+      for (let k = at - 1; k >= 0; k--) {
+        const node = hp.pointers[k + offset].find((p) => kindOf(frames[k], p.arg) === 'node');
         if (node) {
-          fact(node.pointer, { filename: unquote(filename) ?? undefined });
+          fact(node.value, { filename: unquote(filename) ?? undefined });
           break;
         }
       }
@@ -182,7 +190,8 @@ export class Identities {
   private readonly byAddress = new Map<string, ObjectIdentity[]>();
   /** Addresses whose incarnations are not in order of their first lines (see addIncarnation). */
   private readonly unsorted = new Set<string>();
-  private readonly byLine = new Map<number, Sighting[]>();
+  /** Sightings by document line, for hovers and hints: made from the identities on first use. */
+  private lineIndex: Map<number, Sighting[]> | null = null;
 
   private readonly current = new Map<string, { identity: ObjectIdentity; established: boolean; endsAfter: number | null }>();
   /** The nodes the commands name (`blockdev-add node-name=…`), as of each hit's command. */
@@ -246,11 +255,12 @@ export class Identities {
       this.cmd.lastHit = hit.index;
       if (frames.some((f) => f.function === 'tran_abort' || /^bdrv_(?:attach_child_common|replace_child)_abort$/.test(f.function))) this.cmd.rolledBack = true;
       const told = commandFacts(cmd, frames, this.declared.upTo(hit.command), (p) => current.get(p)?.identity.name ?? null);
-      const ev = evidenceOf(hit, frames, jobIds, told);
-      const touched = new Set<string>();
       const all = hit.stop ? [hit.stop, ...frames] : frames;
-      for (const f of all) {
-        for (const p of f.pointers) {
+      const hp: HitPointers = { all, pointers: all.map((f) => f.pointers) };
+      const ev = evidenceOf(frames, hp, jobIds, told);
+      const touched = new Set<string>();
+      for (const ptrs of hp.pointers) {
+        for (const p of ptrs) {
           let cur = current.get(p.value);
           const kindHere = ev.facts.get(p.value)?.kind;
           const firstInHit = cur !== undefined && cur.identity.lastHit !== hit.index;
@@ -293,9 +303,6 @@ export class Identities {
           id.lastHit = hit.index;
           if (!ev.created.has(p.value)) cur!.established = true;
           touched.add(p.value);
-          const onLine = this.byLine.get(p.range.line) ?? [];
-          onLine.push({ range: p.range, identity: id });
-          this.byLine.set(p.range.line, onLine);
         }
       }
       for (const address of touched) {
@@ -349,9 +356,6 @@ export class Identities {
         for (const p of f.pointers) {
           const id = this.at(p.value, p.range.line) ?? this.fresh(p.value, p.range.line);
           id.sightings.push(p.range);
-          const onLine = this.byLine.get(p.range.line) ?? [];
-          onLine.push({ range: p.range, identity: id });
-          this.byLine.set(p.range.line, onLine);
         }
       }
     }
@@ -407,9 +411,24 @@ export class Identities {
     return this.byLine.get(line)?.find((s) => s.range.start <= column && column <= s.range.end);
   }
 
-  /** The pointers printed on a line. */
+  /** The pointers printed on a line, left to right. */
   pointersOn(line: number): readonly { range: Token; identity: ObjectIdentity }[] {
     return this.byLine.get(line) ?? [];
+  }
+
+  private get byLine(): Map<number, Sighting[]> {
+    if (this.lineIndex) return this.lineIndex;
+    const index = new Map<number, Sighting[]>();
+    for (const identity of this.all()) {
+      for (const range of identity.sightings) {
+        const onLine = index.get(range.line);
+        if (onLine) onLine.push({ range, identity });
+        else index.set(range.line, [{ range, identity }]);
+      }
+    }
+    for (const onLine of index.values()) if (onLine.length > 1) onLine.sort((a, b) => a.range.start - b.range.start);
+    this.lineIndex = index;
+    return index;
   }
 }
 

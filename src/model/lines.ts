@@ -548,9 +548,12 @@ export interface RawArg {
   valueStart: number;
 }
 
-/** Split `a=1, b=0x5 "x, y", c=<optimized out>` (offsets relative to `text`). */
-export function splitArgs(text: string, start: number, end: number): RawArg[] {
-  const args: RawArg[] = [];
+/**
+ * Walk the items of `a=1, b=0x5 "x, y", c=<optimized out>` (offsets relative to `text`) without
+ * building anything: `visit(itemStart, eq, itemEnd)` for each non-empty item, `eq` the offset of
+ * its top-level `=` or -1.
+ */
+function scanArgs(text: string, start: number, end: number, visit: (itemStart: number, eq: number, itemEnd: number) => void): void {
   let i = start;
   while (i < end) {
     while (i < end && text.charCodeAt(i) === 32) i++;
@@ -573,19 +576,71 @@ export function splitArgs(text: string, start: number, end: number): RawArg[] {
     }
     let itemEnd = j;
     while (itemEnd > itemStart && text.charCodeAt(itemEnd - 1) === 32) itemEnd--;
-    if (eq > 0 && /^[A-Za-z_$][\w$]*(?:@entry)?$/.test(text.slice(itemStart, eq))) {
+    if (itemEnd > itemStart) visit(itemStart, eq, itemEnd);
+    i = j + 1;
+  }
+}
+
+/** `text[from, to)` is a C identifier, optionally followed by `@entry`. */
+function isArgName(text: string, from: number, to: number): boolean {
+  let e = to;
+  if (e - from > 6 && text.startsWith('@entry', e - 6)) e -= 6;
+  if (e <= from) return false;
+  for (let k = from; k < e; k++) {
+    const c = text.charCodeAt(k);
+    const letter = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36;
+    if (!letter && (k === from || c < 48 || c > 57)) return false;
+  }
+  return true;
+}
+
+/** Split `a=1, b=0x5 "x, y", c=<optimized out>` (offsets relative to `text`). */
+export function splitArgs(text: string, start: number, end: number): RawArg[] {
+  const args: RawArg[] = [];
+  scanArgs(text, start, end, (itemStart, eq, itemEnd) => {
+    if (eq > 0 && isArgName(text, itemStart, eq)) {
       let name = text.slice(itemStart, eq);
       const entry = name.endsWith('@entry');
       if (entry) name = name.slice(0, -6);
       args.push({ name, entry, value: text.slice(eq + 1, itemEnd), nameStart: itemStart, valueStart: eq + 1 });
-    } else if (itemEnd > itemStart) {
+    } else {
       args.push({ name: '', entry: false, value: text.slice(itemStart, itemEnd), nameStart: itemStart, valueStart: itemStart });
     }
-    i = j + 1;
-  }
+  });
   return args;
 }
 
+/**
+ * The arguments whose value is an object pointer other than 0x0, as `classifyValue` reads values
+ * (`0x…`, `0x… "text"`, `0x… <symbol>`), found without splitting the rest: what identities need
+ * from every frame. `start` is the pointer's offset in `text`.
+ */
+export function pointerArgs(text: string, start: number, end: number): { name: string; value: string; start: number }[] {
+  const out: { name: string; value: string; start: number }[] = [];
+  scanArgs(text, start, end, (itemStart, eq, itemEnd) => {
+    // as splitArgs: an item that is not `name=value` is a value without a name
+    const named = eq > 0 && isArgName(text, itemStart, eq);
+    const v = named ? eq + 1 : itemStart;
+    if (text.charCodeAt(v) !== 48 || text.charCodeAt(v + 1) !== 120 /* 0x */) return;
+    let h = v + 2;
+    for (let c = text.charCodeAt(h); h < itemEnd && ((c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102)); c = text.charCodeAt(++h));
+    if (h === v + 2) return;
+    if (h < itemEnd) {
+      // the same three forms as classifyValue's patterns, on the item in place
+      const rest = text.slice(h, itemEnd);
+      if (!POINTER_STRING_REST.test(rest) && !POINTER_SYMBOL_REST.test(rest)) return;
+    }
+    const value = text.slice(v, h);
+    if (value === '0x0') return;
+    let name = named ? text.slice(itemStart, eq) : '';
+    if (name.endsWith('@entry')) name = name.slice(0, -6);
+    out.push({ name, value, start: v });
+  });
+  return out;
+}
+
+const POINTER_STRING_REST = /^ "(?:[^"\\]|\\.)*"/;
+const POINTER_SYMBOL_REST = /^ <.+>$/;
 const POINTER_ONLY = /^0x[0-9a-fA-F]+$/;
 const POINTER_STRING = /^(0x[0-9a-fA-F]+) "((?:[^"\\]|\\.)*)"/;
 const POINTER_SYMBOL = /^(0x[0-9a-fA-F]+) <(.+)>$/;

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { classifyLine, classifyValue, lineBody, splitArgs, type LineKind } from '../../src/model/lines';
+import { classifyLine, classifyValue, lineBody, pointerArgs, splitArgs, type LineKind } from '../../src/model/lines';
 
 function kind(line: string): LineKind {
   return classifyLine(line).line;
@@ -195,6 +195,22 @@ describe('argument lists', () => {
     assert.equal(args.length, 2);
     assert.equal(args[0].value, '0x5555 "/tmp/a\\", b.qcow2"');
     assert.equal(args[1].value, '8710');
+  });
+
+  it('pointerArgs finds the pointers splitArgs and classifyValue find, and nothing else', () => {
+    const cases = [
+      'a=0x5 "x, (y)", b={c = 1, d = 0x7}, c=<optimized out>, d=0x5555564037c0 <child_root>, bs@entry=0x55, ...',
+      'p=0x0, q=0x1f, r=0xg1, s=0x12 junk, t=0x12 "unclosed, u=0x34',
+      '0x99, x=0x5 <>, y=0x6 <a b>, 9z=0x7, $ok=0xAbC, w=0x8 "s" tail',
+      'bs=0x5555578ddc80, child_name=0x5555560db1d8 "root", child_class=0x5555564037c0 <child_root>, errp=0x7ffd3ebf2f38',
+    ];
+    for (const text of cases) {
+      const expected = splitArgs(text, 0, text.length).flatMap((a) => {
+        const v = classifyValue(a.value);
+        return v.pointer === undefined || v.pointer === '0x0' ? [] : [{ name: a.name, value: v.pointer, start: a.valueStart }];
+      });
+      assert.deepEqual(pointerArgs(text, 0, text.length), expected, text);
+    }
   });
 
   it('value kinds', () => {

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { parseTrace } from '../../src/model/trace';
-import { readFixture } from './helpers';
+import * as fs from 'node:fs';
+import { fixturePath, readFixture } from './helpers';
 
 /** Frames per hit counted the simplest way (lines starting `#N` between hit headers): an independent check. */
 function framesPerHitByLines(text: string): number[] {
@@ -130,4 +131,21 @@ describe('the real traces', () => {
     assert.deepEqual(complete.hits, [14, 15, 16, 17, 18, 19, 20]);
     assert.ok(complete.hits.every((i) => t.hits[i - 1].job === 'm1'));
   });
+});
+
+describe('pointers read without parsing arguments', () => {
+  const logs = fs.readdirSync(fixturePath('traces')).filter((f) => f.endsWith('.log')).map((f) => `traces/${f}`);
+  for (const name of [...logs, 'malformed/damaged.gdb.log', 'mail/mojibake-threads.txt']) {
+    it(`${name}: every frame's pointers are those of its parsed arguments, with the same ranges`, () => {
+      const frames = (t: ReturnType<typeof parseTrace>) => [...t.hits.flatMap((h) => (h.stop ? [h.stop, ...h.frames] : h.frames)), ...t.backtraces.flatMap((b) => b.frames)];
+      const text = readFixture(name);
+      const quick = frames(parseTrace(text)).map((f) => f.pointers);
+      const full = frames(parseTrace(text)).map((f) => {
+        void f.args;
+        return f.pointers;
+      });
+      assert.ok(full.flat().length > 0);
+      assert.deepEqual(quick, full);
+    });
+  }
 });
