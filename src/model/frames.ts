@@ -6,6 +6,7 @@ import {
   classifyLine,
   classifyValue,
   continuesFrame,
+  findArg,
   lineBody,
   parseFrameText,
   pointerArgs,
@@ -13,6 +14,7 @@ import {
   type FrameArg,
   type FrameText,
   type PointerRef,
+  type RawArg,
   type Span,
   type Token,
 } from './lines';
@@ -136,8 +138,14 @@ export class Frame {
   }
   /** The value of argument `name` (the first one, not an @entry copy when both are printed). */
   arg(name: string): FrameArg | undefined {
+    if (this.parsedArgs === undefined) {
+      // read alone: most frames are asked for one or two arguments, and never for the others
+      if (this.argsStart < 0) return undefined;
+      const r = findArg(this.text, this.argsStart, this.argsEnd, name);
+      return r === undefined ? undefined : this.frameArg(r);
+    }
     let entry: FrameArg | undefined;
-    for (const a of this.args) {
+    for (const a of this.parsedArgs) {
       if (a.name === name) {
         if (!a.entry) return a;
         entry ??= a;
@@ -152,21 +160,23 @@ export class Frame {
 
   private parseArgs(): FrameArg[] {
     if (this.argsStart < 0) return [];
-    return splitArgs(this.text, this.argsStart, this.argsEnd).map((r) => {
-      const v = classifyValue(r.value);
-      const arg: FrameArg = {
-        name: r.name,
-        value: r.value,
-        kind: v.kind,
-        entry: r.entry,
-        nameRange: this.token(r.nameStart, r.nameStart + r.name.length + (r.entry ? 6 : 0)),
-        valueRange: this.token(r.valueStart, r.valueStart + r.value.length),
-      };
-      if (v.pointer !== undefined) arg.pointer = v.pointer;
-      if (v.text !== undefined) arg.text = v.text;
-      if (v.symbol !== undefined) arg.symbol = v.symbol;
-      return arg;
-    });
+    return splitArgs(this.text, this.argsStart, this.argsEnd).map((r) => this.frameArg(r));
+  }
+
+  private frameArg(r: RawArg): FrameArg {
+    const v = classifyValue(r.value);
+    const arg: FrameArg = {
+      name: r.name,
+      value: r.value,
+      kind: v.kind,
+      entry: r.entry,
+      nameRange: this.token(r.nameStart, r.nameStart + r.name.length + (r.entry ? 6 : 0)),
+      valueRange: this.token(r.valueStart, r.valueStart + r.value.length),
+    };
+    if (v.pointer !== undefined) arg.pointer = v.pointer;
+    if (v.text !== undefined) arg.text = v.text;
+    if (v.symbol !== undefined) arg.symbol = v.symbol;
+    return arg;
   }
 
   /** Map offsets of the joined frame text back to a document token. */

@@ -594,6 +594,26 @@ function isArgName(text: string, from: number, to: number): boolean {
   return true;
 }
 
+/**
+ * The argument `name` of a list, as splitArgs would give it: the first one not marked `@entry`,
+ * else the first `@entry` one; found without splitting the others.
+ */
+export function findArg(text: string, start: number, end: number, name: string): RawArg | undefined {
+  let plain: RawArg | undefined;
+  let entry: RawArg | undefined;
+  scanArgs(text, start, end, (itemStart, eq, itemEnd) => {
+    if (plain !== undefined || !text.startsWith(name, itemStart)) return;
+    const after = itemStart + name.length;
+    const isEntry = after !== eq;
+    if (isEntry && (entry !== undefined || eq !== after + 6 || !text.startsWith('@entry', after))) return;
+    if (!isArgName(text, itemStart, eq)) return;
+    const arg = { name, entry: isEntry, value: text.slice(eq + 1, itemEnd), nameStart: itemStart, valueStart: eq + 1 };
+    if (isEntry) entry = arg;
+    else plain = arg;
+  });
+  return plain ?? entry;
+}
+
 /** Split `a=1, b=0x5 "x, y", c=<optimized out>` (offsets relative to `text`). */
 export function splitArgs(text: string, start: number, end: number): RawArg[] {
   const args: RawArg[] = [];

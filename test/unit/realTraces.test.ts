@@ -135,9 +135,9 @@ describe('the real traces', () => {
 
 describe('pointers read without parsing arguments', () => {
   const logs = fs.readdirSync(fixturePath('traces')).filter((f) => f.endsWith('.log')).map((f) => `traces/${f}`);
+  const frames = (t: ReturnType<typeof parseTrace>) => [...t.hits.flatMap((h) => (h.stop ? [h.stop, ...h.frames] : h.frames)), ...t.backtraces.flatMap((b) => b.frames)];
   for (const name of [...logs, 'malformed/damaged.gdb.log', 'mail/mojibake-threads.txt']) {
     it(`${name}: every frame's pointers are those of its parsed arguments, with the same ranges`, () => {
-      const frames = (t: ReturnType<typeof parseTrace>) => [...t.hits.flatMap((h) => (h.stop ? [h.stop, ...h.frames] : h.frames)), ...t.backtraces.flatMap((b) => b.frames)];
       const text = readFixture(name);
       const quick = frames(parseTrace(text)).map((f) => f.pointers);
       const full = frames(parseTrace(text)).map((f) => {
@@ -146,6 +146,21 @@ describe('pointers read without parsing arguments', () => {
       });
       assert.ok(full.flat().length > 0);
       assert.deepEqual(quick, full);
+    });
+
+    it(`${name}: an argument asked for alone is the one the whole list gives`, () => {
+      const text = readFixture(name);
+      const alone = frames(parseTrace(text));
+      const parsed = frames(parseTrace(text));
+      let asked = 0;
+      parsed.forEach((f, i) => {
+        for (const n of [...new Set(f.args.map((a) => a.name)), 'absent', 'b', 'filename']) {
+          if (n === '') continue;
+          assert.deepEqual(alone[i].arg(n), f.arg(n), `${f.function} ${n} (log line ${f.logLine + 1})`);
+          asked++;
+        }
+      });
+      assert.ok(asked > 100);
     });
   }
 });
