@@ -225,6 +225,12 @@ export class FrameAssembler {
     return this.pending !== null;
   }
 
+  /** Give `other` this assembler's open frame, if any (a copy: each goes on alone). */
+  copyTo(other: FrameAssembler): void {
+    const p = this.pending;
+    other.pending = p && { ...p, segments: [...p.segments] };
+  }
+
   start(level: number, parsed: FrameText, lineNo: number): void {
     this.finish();
     if (parsed.open === null) this.emit(new Frame(level, parsed, lineNo));

@@ -185,6 +185,8 @@ export class TraceParser {
   private lineNo = 0;
   private partial = '';
   private pendingCR = false;
+  /** The first bytes of a UTF-8 character that the next pushBytes completes. */
+  private pendingBytes: Buffer = EMPTY;
   private readonly trace: Trace = { hits: [], backtraces: [], commands: [], breakpoints: [], diagnostics: [], jobs: new Map(), lineCount: 0 };
   private readonly diag = new Map<DiagnosticCode, Diagnostic>();
   /** For each hit (by position), the explicit command in effect (index) or -1. */
@@ -251,8 +253,79 @@ export class TraceParser {
     this.partial = partial;
   }
 
+  /** Feed the next chunk of the log's bytes (UTF-8), split anywhere, even inside a character. */
+  pushBytes(chunk: Uint8Array): void {
+    let bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (this.pendingBytes.length > 0) {
+      bytes = Buffer.concat([this.pendingBytes, bytes]);
+      this.pendingBytes = EMPTY;
+    }
+    const cut = completeUtf8(bytes);
+    if (cut < bytes.length) this.pendingBytes = Buffer.from(bytes.subarray(cut));
+    if (cut > 0) this.push(bytes.toString('utf8', 0, cut));
+  }
+
+  /**
+   * The trace of what was pushed so far, as `end()` would give it, while the parser goes on: for a
+   * log still being written, whose new tail is then pushed without reading the rest again.
+   * Problems found later inside the frames of this trace (read on first use) are reported to the
+   * parser, so they show in the next snapshot and in `end()`.
+   */
+  snapshot(): Trace {
+    return this.fork().end();
+  }
+
+  /** A parser in this one's state, sharing nothing that either changes later. */
+  private fork(): TraceParser {
+    const c = new TraceParser();
+    const hits = new Map<Hit, Hit>();
+    const copyHit = (h: Hit) => {
+      const x = Object.assign(Object.create(Hit.prototype) as Hit, h);
+      if (h.watch) x.watch = { ...h.watch };
+      hits.set(h, x);
+      return x;
+    };
+    const t = this.trace;
+    c.trace.hits = t.hits.map(copyHit);
+    c.trace.backtraces = [...t.backtraces];
+    c.trace.commands = t.commands.map((cmd) => ({ ...cmd, hits: [...cmd.hits] }));
+    c.trace.breakpoints = [...t.breakpoints];
+    for (const d of t.diagnostics) {
+      const copy = { ...d, lines: [...d.lines] };
+      c.trace.diagnostics.push(copy);
+      c.diag.set(d.code, copy);
+    }
+    c.trace.jobs = new Map(t.jobs);
+    c.hitSection.push(...this.hitSection);
+    c.lineNo = this.lineNo;
+    c.partial = this.partial;
+    c.pendingCR = this.pendingCR;
+    c.hit = this.hit && hits.get(this.hit)!;
+    c.hitWantsBacktrace = this.hitWantsBacktrace;
+    c.hitWantsStop = this.hitWantsStop;
+    c.lastPromptWasBt = this.lastPromptWasBt;
+    c.expectSource = this.expectSource;
+    this.stopFrames.copyTo(c.stopFrames);
+    if (this.bt) {
+      const owner = this.bt.owner instanceof Hit ? hits.get(this.bt.owner)! : this.bt.owner;
+      c.bt = { ...this.bt, parts: [...this.bt.parts], owner };
+    }
+    c.context = this.context;
+    c.lastNonBlank = this.lastNonBlank;
+    c.transaction = this.transaction && { line: this.transaction.line, text: [...this.transaction.text] };
+    c.json = this.json && { ...this.json };
+    c.pendingBytes = this.pendingBytes;
+    return c;
+  }
+
   /** Finish: the last line without a newline, open frames, attribution. */
   end(): Trace {
+    if (this.pendingBytes.length > 0) {
+      // a log cut inside a character: what there is of it, as replacement characters
+      const rest = this.pendingBytes;
+      this.pendingBytes = EMPTY;
+      this.push(rest.toString('utf8'));
+    }
     // a log that does not end with a line break may have been cut in the middle of a line
     const unterminated = this.partial !== '';
     if (this.partial !== '') {
@@ -385,7 +458,11 @@ export class TraceParser {
     if (!bt) return;
     this.bt = null;
     bt.parts.push(bt.src.slice(bt.from, bt.to));
-    const text = new BacktraceText(bt.parts.length === 1 ? bt.parts[0] : bt.parts.join('\n'), bt.firstLine, bt.firstLine + bt.lineCount - 1, this.report);
+    let joined = bt.parts.length === 1 ? bt.parts[0] : bt.parts.join('\n');
+    // lines joined by \n whatever ended them and wherever the chunks were cut (a run of CRLF lines
+    // in one chunk kept its \r\n; a \r is a line break, so it is one only there)
+    if (joined.indexOf('\r') >= 0) joined = joined.replace(/\r\n/g, '\n');
+    const text = new BacktraceText(joined, bt.firstLine, bt.firstLine + bt.lineCount - 1, this.report);
     if (bt.owner instanceof Hit) bt.owner.backtrace = text;
     else this.trace.backtraces.push(new Backtrace(bt.owner.kind, bt.owner.title, bt.owner.thread, bt.owner.hit, text));
   }
@@ -652,6 +729,21 @@ function jsonDepth(text: string): number {
   return depth;
 }
 
+const EMPTY = Buffer.alloc(0);
+
+/** Where the last complete UTF-8 character of `b` ends (before a sequence the next bytes finish). */
+function completeUtf8(b: Buffer): number {
+  const n = b.length;
+  // a character is at most 4 bytes: look back at most 3 for the lead byte of an unfinished one
+  for (let back = 1; back <= 3 && back <= n; back++) {
+    const c = b[n - back];
+    if ((c & 0xc0) === 0x80) continue; // a continuation byte: keep looking for its lead
+    const need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+    return need > back ? n - back : n;
+  }
+  return n;
+}
+
 /** Parse a whole log held in memory. */
 export function parseTrace(text: string): Trace {
   const p = new TraceParser();
@@ -659,9 +751,12 @@ export function parseTrace(text: string): Trace {
   return p.end();
 }
 
-/** Parse a log from a stream of text chunks (a file read piece by piece). */
-export async function parseTraceStream(chunks: AsyncIterable<string>): Promise<Trace> {
+/** Parse a log from a stream of chunks, text or bytes (a file read piece by piece). */
+export async function parseTraceStream(chunks: AsyncIterable<string | Uint8Array>): Promise<Trace> {
   const p = new TraceParser();
-  for await (const chunk of chunks) p.push(chunk);
+  for await (const chunk of chunks) {
+    if (typeof chunk === 'string') p.push(chunk);
+    else p.pushBytes(chunk);
+  }
   return p.end();
 }

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { TraceParser, parseTrace, type Trace } from '../../src/model/trace';
+import { TraceParser, parseTrace, type Frame, type Trace } from '../../src/model/trace';
 import { readFixture } from './helpers';
 
 /** A hit of QEMU 7.1's breakpoint as the older gdb printed it (argument lists moved to the next line). */
@@ -368,6 +368,115 @@ describe('TraceParser: streaming', () => {
     const t = p.end();
     assert.equal(t.lineCount, whole.lineCount);
     assert.deepEqual(shape(t).hits, shape(whole).hits);
+  });
+});
+
+/** Everything the parser makes of a log, frames and arguments read, as plain data to compare. */
+function fullShape(t: Trace) {
+  const frame = (f: Frame) => [f.level, f.function, f.file, f.line, f.logLine, f.range, f.args.map((a) => [a.name, a.value, a.nameRange, a.valueRange])];
+  return {
+    hits: t.hits.map((h) => ({
+      at: [h.index, h.line, h.endLine, h.thread, h.breakpoint, h.kind, h.temporary, h.command, h.job],
+      stop: h.stop && frame(h.stop),
+      source: h.source,
+      watch: h.watch,
+      bt: h.backtrace && [h.backtrace.firstLine, h.backtrace.lastLine, h.backtrace.text],
+      frames: h.frames.map(frame),
+    })),
+    backtraces: t.backtraces.map((b) => [b.kind, b.title, b.thread, b.hit, b.line, b.endLine, b.frames.map(frame)]),
+    commands: t.commands.map((c) => [c.name, c.origin, c.line, c.text, c.arguments, c.reply, c.hits, c.inferredFrom]),
+    breakpoints: t.breakpoints,
+    jobs: [...t.jobs],
+    diagnostics: t.diagnostics,
+    lines: t.lineCount,
+  };
+}
+
+/**
+ * A log with every kind of line and every way of splitting it: two real traces (one with CRLF line
+ * ends), the mail-damaged paste (NBSP, `Â`), a multi-line JSON command, a transaction, and UTF-8 of
+ * two, three and four bytes in file names.
+ */
+function mixedLog(): Buffer {
+  const crlf = readFixture('traces/v7.2.0-preexisting.log').split('\n').slice(0, 120).join('\r\n');
+  const text = [
+    readFixture('mail/mojibake-threads.txt'),
+    '(QEMU) blockdev-add driver=file node-name=f\u00fc filename=/tmp/\u00fcber-\u20ac-\ud83d\udcbe.img',
+    '{"return": {}}',
+    '{',
+    '  "execute": "blockdev-del",',
+    '  "arguments": {"node-name": "f\u00fc"}',
+    '}',
+    '(QEMU) transaction(',
+    'TRANS> blockdev-snapshot node=a overlay=b',
+    'TRANS> )',
+    crlf,
+    '',
+  ].join('\n');
+  return Buffer.from(text, 'utf8');
+}
+
+describe('TraceParser: bytes in chunks of every size, and a log that grows', () => {
+  const bytes = mixedLog();
+  const whole = fullShape(parseTrace(bytes.toString('utf8')));
+
+  it('the mixed log is what it says: CRLF, NBSP, 2-, 3- and 4-byte characters', () => {
+    const text = bytes.toString('utf8');
+    for (const s of ['\r\n', '\u00a0', '\u00fc', '\u20ac', '\ud83d\udcbe']) assert.ok(text.includes(s), JSON.stringify(s));
+    assert.ok(whole.hits.length >= 5 && whole.backtraces.length >= 2 && whole.commands.length >= 4, JSON.stringify([whole.hits.length, whole.backtraces.length, whole.commands.length]));
+  });
+
+  it('gives the same trace for chunks of every size from 1 byte to 64 KB', function () {
+    this.timeout(120_000);
+    // sizes at or above the log's length are all one chunk: the log is tested whole for them
+    const sizes = Math.min(65536, bytes.length);
+    const cheap = (t: Trace) => [t.lineCount, t.hits.map((h) => [h.line, h.endLine, h.command, h.backtrace?.text]), t.commands.map((c) => [c.name, c.line, c.hits]), t.diagnostics];
+    const cheapWhole = cheap(parseTrace(bytes.toString('utf8')));
+    for (let size = 1; size <= sizes; size++) {
+      const p = new TraceParser();
+      for (let i = 0; i < bytes.length; i += size) p.pushBytes(bytes.subarray(i, i + size));
+      const t = p.end();
+      // the cheap parts for every size; everything, frames and arguments included, for some
+      if (size <= 64 || size % 97 === 0 || size === sizes) assert.deepEqual(fullShape(t), whole, `chunks of ${size} bytes`);
+      else assert.deepEqual(cheap(t), cheapWhole, `chunks of ${size} bytes`);
+    }
+  });
+
+  it('a snapshot is the trace of what was pushed, and pushing the tail after it gives the whole log', () => {
+    const text = bytes.toString('latin1');
+    const cuts = new Set<number>();
+    // at line boundaries, and inside lines, characters and CRLF pairs
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) for (const d of [-2, -1, 0, 1, 5]) if (i + d > 0 && i + d < bytes.length) cuts.add(i + d);
+    for (const ch of ['\u00fc', '\u20ac', '\ud83d\udcbe']) {
+      const at = bytes.indexOf(Buffer.from(ch, 'utf8'));
+      for (let k = 1; k < Buffer.byteLength(ch); k++) cuts.add(at + k);
+    }
+    let checked = 0;
+    for (const cut of [...cuts].filter((c, i) => i % 3 === 0 || c > bytes.indexOf(Buffer.from('(QEMU) blockdev-add driver=file')) - 10)) {
+      const p = new TraceParser();
+      p.pushBytes(bytes.subarray(0, cut));
+      const before = p.snapshot();
+      // the snapshot is what a log cut at `cut` gives (a cut inside a character shows it replaced)
+      const prefix = new TraceParser();
+      prefix.pushBytes(bytes.subarray(0, cut));
+      assert.deepEqual(fullShape(before), fullShape(prefix.end()), `snapshot at byte ${cut}`);
+      p.pushBytes(bytes.subarray(cut));
+      assert.deepEqual(fullShape(p.end()), whole, `appended after byte ${cut}`);
+      checked++;
+    }
+    assert.ok(checked > 100, String(checked));
+  });
+
+  it('snapshots taken one after another as a log is written agree with it at each point', () => {
+    const p = new TraceParser();
+    const step = 4093;
+    for (let i = 0; i < bytes.length; i += step) {
+      p.pushBytes(bytes.subarray(i, i + step));
+      const expected = new TraceParser();
+      expected.pushBytes(bytes.subarray(0, i + step));
+      assert.deepEqual(fullShape(p.snapshot()), fullShape(expected.end()), `after ${Math.min(bytes.length, i + step)} bytes`);
+    }
+    assert.deepEqual(fullShape(p.end()), whole);
   });
 });
 
