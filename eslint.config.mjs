@@ -2,6 +2,11 @@
 // same model runs in the extension host, the CLI, the webview's host and plain-Node unit tests.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import importCycles from './scripts/lint/importCycles.mjs';
+
+// The editor's features, each a folder of src/: they import the model, the store and the shared
+// host helpers (src/*.ts), never each other, so that each can be read, changed and removed alone.
+const FEATURES = ['editor', 'graphPanel', 'hitsTree', 'summary', 'walkthrough', 'render'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'node_modules/**', '.vscode-test/**', 'test-results/**', '.bench/**'] },
@@ -15,6 +20,27 @@ export default tseslint.config(
       eqeqeq: ['error', 'always'],
     },
   },
+  {
+    files: ['src/**/*.ts', 'test/**/*.ts'],
+    plugins: { local: { rules: { 'no-import-cycle': importCycles } } },
+    rules: { 'local/no-import-cycle': 'error' },
+  },
+  ...FEATURES.map((feature) => ({
+    files: [`src/${feature}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: FEATURES.filter((f) => f !== feature).flatMap((f) => [`../${f}`, `../${f}/*`, `../../${f}`, `../../${f}/*`]),
+              message: 'Features import the model, the store and src/*.ts helpers, never another feature (issue 13).',
+            },
+          ],
+        },
+      ],
+    },
+  })),
   {
     files: ['src/model/**/*.ts'],
     rules: {

@@ -32,7 +32,7 @@ const mb = bytes / 1e6;
 
 // the model, bundled as the extension and CLI bundle it
 await esbuild.build({
-  stdin: { contents: "export * from './trace'; export * from './hitGroups'; export * from './summary'; export * from './identities';", resolveDir: join(ROOT, 'src', 'model'), loader: 'ts' },
+  stdin: { contents: "export * from './trace'; export * from './parser'; export * from './hitGroups'; export * from './summary'; export * from './identities';", resolveDir: join(ROOT, 'src', 'model'), loader: 'ts' },
   bundle: true,
   platform: 'node',
   format: 'cjs',
@@ -130,7 +130,7 @@ process.stdout.write(
 await esbuild.build({
   stdin: {
     contents:
-      "export { parseTrace } from '../src/model/trace'; export { resolveFrameLocation, frameContext, buildTreeIndex } from '../src/model/source'; export { CSourceParser } from '../src/model/cSource'; export { writeQemuTree } from '../test/support/qemuTree'; export { writeQemuGitRepo } from '../test/support/qemuGitRepo'; export { callSitesOf, detectRevision } from '../src/model/revision'; export { CheckoutGit } from '../src/gitReader'; export { diskLister, diskReader } from '../src/sourceFiles';",
+      "export { parseTrace } from '../src/model/parser'; export { resolveFrameLocation, frameContext, buildTreeIndex } from '../src/model/source'; export { CSourceParser } from '../src/model/cSource'; export { writeQemuTree } from '../test/support/qemuTree'; export { writeQemuGitRepo } from '../test/support/qemuGitRepo'; export { callSitesOf, detectRevision } from '../src/model/revision'; export { CheckoutGit } from '../src/gitReader'; export { diskLister, diskReader } from '../src/sourceFiles';",
     resolveDir: join(ROOT, 'scripts'),
     loader: 'ts',
   },
@@ -193,7 +193,7 @@ process.stdout.write(
 // and Graphviz laying out a 50-node graph, the same WASM the graph panel runs.
 await esbuild.build({
   stdin: {
-    contents: "export * from '../src/model/trace'; export { Identities } from '../src/model/identities'; export { BlockGraph } from '../src/model/graph'; export { graphToDot } from '../src/model/dot'; export { dotToSvg } from '../src/render/svg';",
+    contents: "export * from '../src/model/trace'; export * from '../src/model/parser'; export { Identities } from '../src/model/identities'; export { BlockGraph } from '../src/model/graph'; export { graphToDot } from '../src/model/dot'; export { dotToSvg } from '../src/render/svg';",
     resolveDir: join(ROOT, 'scripts'),
     loader: 'ts',
   },

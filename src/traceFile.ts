@@ -2,7 +2,8 @@
 // extensions. Node's fs, in the extension host as in the CLI.
 
 import { createReadStream } from 'node:fs';
-import { parseTraceStream, type Trace } from './model/trace';
+import { parseTraceStream } from './model/parser';
+import { type Trace } from './model/trace';
 
 /** Parse the log at `path` piece by piece (chunks small enough to stay ordinary V8 strings). */
 export function readTraceFile(path: string): Promise<Trace> {

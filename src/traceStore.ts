@@ -13,7 +13,8 @@ import * as vscode from 'vscode';
 import { looksLikeGdbTrace } from './model/detect';
 import { BlockGraph } from './model/graph';
 import { Identities } from './model/identities';
-import { parseTrace, type Trace } from './model/trace';
+import { parseTrace } from './model/parser';
+import { type Trace } from './model/trace';
 
 export const LANGUAGE_ID = 'gdb-trace';
 const REPARSE_DELAY_MS = 250;
@@ -252,4 +253,14 @@ export class TraceStore implements vscode.Disposable {
 export function isInATab(uri: vscode.Uri): boolean {
   const key = uri.toString();
   return vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === key));
+}
+
+/**
+ * What the Hits view tells the rest (the graph panel follows it): the trace it shows, and the hits a
+ * person picks in it. Defined here so that neither feature imports the other.
+ */
+export interface HitsFocus {
+  current(): TraceSource | undefined;
+  readonly onDidChangeSource: vscode.Event<TraceSource | undefined>;
+  readonly onDidPickHit: vscode.Event<{ uri: vscode.Uri; hit: number }>;
 }

@@ -4,8 +4,9 @@
 import * as vscode from 'vscode';
 import { describeIdentity, shortLabel, type Identities, type ObjectIdentity } from '../model/identities';
 import { LANGUAGE_ID, type TraceStore } from '../traceStore';
-import { escapeMarkdown, frameMarkdown } from './markdown';
-import { frameAt, locationTarget, type SourceNavigator } from './sourceNavigation';
+import { escapeMarkdown, frameMarkdown } from '../markdown';
+import { frameAt } from '../model/positions';
+import { locationTarget, type SourceNavigator } from './sourceNavigation';
 
 const line1 = (n: number) => n + 1;
 

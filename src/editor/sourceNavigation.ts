@@ -3,37 +3,21 @@
 
 import * as vscode from 'vscode';
 import { CSourceParser } from '../model/cSource';
-import { basename, hitAtLine } from '../model/hitGroups';
+import { frameAt } from '../model/positions';
+import { basename } from '../model/paths';
 import type { FrameContext } from '../model/cSource';
 import { callSitesOf, detectRevision, revisionMapping, scoreRevision, type RevisionScore } from '../model/revision';
 import { buildTreeIndexAsync, frameContext, functionCalls, looksLikeQemuTree, resolveFrameLocation, withSiblings, type FrameLocation, type FunctionCalls, type RevisionMapping, type SourceConfig, type TreeIndex } from '../model/source';
 import { CheckoutGit, isSafeRevision } from '../gitReader';
 import { commandDoc, qmpHandlerName, type QapiDoc } from '../model/qapi';
 import { readdirSync } from 'node:fs';
-import { escapeMarkdown } from './markdown';
+import { escapeMarkdown } from '../markdown';
 import { diskLister, diskReader } from '../sourceFiles';
-import { commandLabel } from '../model/commands';
+import { commandLabel } from '../model/qmp';
 import type { Frame, Hit, Trace } from '../model/trace';
 import { LANGUAGE_ID, TraceStore } from '../traceStore';
 
 const disk = diskReader;
-
-/** The frame (or hit stop location) whose lines hold `line`, with what is needed to relocate it. */
-export function frameAt(trace: Trace, line: number): { frame: Frame; inner: FrameContext; hit: Hit | undefined } | undefined {
-  // a free-standing backtrace printed during a hit lies inside the hit's lines: it comes first
-  for (const b of trace.backtraces) {
-    if (line < b.line || line > b.endLine) continue;
-    const i = b.frames.findIndex((f) => f.range.startLine <= line && line <= f.range.endLine);
-    if (i >= 0) return { frame: b.frames[i], inner: frameContext(b.frames, i, undefined), hit: undefined };
-  }
-  const hit = hitAtLine(trace, line);
-  if (hit) {
-    if (hit.stop && hit.stop.range.startLine <= line && line <= hit.stop.range.endLine) return { frame: hit.stop, inner: frameContext([hit.stop, ...hit.frames.slice(1)], 0, hit.source?.text), hit };
-    const i = hit.frames.findIndex((f) => f.range.startLine <= line && line <= f.range.endLine);
-    if (i >= 0) return { frame: hit.frames[i], inner: frameContext(hit.frames, i, hit.source?.text), hit };
-  }
-  return undefined;
-}
 
 /** The memento key under which "Don't Ask Again" for the source folder is kept. */
 const NO_ROOT_OFFER_KEY = 'qemuBlockTrace.source.dontOfferRoot';

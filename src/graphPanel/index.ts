@@ -5,20 +5,14 @@
 import * as vscode from 'vscode';
 import { graphToDot } from '../model/dot';
 import type { BlockGraph } from '../model/graph';
-import { basename, hitAtLine, hitAfterLine } from '../model/hitGroups';
-import { commandLabel } from '../model/commands';
-import { LANGUAGE_ID, TraceStore, type TraceSource } from '../traceStore';
+import { hitAtLine, hitAfterLine } from '../model/positions';
+import { basename } from '../model/paths';
+import { commandLabel } from '../model/qmp';
+import { LANGUAGE_ID, TraceStore, type HitsFocus, type TraceSource } from '../traceStore';
 import { escapeHtml, nonce, pageHead } from '../webviewPage';
 import type { GraphPanelState, HostMessage, WebviewMessage } from './messages';
 
 export const GRAPH_VIEW_TYPE = 'qemuBlockTrace.graph';
-
-/** What the panel needs from the Hits view: its trace, and the hits a person picks in it. */
-export interface HitsFocus {
-  current(): TraceSource | undefined;
-  readonly onDidChangeSource: vscode.Event<TraceSource | undefined>;
-  readonly onDidPickHit: vscode.Event<{ uri: vscode.Uri; hit: number }>;
-}
 
 const baseName = (uri: vscode.Uri) => basename(uri.path);
 

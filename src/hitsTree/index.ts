@@ -2,11 +2,12 @@
 // the log in both directions, grouping and filtering, Next / Previous Hit.
 
 import * as vscode from 'vscode';
-import { basename, GROUPINGS, hitAfterLine, hitAtLine, type Grouping } from '../model/hitGroups';
+import { GROUPINGS, type Grouping } from '../model/hitGroups';
+import { hitAfterLine, hitAtLine } from '../model/positions';
+import { basename } from '../model/paths';
 import type { Hit } from '../model/trace';
 import { readTraceFile } from '../traceFile';
-import { isInATab, LANGUAGE_ID, TraceStore, type TraceSource } from '../traceStore';
-import type { HitsFocus } from '../graphPanel';
+import { isInATab, LANGUAGE_ID, TraceStore, type HitsFocus, type TraceSource } from '../traceStore';
 import { HitsTreeProvider, type HitsTreeNode } from './provider';
 
 export const HITS_VIEW = 'qemuBlockTrace.hits';

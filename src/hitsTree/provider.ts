@@ -4,9 +4,9 @@
 import * as vscode from 'vscode';
 import type { Frame } from '../model/frames';
 import { backtraceLabel, backtraceMatches, callerOf, groupHits, hitMatches, hitsOfNamedObjects, inferredBecause, innermostInterestingFrame, plumbingStart, shortLocation, type Grouping, type HitGroup } from '../model/hitGroups';
-import { commandLabel } from '../model/commands';
+import { commandLabel } from '../model/qmp';
 import { formatRanges } from '../model/summary';
-import { escapeMarkdown, frameMarkdown } from '../editor/markdown';
+import { escapeMarkdown, frameMarkdown } from '../markdown';
 import type { TraceSource, TraceStore } from '../traceStore';
 import type { Backtrace, Hit, Trace } from '../model/trace';
 

@@ -5,7 +5,7 @@
 // `blockdev-snapshot node=A overlay=B` attaches A as B's backing. The references QMP uses are
 // followed to the pointers of the attach each hit makes.
 
-import type { QmpCommand } from './commands';
+import type { QmpCommand } from './qmp';
 import type { Frame } from './frames';
 import { unescapeC } from './lines';
 

@@ -5,7 +5,7 @@
 // `class`es, which the graph panel styles with the editor theme's colours.
 
 import { permString, type GraphEdgeView, type GraphNodeView, type GraphView } from './graph';
-import { basename } from './hitGroups';
+import { basename } from './paths';
 
 export interface DotOptions {
   /** Draw the edges the hit removed, dashed (default true). */

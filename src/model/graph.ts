@@ -11,7 +11,7 @@
 // them, and the second starts from them, so they show from hit 1 on, marked pre-existing.
 
 import type { Frame } from './frames';
-import { basename } from './hitGroups';
+import { basename } from './paths';
 import { DeclaredNodes } from './commandObjects';
 import type { Identities, ObjectIdentity } from './identities';
 import { unescapeC } from './lines';

@@ -4,7 +4,9 @@
 
 import { frameOnLine, type Frame } from './frames';
 import type { Identities } from './identities';
-import { commandLabel, type QmpCommand } from './commands';
+import { basename } from './paths';
+import { hitAtLine } from './positions';
+import { commandLabel, type QmpCommand } from './qmp';
 import type { Backtrace, Hit, Trace } from './trace';
 
 export type Grouping = 'command' | 'thread' | 'breakpoint' | 'caller' | 'flat';
@@ -87,10 +89,6 @@ export function callerOf(hit: Hit): string | null {
   if (at < 0) return bt.frames.find((f) => f.level === 1)?.function ?? null;
   const end = text.indexOf('\n', at + 1);
   return frameOnLine(text.slice(at + 1, end < 0 ? text.length : end))?.frame.function ?? null;
-}
-
-export function basename(path: string): string {
-  return path.slice(path.lastIndexOf('/') + 1);
 }
 
 /** `block.c:2843`, or the library's file name, or null. */
@@ -195,34 +193,6 @@ export function hitsOfNamedObjects(trace: Trace, ids: Identities, query: string)
     }
   }
   return { hits, backtraces };
-}
-
-/** The hit whose section holds document line `line` (header to its last line), if any. */
-export function hitAtLine(trace: Trace, line: number): Hit | undefined {
-  const hits = trace.hits;
-  let lo = 0;
-  let hi = hits.length - 1;
-  let found = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (hits[mid].line <= line) {
-      found = mid;
-      lo = mid + 1;
-    } else {
-      hi = mid - 1;
-    }
-  }
-  if (found < 0) return undefined;
-  const h = hits[found];
-  return line <= h.endLine ? h : undefined;
-}
-
-/** The hit after (or before) document line `line`, for Next / Previous Hit. */
-export function hitAfterLine(trace: Trace, line: number, direction: 1 | -1): Hit | undefined {
-  const hits = trace.hits;
-  if (direction === 1) return hits.find((h) => h.line > line);
-  for (let i = hits.length - 1; i >= 0; i--) if (hits[i].line < line) return hits[i];
-  return undefined;
 }
 
 /** Why a command was inferred, in words. */

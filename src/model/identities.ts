@@ -5,7 +5,7 @@
 
 import { commandFacts, DeclaredNodes, type ObjectFacts } from './commandObjects';
 import type { Frame } from './frames';
-import { basename } from './hitGroups';
+import { basename } from './paths';
 import { unescapeC, type PointerRef, type Token } from './lines';
 import type { Trace } from './trace';
 

@@ -2,9 +2,9 @@
 // standing backtraces, and the runs of plumbing frames. The editor's outline, breadcrumbs and
 // folding are views of this.
 
-import type { QmpCommand } from './commands';
+import type { QmpCommand } from './qmp';
 import { backtraceLabel, plumbingStart, shortLocation } from './hitGroups';
-import { commandLabel } from './commands';
+import { commandLabel } from './qmp';
 import type { Hit, Trace } from './trace';
 
 export interface Section {

@@ -1,11 +1,12 @@
 // Plain views of a Trace shared by the CLI and the editor: the one-line-per-command summary and
 // the JSON document (`logLine` fields are 1-based there, as people count lines).
 
-import { commandLabel, type QmpCommand } from './commands';
+import { commandLabel, type QmpCommand } from './qmp';
 import type { BlockGraph } from './graph';
 import { backtraceLabel, inferredBecause } from './hitGroups';
 import { checkAgainstQemu } from './qemuGraphCheck';
-import { parseAllFrames, type Backtrace, type Frame, type Hit, type Trace } from './trace';
+import { parseAllFrames } from './parser';
+import { type Backtrace, type Frame, type Hit, type Trace } from './trace';
 import { LazyList } from './jsonStream';
 
 /** `[1,2,3,5,7,8]` → `1-3, 5, 7-8`. */

@@ -4,7 +4,7 @@
 
 import * as l10n from '@vscode/l10n';
 import * as vscode from 'vscode';
-import { basename } from '../model/hitGroups';
+import { basename } from '../model/paths';
 import { formatSummary, traceReport } from '../model/summary';
 import type { Trace } from '../model/trace';
 import { isInATab, type TraceSource, type TraceStore } from '../traceStore';

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { parseTrace } from '../../src/model/trace';
+import { parseTrace } from '../../src/model/parser';
 import { eventually, ui } from '../integration/ui';
 import { writeQemuTree } from '../support/qemuTree';
 

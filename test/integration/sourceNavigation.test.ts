@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { parseTrace } from '../../src/model/trace';
+import { parseTrace } from '../../src/model/parser';
 import { writeQemuGitRepo } from '../support/qemuGitRepo';
 import { MOVED_BY, RENAMED, writeQemuTree } from '../support/qemuTree';
 import { eventually, ui } from './ui';

@@ -124,7 +124,7 @@ describe('qemu-block-trace on what is not a log', () => {
 describe('qemu-block-trace resolve', () => {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'qbt-cli-trees-'));
   before(async () => {
-    const { parseTrace } = await import('../../src/model/trace');
+    const { parseTrace } = await import('../../src/model/parser');
     const { writeQemuTree } = await import('../support/qemuTree');
     const trace = parseTrace(fs.readFileSync(fixturePath('traces/snapshot-commit-complete.log'), 'utf8'));
     writeQemuTree(path.join(base, 'exact'), trace, 'exact');

@@ -1,8 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { argumentsFromFrame, parseQmpJson, parseQmpShellCommand } from '../../src/model/commands';
-import { commandLabel } from '../../src/model/commands';
+import { argumentsFromFrame } from '../../src/model/attribution';
+import { parseQmpJson, parseQmpShellCommand } from '../../src/model/qmp';
+import { commandLabel } from '../../src/model/qmp';
 import { formatSummary } from '../../src/model/summary';
-import { parseTrace, type Trace } from '../../src/model/trace';
+import { parseTrace } from '../../src/model/parser';
+import { type Trace } from '../../src/model/trace';
 import { readFixture } from './helpers';
 
 let hitNo = 0;

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { BlockGraph, permString, type GraphView } from '../../src/model/graph';
 import { Identities } from '../../src/model/identities';
-import { parseTrace } from '../../src/model/trace';
+import { parseTrace } from '../../src/model/parser';
 import { readFixture } from './helpers';
 
 function replay(text: string): BlockGraph {

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { callerOf, groupHits, hitAfterLine, hitAtLine, hitMatches, inferredBecause, plumbingStart, shortLocation } from '../../src/model/hitGroups';
-import { parseTrace } from '../../src/model/trace';
+import { callerOf, groupHits, hitMatches, inferredBecause, plumbingStart, shortLocation } from '../../src/model/hitGroups';
+import { hitAfterLine, hitAtLine } from '../../src/model/positions';
+import { parseTrace } from '../../src/model/parser';
 import { readFixture } from './helpers';
 
 const sample = () => parseTrace(readFixture('traces/snapshot-commit-complete.log'));

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { describeIdentity, Identities, shortLabel } from '../../src/model/identities';
-import { parseTrace, type Trace } from '../../src/model/trace';
+import { parseTrace } from '../../src/model/parser';
+import { type Trace } from '../../src/model/trace';
 import { readFixture } from './helpers';
 
 describe('pointer identities on the sample', () => {

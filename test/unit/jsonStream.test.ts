@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { jsonChunks, LazyList } from '../../src/model/jsonStream';
 import { traceToJson } from '../../src/model/summary';
-import { parseTrace } from '../../src/model/trace';
+import { parseTrace } from '../../src/model/parser';
 import { readFixture } from './helpers';
 
 const streamed = (v: unknown) => [...jsonChunks(v)].join('');

@@ -6,7 +6,8 @@ import { BlockGraph, type GraphView } from '../../src/model/graph';
 import { Identities } from '../../src/model/identities';
 import { checkAgainstQemu } from '../../src/model/qemuGraphCheck';
 import { traceReport } from '../../src/model/summary';
-import { parseTrace, type Trace } from '../../src/model/trace';
+import { parseTrace } from '../../src/model/parser';
+import { type Trace } from '../../src/model/trace';
 import { readFixture } from './helpers';
 
 interface MemNode {

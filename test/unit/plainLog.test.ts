@@ -4,11 +4,13 @@ import * as assert from 'node:assert/strict';
 import * as l10n from '@vscode/l10n';
 import { looksLikeGdbTrace } from '../../src/model/detect';
 import { BlockGraph } from '../../src/model/graph';
-import { backtraceLabel, hitAtLine, hitMatches, hitsOfNamedObjects } from '../../src/model/hitGroups';
+import { backtraceLabel, hitMatches, hitsOfNamedObjects } from '../../src/model/hitGroups';
+import { hitAtLine } from '../../src/model/positions';
 import { Identities } from '../../src/model/identities';
 import { traceFolds, traceOutline, type Section } from '../../src/model/outline';
 import { formatSummary, traceReport } from '../../src/model/summary';
-import { parseAllFrames, parseTrace, type Trace } from '../../src/model/trace';
+import { parseAllFrames, parseTrace } from '../../src/model/parser';
+import { type Trace } from '../../src/model/trace';
 import { summaryHtml } from '../../src/summary/html';
 import { readFixture } from './helpers';
 

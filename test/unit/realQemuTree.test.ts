@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CSourceParser } from '../../src/model/cSource';
 import { buildTreeIndex, frameContext, functionCalls, resolveFrameLocation, type SourceConfig } from '../../src/model/source';
-import { parseTrace } from '../../src/model/trace';
+import { parseTrace } from '../../src/model/parser';
 import { diskLister, diskReader } from '../../src/sourceFiles';
 import { ROOT, readFixture } from './helpers';
 

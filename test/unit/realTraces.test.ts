@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { parseTrace } from '../../src/model/trace';
+import { parseTrace } from '../../src/model/parser';
 import * as fs from 'node:fs';
 import { fixturePath, readFixture } from './helpers';
 

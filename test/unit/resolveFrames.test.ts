@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CSourceParser } from '../../src/model/cSource';
 import { resolveFrameLocation, type SourceConfig, type SourceReader } from '../../src/model/source';
-import { parseTrace } from '../../src/model/trace';
+import { parseTrace } from '../../src/model/parser';
 import { MOVED_BY, RENAMED, writeQemuTree, type TreeVariant } from '../support/qemuTree';
 import { ROOT, readFixture } from './helpers';
 

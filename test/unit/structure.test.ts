@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { looksLikeGdbTrace } from '../../src/model/detect';
 import { traceFolds, traceOutline } from '../../src/model/outline';
-import { parseTrace } from '../../src/model/trace';
+import { parseTrace } from '../../src/model/parser';
 import { readFixture } from './helpers';
 
 describe('detecting a gdb trace from its first 64 KB', () => {

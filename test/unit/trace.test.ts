@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { TraceParser, parseTrace, type Frame, type Trace } from '../../src/model/trace';
+import { TraceParser, parseTrace } from '../../src/model/parser';
+import { type Frame, type Trace } from '../../src/model/trace';
 import { readFixture } from './helpers';
 
 /** A hit of QEMU 7.1's breakpoint as the older gdb printed it (argument lists moved to the next line). */

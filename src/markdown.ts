@@ -1,7 +1,7 @@
 // Markdown for hovers and tooltips built from log text, which is never trusted to be plain.
 
 import * as vscode from 'vscode';
-import type { Frame } from '../model/trace';
+import type { Frame } from './model/trace';
 
 /** Escape text for Markdown (outside code spans): what could start emphasis, code, links, HTML or tables. */
 export function escapeMarkdown(s: string): string {

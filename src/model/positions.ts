@@ -1,0 +1,52 @@
+// Positions in a log: which hit a document line is in, the next or previous hit, and the frame a
+// line shows with the frames around it that relocating it needs (design.md §6). For the editor and
+// the CLI alike.
+
+import type { FrameContext } from './cSource';
+import { frameContext } from './source';
+import type { Frame, Hit, Trace } from './trace';
+
+/** The hit whose section holds document line `line` (header to its last line), if any. */
+export function hitAtLine(trace: Trace, line: number): Hit | undefined {
+  const hits = trace.hits;
+  let lo = 0;
+  let hi = hits.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (hits[mid].line <= line) {
+      found = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  if (found < 0) return undefined;
+  const h = hits[found];
+  return line <= h.endLine ? h : undefined;
+}
+
+/** The hit after (or before) document line `line`, for Next / Previous Hit. */
+export function hitAfterLine(trace: Trace, line: number, direction: 1 | -1): Hit | undefined {
+  const hits = trace.hits;
+  if (direction === 1) return hits.find((h) => h.line > line);
+  for (let i = hits.length - 1; i >= 0; i--) if (hits[i].line < line) return hits[i];
+  return undefined;
+}
+
+/** The frame (or hit stop location) whose lines hold `line`, with what is needed to relocate it. */
+export function frameAt(trace: Trace, line: number): { frame: Frame; inner: FrameContext; hit: Hit | undefined } | undefined {
+  // a free-standing backtrace printed during a hit lies inside the hit's lines: it comes first
+  for (const b of trace.backtraces) {
+    if (line < b.line || line > b.endLine) continue;
+    const i = b.frames.findIndex((f) => f.range.startLine <= line && line <= f.range.endLine);
+    if (i >= 0) return { frame: b.frames[i], inner: frameContext(b.frames, i, undefined), hit: undefined };
+  }
+  const hit = hitAtLine(trace, line);
+  if (hit) {
+    if (hit.stop && hit.stop.range.startLine <= line && line <= hit.stop.range.endLine) return { frame: hit.stop, inner: frameContext([hit.stop, ...hit.frames.slice(1)], 0, hit.source?.text), hit };
+    const i = hit.frames.findIndex((f) => f.range.startLine <= line && line <= f.range.endLine);
+    if (i >= 0) return { frame: hit.frames[i], inner: frameContext(hit.frames, i, hit.source?.text), hit };
+  }
+  return undefined;
+}
