@@ -15,6 +15,7 @@ import { BlockGraph } from './model/graph';
 import { Identities } from './model/identities';
 import { parseTrace } from './model/parser';
 import { type Trace } from './model/trace';
+import type { Batches } from './model/work';
 
 export const LANGUAGE_ID = 'gdb-trace';
 const REPARSE_DELAY_MS = 250;
@@ -40,7 +41,11 @@ export interface TraceSource {
   trace: Trace;
 }
 
-/** What is derived from one parsed trace, built on first use and kept with it. */
+/**
+ * What is derived from one parsed trace, built on first use and kept with it: the only cache of
+ * identities and of the replayed graph. For a large trace the work shows a notification with its
+ * progress, which a person can cancel; cancelled work starts again when it is next asked for.
+ */
 class Analysis {
   private ids: Promise<Identities> | undefined;
   private graph: Promise<BlockGraph> | undefined;
@@ -49,14 +54,48 @@ class Analysis {
 
   constructor(private readonly trace: Trace) {}
 
+  private get large(): boolean {
+    return this.trace.hits.length > QUICK_REPLAY_HITS;
+  }
+
   /** Pointer identities: they read every frame, so they are built in batches that yield. */
   identities(): Promise<Identities> {
-    this.ids ??= Identities.build(this.trace).then((ids) => (this.builtIdentities = ids));
+    if (!this.ids) {
+      const hits = this.trace.hits.length.toLocaleString('en-US');
+      this.startIdentities(this.large ? withProgress(vscode.l10n.t('Reading the pointers of {0} hits', hits), (options) => Identities.build(this.trace, options)) : Identities.build(this.trace));
+    }
+    return this.ids!;
+  }
+
+  private startIdentities(p: Promise<Identities>): Promise<Identities> {
+    this.ids = p.then(
+      (ids) => (this.builtIdentities = ids),
+      (e) => {
+        this.ids = undefined;
+        throw e;
+      },
+    );
     return this.ids;
   }
 
   blockGraph(): Promise<BlockGraph> {
-    this.graph ??= this.identities().then(async (ids) => (this.builtGraph = await BlockGraph.buildAsync(this.trace, ids)));
+    if (!this.graph) {
+      const hits = this.trace.hits.length.toLocaleString('en-US');
+      // one notification for both steps: the pointers (most of the work), then the replay
+      const p = this.large
+        ? withProgress(vscode.l10n.t('Replaying the block graph of {0} hits', hits), async (options, share) => {
+            const ids = await (this.ids ?? this.startIdentities(Identities.build(this.trace, { ...options, progress: share(0, 0.85) })));
+            return BlockGraph.buildAsync(this.trace, ids, { ...options, progress: share(0.85, 1) });
+          })
+        : this.identities().then((ids) => BlockGraph.buildAsync(this.trace, ids));
+      this.graph = p.then(
+        (g) => (this.builtGraph = g),
+        (e) => {
+          this.graph = undefined;
+          throw e;
+        },
+      );
+    }
     return this.graph;
   }
 
@@ -247,6 +286,26 @@ export class TraceStore implements vscode.Disposable {
     this.cache.clear();
     vscode.Disposable.from(...this.disposables).dispose();
   }
+}
+
+/**
+ * Run batched work under a cancellable progress notification. `share(from, to)` gives a progress
+ * callback for a step that fills that part of the bar; without it, the work's own progress fills it.
+ */
+function withProgress<T>(title: string, work: (options: Batches, share: (from: number, to: number) => Batches['progress']) => Promise<T>): Promise<T> {
+  return Promise.resolve(
+    vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) => {
+      let shown = 0;
+      const show = (fraction: number) => {
+        const percent = Math.min(100, Math.floor(fraction * 100));
+        if (percent <= shown) return;
+        progress.report({ increment: percent - shown, message: `${percent}%` });
+        shown = percent;
+      };
+      const share = (from: number, to: number) => (done: number, total: number) => show(from + ((to - from) * done) / Math.max(1, total));
+      return work({ cancelled: () => token.isCancellationRequested, progress: share(0, 1) }, share);
+    }),
+  );
 }
 
 /** Whether some editor tab shows `uri` (documents outlive their tabs by minutes). */

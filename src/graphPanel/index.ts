@@ -7,6 +7,7 @@ import { graphToDot } from '../model/dot';
 import type { BlockGraph } from '../model/graph';
 import { hitAtLine, hitAfterLine } from '../model/positions';
 import { basename } from '../model/paths';
+import { Cancelled } from '../model/work';
 import { commandLabel } from '../model/qmp';
 import { LANGUAGE_ID, TraceStore, type HitsFocus, type TraceSource } from '../traceStore';
 import { escapeHtml, nonce, pageHead } from '../webviewPage';
@@ -143,7 +144,12 @@ class GraphPanel implements vscode.Disposable {
     try {
       graph = await p;
     } catch (e) {
-      this.post({ type: 'busy', text: vscode.l10n.t('Could not replay the graph: {0}', (e as Error).message) });
+      if (mine !== this.seq || source !== this.source) return;
+      const text =
+        e instanceof Cancelled
+          ? vscode.l10n.t('The replay was cancelled. Pick a hit, or run Show Block Graph, to start it again.')
+          : vscode.l10n.t('Could not replay the graph: {0}', (e as Error).message);
+      this.post({ type: 'busy', text });
       return;
     }
     if (mine !== this.seq || source !== this.source) return;

@@ -16,6 +16,7 @@ import { DeclaredNodes } from './commandObjects';
 import type { Identities, ObjectIdentity } from './identities';
 import { unescapeC } from './lines';
 import type { Hit, Trace } from './trace';
+import { betweenBatches, type Batches } from './work';
 
 export type NodeType = 'block-driver' | 'block-backend' | 'block-job';
 /** `placeholder`: a parent that existed before the log and was never printed. */
@@ -331,11 +332,13 @@ export class BlockGraph {
   }
 
   /** Replay in batches that yield to the event loop between them (a large log takes seconds). */
-  static async buildAsync(trace: Trace, ids: Identities | null, batch = 500): Promise<BlockGraph> {
+  static async buildAsync(trace: Trace, ids: Identities | null, options: Batches = {}): Promise<BlockGraph> {
+    const batch = options.batch ?? 500;
     const g = new BlockGraph(ids, trace);
-    for (let i = 0; i < trace.hits.length; i++) {
+    const total = trace.hits.length;
+    for (let i = 0; i < total; i++) {
       g.replayHit(trace.hits[i]);
-      if ((i + 1) % batch === 0) await new Promise((r) => setTimeout(r, 0));
+      if ((i + 1) % batch === 0 && i + 1 < total) await betweenBatches(options, i + 1, total);
     }
     g.seedFromQemu(trace.commands.length - 1);
     g.endCommand();

@@ -6,6 +6,7 @@
 import { commandFacts, DeclaredNodes, type ObjectFacts } from './commandObjects';
 import type { Frame } from './frames';
 import { basename } from './paths';
+import { betweenBatches, type Batches } from './work';
 import { unescapeC, type PointerRef, type Token } from './lines';
 import type { Trace } from './trace';
 
@@ -240,12 +241,17 @@ export class Identities {
     }
   }
 
-  /** Build in batches of hits, yielding to the event loop between them (a 50 MB log takes seconds). */
-  static async build(trace: Trace, batch = 500): Promise<Identities> {
+  /**
+   * Build in batches of hits, yielding to the event loop between them (a 100 MB log takes seconds),
+   * reporting progress and stopping with `Cancelled` when asked.
+   */
+  static async build(trace: Trace, options: Batches = {}): Promise<Identities> {
+    const batch = options.batch ?? 500;
     const ids = new Identities(trace, false);
-    for (let i = 0; i < trace.hits.length; i += batch) {
-      ids.addHits(i, Math.min(trace.hits.length, i + batch));
-      if (i + batch < trace.hits.length) await new Promise((r) => setTimeout(r, 0));
+    const total = trace.hits.length;
+    for (let i = 0; i < total; i += batch) {
+      ids.addHits(i, Math.min(total, i + batch));
+      if (i + batch < total) await betweenBatches(options, i + batch, total);
     }
     ids.endCommand();
     ids.addBacktraces();

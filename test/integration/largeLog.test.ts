@@ -57,6 +57,30 @@ describe('A log larger than VS Code hands to extensions (over 50 MB)', () => {
     await ui.screenshot('large-log');
   });
 
+  it('shows the replay of its block graph in a notification with its progress, which Cancel stops', async function () {
+    if (!ui.available) this.skip();
+    this.timeout(180_000);
+    await vscode.commands.executeCommand('notifications.clearAll');
+    await vscode.commands.executeCommand('qemuBlockTrace.showGraph');
+    const hits = (copies * 34).toLocaleString('en-US');
+    const toast = '.notification-toast:has-text("Replaying the block graph")';
+    const text = await eventually(async () => {
+      const t = await ui.screenText(toast);
+      return /\d+%/.test(t) ? t : undefined;
+    }, 'the progress notification with a percentage', 60_000);
+    assert.match(text, new RegExp(`Replaying the block graph of ${hits} hits`));
+    await ui.screenshot('large-log-progress');
+    await ui.click(`${toast} .monaco-button:has-text("Cancel")`);
+    const status = await eventually(async () => {
+      const t = await ui.screenText('#status', 'webview');
+      return t.includes('cancelled') ? t : undefined;
+    }, 'the panel saying the replay was cancelled', 30_000);
+    assert.match(status, /The replay was cancelled\. Pick a hit, or run Show Block Graph, to start it again\./);
+    await eventually(async () => ((await ui.texts(toast)).length === 0 ? true : undefined), 'the notification gone');
+    const state = await vscode.commands.executeCommand<{ drawn: { hit: number } | null }>('qemuBlockTrace.graphPanelState');
+    assert.equal(state?.drawn ?? null, null, 'nothing was drawn from a cancelled replay');
+  });
+
   it('keeps the block graph working: the panel replays it and draws the last hit', async function () {
     if (!ui.available) this.skip();
     this.timeout(180_000);

@@ -1,6 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { describeIdentity, Identities, shortLabel } from '../../src/model/identities';
 import { parseTrace } from '../../src/model/parser';
+import { BlockGraph } from '../../src/model/graph';
+import { Cancelled } from '../../src/model/work';
 import { type Trace } from '../../src/model/trace';
 import { readFixture } from './helpers';
 
@@ -123,11 +125,30 @@ describe('pointer identities against QEMU’s memory (the real traces’ .truth.
 });
 
 describe('building identities in batches', () => {
+  it('reports its progress, and stops when asked, with Cancelled', async () => {
+    const t = parseTrace(readFixture('traces/v10.2.0-failures.log'));
+    const seen: number[] = [];
+    await Identities.build(t, { batch: 4, progress: (done, total) => seen.push(done / total) });
+    assert.ok(seen.length >= Math.floor(t.hits.length / 4) - 1 && seen.every((x, i) => x > 0 && x < 1 && (i === 0 || x > seen[i - 1])), JSON.stringify(seen));
+    let batches = 0;
+    await assert.rejects(
+      Identities.build(t, { batch: 4, cancelled: () => ++batches > 2 }),
+      (e: unknown) => e instanceof Cancelled,
+    );
+    assert.equal(batches, 3);
+    const graphBatches: number[] = [];
+    await assert.rejects(
+      BlockGraph.buildAsync(t, new Identities(t), { batch: 5, progress: (done) => graphBatches.push(done), cancelled: () => graphBatches.length >= 2 }),
+      (e: unknown) => e instanceof Cancelled,
+    );
+    assert.deepEqual(graphBatches, [5, 10]);
+  });
+
   it('gives the same identities as building at once', async () => {
     for (const name of ['traces/snapshot-commit-complete.log', 'traces/v10.2.0-failures.log']) {
       const a = new Identities(parseTrace(readFixture(name)));
       const t = parseTrace(readFixture(name));
-      const b = await Identities.build(t, 3);
+      const b = await Identities.build(t, { batch: 3 });
       const lines = readFixture(name).split('\n').length;
       for (let l = 0; l < lines; l++) {
         assert.deepEqual(

@@ -443,7 +443,8 @@ describe('TraceParser: bytes in chunks of every size, and a log that grows', () 
     }
   });
 
-  it('a snapshot is the trace of what was pushed, and pushing the tail after it gives the whole log', () => {
+  it('a snapshot is the trace of what was pushed, and pushing the tail after it gives the whole log', function () {
+    this.timeout(60_000);
     const text = bytes.toString('latin1');
     const cuts = new Set<number>();
     // at line boundaries, and inside lines, characters and CRLF pairs
