@@ -1,7 +1,7 @@
 // The messages between the graph panel's host (extension) and its webview, typed once for both.
 // Pure: no `vscode`, no DOM.
 
-import type { GraphView } from '../model/graph';
+import type { GraphView } from '../model/graphView';
 
 /** A command boundary on the slider: the first hit of each QMP command. */
 export interface CommandMark {

@@ -4,7 +4,7 @@
 // replay adds (the hit's change, pre-existing and probably-freed objects) is in attributes and in
 // `class`es, which the graph panel styles with the editor theme's colours.
 
-import { permString, type GraphEdgeView, type GraphNodeView, type GraphView } from './graph';
+import { permString, type GraphEdgeView, type GraphNodeView, type GraphView } from './graphView';
 import { basename } from './paths';
 
 export interface DotOptions {

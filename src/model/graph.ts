@@ -16,106 +16,9 @@ import { DeclaredNodes } from './commandObjects';
 import type { Identities, ObjectIdentity } from './identities';
 import { unescapeC } from './lines';
 import type { Hit, Trace } from './trace';
+import { State, type EdgeEntry, type EdgeRec, type NodeRec, type Op } from './graphState';
+import { permNames, roleNames, type ChangeKind, type GraphEdgeView, type GraphNodeView, type GraphView, type NodeState, type NodeType } from './graphView';
 import { betweenBatches, type Batches } from './work';
-
-export type NodeType = 'block-driver' | 'block-backend' | 'block-job';
-/** `placeholder`: a parent that existed before the log and was never printed. */
-export type NodeState = 'live' | 'probably-freed' | 'placeholder';
-export type ChangeKind = 'attach' | 'detach' | 'move' | 'rollback' | 'none' | 'unrecognised';
-
-/** What a node is; shared by every state it appears in. */
-interface NodeRec {
-  key: string;
-  type: NodeType;
-  address: string | null;
-  /** What the rest of the extension knows about the pointer (name, driver, file), or null. */
-  identity: ObjectIdentity | null;
-  preExisting: boolean;
-  /** For a placeholder: a few words on what it stands for. */
-  placeholderLabel?: string;
-  /** The hit whose operations created it (0: the initial state). */
-  createdAt: number;
-  /** The command (index into Trace.commands) that created it, when known. */
-  createdIn?: number | null;
-  /** For a job: its type as QEMU's query-block-jobs says it (commit, mirror, stream, backup). */
-  jobType?: string | null;
-}
-
-/** What an edge is; its child is part of the state (moves change it). */
-interface EdgeRec {
-  key: string;
-  parent: string;
-  name: string;
-  perm: number | null;
-  shared: number | null;
-  role: number | null;
-  /** The BdrvChild pointer: printed by 7.2+ at attach, learnt by 7.1 logs at detach. */
-  address: string | null;
-  preExisting: boolean;
-  /** The hit that attached it (0 for pre-existing edges). */
-  hit: number;
-}
-
-interface NodeEntry {
-  rec: NodeRec;
-  state: NodeState;
-}
-interface EdgeEntry {
-  rec: EdgeRec;
-  child: string;
-  /** When it got its current child: QEMU lists a node's parents newest first. */
-  seq: number;
-}
-
-type Op =
-  | { op: 'node'; rec: NodeRec; state: NodeState }
-  | { op: 'state'; key: string; state: NodeState }
-  | { op: 'dropNode'; key: string }
-  | { op: 'edge'; rec: EdgeRec; child: string; seq: number }
-  | { op: 'move'; key: string; to: string; seq: number }
-  | { op: 'dropEdge'; key: string };
-
-class State {
-  nodes = new Map<string, NodeEntry>();
-  edges = new Map<string, EdgeEntry>();
-
-  clone(): State {
-    const s = new State();
-    for (const [k, v] of this.nodes) s.nodes.set(k, { rec: v.rec, state: v.state });
-    for (const [k, v] of this.edges) s.edges.set(k, { rec: v.rec, child: v.child, seq: v.seq });
-    return s;
-  }
-
-  apply(op: Op): void {
-    switch (op.op) {
-      case 'node':
-        this.nodes.set(op.rec.key, { rec: op.rec, state: op.state });
-        break;
-      case 'state': {
-        const n = this.nodes.get(op.key);
-        if (n) n.state = op.state;
-        break;
-      }
-      case 'dropNode':
-        this.nodes.delete(op.key);
-        break;
-      case 'edge':
-        this.edges.set(op.rec.key, { rec: op.rec, child: op.child, seq: op.seq });
-        break;
-      case 'move': {
-        const e = this.edges.get(op.key);
-        if (e) {
-          e.child = op.to;
-          e.seq = op.seq;
-        }
-        break;
-      }
-      case 'dropEdge':
-        this.edges.delete(op.key);
-        break;
-    }
-  }
-}
 
 /** One step of a transaction: what its abort would undo. */
 interface TranEntry {
@@ -140,82 +43,7 @@ export interface HitChange {
   removed: { rec: EdgeRec; child: string }[];
 }
 
-export interface GraphNodeView {
-  id: string;
-  type: NodeType;
-  /** For a block job: commit, mirror, stream or backup, when the stack that created it says. */
-  jobType?: string;
-  /** Node name, job id or BlockBackend name; null when the log never says. */
-  name: string | null;
-  /** What to call it on screen: the name, or what it is and its address. */
-  label: string;
-  address: string | null;
-  driver: string | null;
-  filename: string | null;
-  state: NodeState;
-  preExisting: boolean;
-  /** Which object at its address it is (1-based; addresses are reused after free), when known. */
-  incarnation: number | null;
-  /** Where the log said its name, driver and file (1-based lines). */
-  evidence: { what: 'name' | 'driver' | 'filename'; value: string; logLine: number }[];
-}
-
-export interface GraphEdgeView {
-  id: string;
-  parent: string;
-  child: string;
-  name: string;
-  /** Permissions at attach, as QEMU's x-debug-query-block-graph lists them; null when unknown. */
-  perm: string[] | null;
-  'shared-perm': string[] | null;
-  role: string[] | null;
-  address: string | null;
-  change: 'added' | 'moved' | null;
-  /** For a moved edge: the node it pointed at before. */
-  from?: string;
-  preExisting: boolean;
-}
-
-/** The graph after a hit, in the shape of QEMU's x-debug-query-block-graph plus addresses and changes. */
-export interface GraphView {
-  /** 1-based; 0 is the state before the first hit. */
-  hit: number;
-  kind: ChangeKind;
-  explanation: string;
-  nodes: GraphNodeView[];
-  edges: GraphEdgeView[];
-  /** Edges this hit took away, as they were just before. */
-  removed: GraphEdgeView[];
-}
-
 const CHECKPOINT = 64;
-
-// BLK_PERM_* bits and their names in QAPI's BlockPermission, in bit order.
-const PERMS: readonly [number, string][] = [
-  [1, 'consistent-read'],
-  [2, 'write'],
-  [4, 'write-unchanged'],
-  [8, 'resize'],
-];
-// BdrvChildRole bits.
-const ROLES: readonly [number, string][] = [
-  [1, 'data'],
-  [2, 'metadata'],
-  [4, 'filtered'],
-  [8, 'cow'],
-  [16, 'primary'],
-];
-
-function bits(value: number | null, names: readonly [number, string][]): string[] | null {
-  if (value === null) return null;
-  return names.filter(([bit]) => (value & bit) !== 0).map(([, n]) => n);
-}
-
-/** `wrus` with `_` for a missing bit, as QEMU's scripts/render_block_graph.py prints permissions. */
-export function permString(perm: readonly string[] | null): string {
-  if (perm === null) return '????';
-  return (perm.includes('write') ? 'w' : '_') + (perm.includes('consistent-read') ? 'r' : '_') + (perm.includes('write-unchanged') ? 'u' : '_') + (perm.includes('resize') ? 's' : '_');
-}
 
 const ptr = (f: Frame | undefined, name: string): string | null => {
   const p = f?.arg(name)?.pointer;
@@ -476,9 +304,9 @@ export class BlockGraph {
         parent: rec.parent,
         child,
         name: rec.name,
-        perm: bits(rec.perm, PERMS),
-        'shared-perm': bits(rec.shared, PERMS),
-        role: bits(rec.role, ROLES),
+        perm: permNames(rec.perm),
+        'shared-perm': permNames(rec.shared),
+        role: roleNames(rec.role),
         address: rec.address,
         change: added.has(rec.key) ? 'added' : moved.has(rec.key) ? 'moved' : null,
         preExisting: rec.preExisting,

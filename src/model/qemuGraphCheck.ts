@@ -4,7 +4,7 @@
 // automatic `#blockN`), BlockBackends and jobs, and links them by numbers of its own: the two are
 // compared by what both can name.
 
-import type { GraphView } from './graph';
+import type { GraphView } from './graphView';
 import type { Trace } from './trace';
 
 interface XdbgNode {

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { BlockGraph, permString, type GraphView } from '../../src/model/graph';
+import { BlockGraph } from '../../src/model/graph';
+import { permString, type GraphView } from '../../src/model/graphView';
 import { Identities } from '../../src/model/identities';
 import { parseTrace } from '../../src/model/parser';
 import { readFixture } from './helpers';

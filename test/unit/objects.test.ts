@@ -2,7 +2,8 @@
 // the replay, and their names, at every checkpoint of the real traces (after each command) and at
 // every breakpoint stop of the traces recorded with a per-hit truth.
 import * as assert from 'node:assert/strict';
-import { BlockGraph, type GraphView } from '../../src/model/graph';
+import { BlockGraph } from '../../src/model/graph';
+import type { GraphView } from '../../src/model/graphView';
 import { Identities } from '../../src/model/identities';
 import { checkAgainstQemu } from '../../src/model/qemuGraphCheck';
 import { traceReport } from '../../src/model/summary';

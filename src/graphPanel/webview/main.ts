@@ -4,7 +4,7 @@
 
 import { Graphviz } from '@hpcc-js/wasm-graphviz';
 import * as l10n from '@vscode/l10n';
-import { permString, type GraphEdgeView, type GraphNodeView, type GraphView } from '../../model/graph';
+import { permString, type GraphEdgeView, type GraphNodeView, type GraphView } from '../../model/graphView';
 import type { CommandMark, GraphPanelState, HostMessage, WebviewMessage } from '../messages';
 
 interface VsCodeApi {
