@@ -1,4 +1,5 @@
-// `npm run bench`: the parse budget of design.md §7, measured next to grep and awk on the same file.
+// `npm run bench`: the budgets of design.md §7, measured next to grep and awk on the same file
+// (`npm run bench -- --readme` also writes the scaling table into README.md).
 // Builds a ~100 MB trace by repeating the sample, then in separate processes (for clean memory
 // figures): the streaming parse from disk, `grep -c 'hit Breakpoint'`, and an awk count of hits and
 // frames. Prints MB/s, peak memory and the ratios.
@@ -270,3 +271,7 @@ process.stdout.write(
 );
 
 if (check !== 'agree') process.exitCode = 1;
+
+// The scaling table (README, "Speed"): 1×, 10×, 100× and 1000× the sample, side by side with awk.
+const table = spawnSync(process.execPath, [join(ROOT, 'scripts', 'benchTable.mjs'), ...process.argv.slice(2)], { stdio: 'inherit' });
+if (table.status !== 0) process.exitCode = 1;

@@ -1,0 +1,128 @@
+// The scaling table of `npm run bench` (README, "Speed"): the sample repeated 1×, 10×, 100× and
+// 1000× (the larger ones generated here on demand), and for each, side by side on the same file:
+// the CLI's `summary` and `graph --hit LAST --json`, the editor's path in one process (parse, the
+// Hits tree's first level, identities, replay: the first graph), peak memory, and awk and grep -c.
+// Ratios to awk, as the budgets of design.md §7 are written; growth should be linear.
+//
+//   node scripts/benchTable.mjs [--readme]   --readme writes the table into README.md
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as esbuild from 'esbuild';
+import { ROOT } from './lib/testEnv.mjs';
+
+const RUNS = Number(process.env.QBT_BENCH_RUNS ?? 3);
+const SCALES = (process.env.QBT_BENCH_SCALES ?? '1,10,100,1000').split(',').map(Number);
+const dir = join(ROOT, '.bench');
+mkdirSync(dir, { recursive: true });
+const samplePath = join(ROOT, 'examples', 'snapshot-commit-complete.gdb.log');
+const sample = readFileSync(samplePath);
+const cli = join(ROOT, 'dist', 'cli.js');
+if (!existsSync(cli)) throw new Error('dist/cli.js is missing: run node scripts/build.mjs first');
+
+async function repeated(times) {
+  const file = times === 1 ? samplePath : join(dir, `sample-x${times}.log`);
+  if (times === 1 || (existsSync(file) && statSync(file).size === sample.length * times)) return file;
+  const out = createWriteStream(file);
+  for (let i = 0; i < times; i++) if (!out.write(sample)) await new Promise((r) => out.once('drain', r));
+  await new Promise((r) => out.end(r));
+  return file;
+}
+
+/** Run a command RUNS times: the best wall time, and the peak RSS of that run (GNU time). */
+function measure(cmd, args) {
+  let best = null;
+  for (let i = 0; i < RUNS; i++) {
+    const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'pipe'] });
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr.slice(-500)}`);
+    // timed apart from GNU time, output to a pipe as a person's terminal would take it (GNU grep
+    // stops at the first match when its output is /dev/null)
+    const t0 = process.hrtime.bigint();
+    spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 30 });
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    const rssMB = Number(r.stderr.trim().split('\n').pop()) / 1024;
+    if (!best || ms < best.ms) best = { ms, rssMB, out: r.stdout };
+  }
+  return best;
+}
+
+await esbuild.build({
+  stdin: { contents: "export * from './parser'; export * from './hitGroups'; export { Identities } from './identities'; export { BlockGraph } from './graph';", resolveDir: join(ROOT, 'src', 'model'), loader: 'ts' },
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  outfile: join(dir, 'editor.js'),
+  logLevel: 'warning',
+});
+// what the editor does for a log read from disk, up to its first graph (the last hit's)
+const EDITOR = `
+const m = require(${JSON.stringify(join(dir, 'editor.js'))});
+const { createReadStream } = require('node:fs');
+const ms = (a, b) => Number(b - a) / 1e6;
+(async () => {
+  const t0 = process.hrtime.bigint();
+  const trace = await m.parseTraceStream(createReadStream(process.argv[1], { encoding: 'utf8', highWaterMark: 1 << 18 }));
+  const t1 = process.hrtime.bigint();
+  const first = m.groupHits(trace, 'command').map((g) => [g.label, g.hits.length]);
+  const t2 = process.hrtime.bigint();
+  const ids = await m.Identities.build(trace);
+  const t3 = process.hrtime.bigint();
+  const graph = await m.BlockGraph.buildAsync(trace, ids);
+  const view = graph.stateAfter(trace.hits.length);
+  const t4 = process.hrtime.bigint();
+  if (!first.length || !view) throw new Error('nothing');
+  console.log(JSON.stringify({ hits: trace.hits.length, parse: ms(t0, t1), tree: ms(t1, t2), identities: ms(t2, t3), replay: ms(t3, t4), firstGraph: ms(t0, t4), rssMB: process.resourceUsage().maxRSS / 1024 }));
+})();`;
+
+function editor(file) {
+  let best = null;
+  for (let i = 0; i < RUNS; i++) {
+    const r = spawnSync(process.execPath, ['-e', EDITOR, file], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`editor path failed: ${r.stderr}`);
+    const j = JSON.parse(r.stdout);
+    if (!best || j.firstGraph < best.firstGraph) best = j;
+  }
+  return best;
+}
+
+const rows = [];
+for (const times of SCALES) {
+  const file = await repeated(times);
+  const mb = statSync(file).size / 1e6;
+  const awk = measure('awk', ['/hit Breakpoint/ { h++ } /^#[0-9]/ { f++ } END { print h, f }', file]);
+  const grep = measure('grep', ['-c', 'hit Breakpoint', file]);
+  const hits = Number(grep.out.trim());
+  const summary = measure(process.execPath, [cli, 'summary', file]);
+  const graph = measure(process.execPath, [cli, 'graph', file, '--hit', String(hits), '--json']);
+  const ed = editor(file);
+  if (ed.hits !== hits || Number(awk.out.split(' ')[0]) !== hits) throw new Error(`hit counts disagree at ${times}×: grep ${hits}, awk ${awk.out}, parser ${ed.hits}`);
+  rows.push({ times, mb, hits, awk, grep, summary, graph, ed });
+  process.stderr.write(`  ${times}×: ${mb.toFixed(1)} MB done\n`);
+}
+
+const ms = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+const ratio = (a, b) => `${(a / b).toFixed(1)}×`;
+const lines = [
+  '| sample × | MB | hits | awk | grep -c | `summary` (÷ awk) | RSS ÷ file | `graph --hit LAST --json` (÷ awk) | RSS ÷ file | editor: parse (÷ awk) | tree 1st level | identities | first graph | RSS |',
+  '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ...rows.map(
+    (r) =>
+      `| ${r.times} | ${r.mb.toFixed(1)} | ${r.hits.toLocaleString('en-US')} | ${ms(r.awk.ms)} ms | ${ms(r.grep.ms)} ms | ${ms(r.summary.ms)} ms (${ratio(r.summary.ms, r.awk.ms)}) | ${r.mb < 1 ? '—' : (r.summary.rssMB / r.mb).toFixed(1)} | ${ms(r.graph.ms)} ms (${ratio(r.graph.ms, r.awk.ms)}) | ${r.mb < 1 ? '—' : (r.graph.rssMB / r.mb).toFixed(1)} | ${ms(r.ed.parse)} ms (${ratio(r.ed.parse, r.awk.ms)}) | ${ms(r.ed.tree)} ms | ${ms(r.ed.identities)} ms | ${ms(r.ed.firstGraph)} ms | ${r.ed.rssMB.toFixed(0)} MB |`,
+  ),
+];
+const growth = rows.length > 1 ? rows.slice(1).map((r, i) => `${rows[i].times}×→${r.times}×: summary ${ratio(r.summary.ms, rows[i].summary.ms)}, first graph ${ratio(r.ed.firstGraph, rows[i].ed.firstGraph)}`).join('; ') : '';
+const table = [...lines, '', `Best of ${RUNS} runs each; the CLI's times include Node's start (about 40 ms). Growth per step: ${growth}.`].join('\n');
+process.stdout.write(`\nscaling (the sample repeated; CLI and editor path side by side with awk on the same file)\n${table}\n`);
+
+if (process.argv.includes('--readme')) {
+  const readme = join(ROOT, 'README.md');
+  const text = readFileSync(readme, 'utf8');
+  const start = '<!-- bench:start -->';
+  const end = '<!-- bench:end -->';
+  const a = text.indexOf(start);
+  const b = text.indexOf(end);
+  if (a < 0 || b < a) throw new Error(`README.md has no ${start} … ${end} block`);
+  const machine = `${process.platform}, Node ${process.version}, ${(await import('node:os')).cpus().length} CPUs`;
+  writeFileSync(readme, `${text.slice(0, a + start.length)}\n${table}\n\nMeasured by \`npm run bench -- --readme\` on ${new Date().toISOString().slice(0, 10)} (${machine}).\n${text.slice(b)}`);
+  process.stdout.write('README.md: table updated\n');
+}
