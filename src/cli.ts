@@ -2,6 +2,7 @@
 //   qemu-block-trace summary LOG [--json]
 //   qemu-block-trace resolve LOG --source-root DIR [--build-dir DIR] [--json]
 //   qemu-block-trace graph LOG [--hit N] [--json | --dot | --svg]
+//   qemu-block-trace record --out LOG [--qmp-script FILE] [--break FN]... [--gdb PATH] [--gdb-x FILE]... -- QEMU ARGS...
 
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve as resolvePath } from 'node:path';
@@ -14,16 +15,20 @@ import { diskLister, diskReader } from './sourceFiles';
 import type { Frame, Trace } from './model/trace';
 import { readTraceFile } from './traceFile';
 import { jsonChunks, LazyList } from './model/jsonStream';
-import { formatSummary, traceToJson } from './model/summary';
+import { formatRecorded as formatRecordedSummary, formatSummary, traceToJson } from './model/summary';
 import { BlockGraph } from './model/graph';
 import { permString, type GraphView } from './model/graphView';
 import { graphToDot } from './model/dot';
 import { Identities } from './model/identities';
 import { dotToSvg } from './render/svg';
+import { recordedAgreementLine, type RecordedCheck } from './model/recorded';
+import { companionPath, parseQmpScript, readScript, record } from './record';
 
 const USAGE = `usage: qemu-block-trace summary LOG [--json]
        qemu-block-trace resolve LOG --source-root DIR [--build-dir DIR] [--revision REV | --no-git] [--json]
        qemu-block-trace graph LOG [--hit N] [--json | --dot | --svg]
+       qemu-block-trace record --out LOG [--qmp-script FILE] [--break FN]... [--gdb PATH]
+                               [--gdb-x FILE]... -- QEMU_BINARY ARGS...
 
   summary LOG          one line per QMP command: its hits and how it was found
   summary LOG --json   the whole model (hits, frames, commands, diagnostics) as JSON
@@ -34,7 +39,12 @@ const USAGE = `usage: qemu-block-trace summary LOG [--json]
   graph LOG --hit N    the block graph after hit N (default: the last hit), replayed from the
                        log: nodes, edges with permissions at attach, and what hit N changed;
                        --json in the shape of x-debug-query-block-graph plus addresses, --dot
-                       as QEMU's scripts/render_block_graph.py draws it, --svg laid out`;
+                       as QEMU's scripts/render_block_graph.py draws it, --svg laid out
+  record --out LOG     run QEMU under gdb and record a session: at every stop of the
+                       breakpoints (default bdrv_replace_child_noperm) the backtrace and QEMU's
+                       block graph from its memory; the QMP script's commands (qmp-shell lines,
+                       transaction( … ), '# wait EVENT [SECONDS]') sent one after another, each
+                       logged with its reply; --gdb-x sources your own gdb files too`;
 
 class UsageError extends Error {}
 
@@ -64,6 +74,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === undefined) throw new UsageError(`no command given\n${USAGE}`);
+  if (command === 'record') return recordCommand(rest);
   if (command !== 'summary' && command !== 'resolve' && command !== 'graph') throw new UsageError(`unknown command '${command}'\n${USAGE}`);
   const { flags, files } = parseArgs(
     rest,
@@ -91,7 +102,9 @@ async function main(argv: string[]): Promise<number> {
       await writeJson(traceToJson(trace));
       return 0;
     }
-    out = `${formatSummary(trace, files[0]).join('\n')}\n`;
+    // a recorded session: the replay held against QEMU's own graph at every stop
+    const recorded = trace.hits.some((h) => h.recorded) ? formatRecordedSummary(BlockGraph.build(trace, new Identities(trace))) : [];
+    out = `${[...formatSummary(trace, files[0]), ...recorded].join('\n')}\n`;
   }
   await writeChunks([out]);
   return 0;
@@ -138,6 +151,56 @@ async function writeChunks(chunks: Iterable<string>): Promise<void> {
 }
 
 /** `--flag value` options that take a value, switches alone; the rest are files. */
+/** `record`: its options up to `--`, then the QEMU binary and its arguments. */
+async function recordCommand(argv: string[]): Promise<number> {
+  const dash = argv.indexOf('--');
+  if (dash < 0 || dash === argv.length - 1) throw new UsageError(`record needs -- QEMU_BINARY [ARGS...] after its options\n${USAGE}`);
+  const opts = argv.slice(0, dash);
+  const [binary, ...qemuArgs] = argv.slice(dash + 1);
+  let out: string | null = null;
+  let scriptPath: string | null = null;
+  let gdb = 'gdb';
+  const breakpoints: string[] = [];
+  const gdbFiles: string[] = [];
+  for (let i = 0; i < opts.length; i++) {
+    const a = opts[i];
+    const value = () => {
+      if (i + 1 >= opts.length) throw new UsageError(`${a} needs a value\n${USAGE}`);
+      return opts[++i];
+    };
+    if (a === '--out') out = value();
+    else if (a === '--qmp-script') scriptPath = value();
+    else if (a === '--break') breakpoints.push(value());
+    else if (a === '--gdb') gdb = value();
+    else if (a === '--gdb-x') gdbFiles.push(resolvePath(value()));
+    else throw new UsageError(`unknown option ${a} for record\n${USAGE}`);
+  }
+  if (!out) throw new UsageError(`record needs --out LOG\n${USAGE}`);
+  let script: string | null = null;
+  if (scriptPath) {
+    try {
+      script = readScript(scriptPath);
+      parseQmpScript(script);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
+  const r = await record({
+    out: resolvePath(out),
+    script,
+    breakpoints,
+    gdb,
+    gdbFiles,
+    binary: resolvePath(binary),
+    args: qemuArgs,
+    companion: companionPath(__dirname),
+    say: (line) => process.stderr.write(`qemu-block-trace: ${line}\n`),
+  });
+  if (r.problem) process.stderr.write(`qemu-block-trace: ${r.problem} (the log so far is in ${out})\n`);
+  else process.stderr.write(`qemu-block-trace: ${r.commands} command${r.commands === 1 ? '' : 's'} recorded in ${out}\n`);
+  return r.exitCode;
+}
+
 function parseArgs(args: string[], valued: string[], switches: string[]): { flags: Map<string, string>; files: string[] } {
   const flags = new Map<string, string>();
   const files: string[] = [];
@@ -179,9 +242,23 @@ async function graphCommand(trace: Trace, flags: Map<string, string>): Promise<s
         (c) =>
           `checked against QEMU's x-debug-query-block-graph (line ${(c.line ?? 0) + 1}): ${c.differences.length === 0 ? 'agrees' : `differs:\n${c.differences.map((d) => `  ${d}`).join('\n')}`}`,
       );
-      return `${[...formatGraph(view), ...checks].join('\n')}\n`;
+      return `${[...formatGraph(view), ...checks, ...formatRecorded(graph.checkRecorded(), hit)].join('\n')}\n`;
     }
   }
+}
+
+/** QEMU's own graph, where the log recorded it: the stop after hit `hit` (its state is the one shown), and all of them in one line. */
+function formatRecorded(checks: RecordedCheck[], hit: number): string[] {
+  if (checks.length === 0) return [];
+  const lines: string[] = [];
+  const next = checks.find((c) => c.hit === hit + 1);
+  if (next) {
+    lines.push(
+      `recorded from QEMU's memory as hit ${next.hit} stopped (line ${next.line + 1}): ${next.differences.length === 0 ? 'the replay agrees' : `the replay differs:\n${next.differences.map((d) => `  ${d}`).join('\n')}`}`,
+    );
+  }
+  lines.push(recordedAgreementLine(checks));
+  return lines;
 }
 
 /** The graph as text: what the hit did, then each edge. */

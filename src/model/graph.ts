@@ -18,6 +18,7 @@ import { unescapeC } from './lines';
 import type { Hit, Trace } from './trace';
 import { State, type EdgeEntry, type EdgeRec, type NodeRec, type Op } from './graphState';
 import { permNames, roleNames, type ChangeKind, type GraphEdgeView, type GraphNodeView, type GraphView, type NodeState, type NodeType } from './graphView';
+import { checkRecorded, type RecordedCheck } from './recorded';
 import { betweenBatches, type Batches } from './work';
 
 /** One step of a transaction: what its abort would undo. */
@@ -217,6 +218,15 @@ export class BlockGraph {
     const ops = this.ops[n - 1];
     for (let i = 0; i < (this.prologue[n - 1] ?? 0); i++) s.apply(ops[i]);
     return this.view(s, n - 1, null);
+  }
+
+  /**
+   * The replay held against QEMU's graph where the log recorded it (`qbt-graph` lines): at each such
+   * stop, what differs between QEMU's memory and the replay's state as that hit stopped.
+   */
+  checkRecorded(): RecordedCheck[] {
+    if (!this.ids) return [];
+    return checkRecorded(this.trace, (n) => this.stateAtStop(n), this.ids);
   }
 
   /** Nodes named by `blockdev-del` commands after `since` and up to the one `hit` is in: deleted, when nothing holds them. */

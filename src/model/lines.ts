@@ -104,6 +104,8 @@ export type LineKind =
   | { kind: 'trans'; text: string; textStart: number }
   | { kind: 'hmp'; text: string; textStart: number }
   | { kind: 'json'; text: string; textStart: number }
+  /** `qbt-graph {json}`: QEMU's block graph read from its memory at a stop (resources/gdb/qemu_block_trace.py). */
+  | { kind: 'recorded-graph'; json: string; textStart: number }
   | { kind: 'thread-header'; number: number; lwp: number | null; name: string | null; id: string }
   | { kind: 'thread-event'; text: string }
   | { kind: 'breakpoint-set'; number: number; file: string | null; line: number | null }
@@ -210,6 +212,9 @@ function classifyAt(text: string, offset: number): LineKind {
       if (/^\[(?:New Thread|New LWP|New process|Thread |Switching to|Inferior |LWP |Detaching|Current thread)/.test(rest)) {
         return { kind: 'thread-event', text: rest.trimEnd() };
       }
+      break;
+    case 113 /* q */:
+      if (rest.startsWith('qbt-graph {')) return { kind: 'recorded-graph', json: rest.slice(10).trimEnd(), textStart: offset + 10 };
       break;
     case 84 /* T */: {
       if (rest.startsWith('TRANS>')) {

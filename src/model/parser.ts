@@ -8,6 +8,7 @@ import { attributeCommands } from './attribution';
 import { BacktraceText, FrameAssembler, frameLevel } from './frames';
 import { classifyLine, lineBody, MAX_LINE_LENGTH, parseFrameText, type HitHeader, type LineKind } from './lines';
 import { parseHmpCommand, parseQmpJson, parseQmpShellCommand, type QmpCommand } from './qmp';
+import { parseRecordedGraph } from './recorded';
 import { Backtrace, Hit, type BacktraceKind, type Diagnostic, type DiagnosticCode, type ThreadRef, type Trace } from './trace';
 
 /** Read every backtrace now (for complete diagnostics, or to time it). */
@@ -27,6 +28,7 @@ const DIAGNOSTIC_TEXT: Record<DiagnosticCode, string> = {
   'long-line': 'lines are longer than 100,000 characters and were skipped',
   binary: 'lines hold binary data (control characters) and were skipped',
   'bad-command': 'QMP command lines could not be read',
+  'bad-recorded-graph': 'qbt-graph lines (QEMU\'s graph recorded at a stop) could not be read, or were printed outside a hit',
   'unfinished-transaction': 'a qmp-shell transaction( was never closed with TRANS> )',
   'nothing-recognised': 'no breakpoint hits, backtraces or QMP commands were found: is this a gdb log?',
 };
@@ -385,6 +387,12 @@ export class TraceParser {
       case 'hmp':
         if (HMP_COMMAND.test(line.text)) this.addCommand(parseHmpCommand(line.text, lineNo));
         break;
+      case 'recorded-graph': {
+        const graph = parseRecordedGraph(line.json);
+        if (graph && this.hit && this.hit.recorded === null) this.hit.recorded = graph;
+        else this.addDiagnostic('bad-recorded-graph', lineNo);
+        break;
+      }
       case 'json':
         this.startJson(line.text, lineNo);
         break;

@@ -111,11 +111,6 @@ export function parseQmpJson(text: string, line: number): QmpJson {
   return null;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Attribution
-
-// qmp_* functions that are QMP's own plumbing, not commands
-
 /** The command as a user would have typed it in qmp-shell. */
 export function commandLabel(cmd: QmpCommand): string {
   if (cmd.origin === 'hmp') return cmd.text ?? cmd.name;

@@ -5,6 +5,7 @@ import { commandLabel, type QmpCommand } from './qmp';
 import type { BlockGraph } from './graph';
 import { backtraceLabel, inferredBecause } from './hitGroups';
 import { checkAgainstQemu } from './qemuGraphCheck';
+import { recordedAgreementLine } from './recorded';
 import { parseAllFrames } from './parser';
 import { type Backtrace, type Frame, type Hit, type Trace } from './trace';
 import { LazyList } from './jsonStream';
@@ -150,6 +151,8 @@ export interface TraceReport {
   commands: CommandReport[];
   backtraces: (LogLink & { frames: number; hit: number | null })[];
   diagnostics: { message: string; count: number; lines: number[] }[];
+  /** Where the log recorded QEMU's own graph (`qbt-graph`): the agreement, and the stops that differ; null when it recorded none or the replay is not done. */
+  recorded: { line: string; differing: (LogLink & { differences: string[] })[] } | null;
 }
 
 function replyOf(cmd: QmpCommand): CommandReport['reply'] {
@@ -174,6 +177,24 @@ function changesOf(trace: Trace, indexes: readonly number[], graph: BlockGraph |
     if (c?.short) out.push({ hit: i, line: trace.hits[i - 1].line, label: c.short });
   }
   return out;
+}
+
+function recordedReport(graph: BlockGraph | undefined): TraceReport['recorded'] {
+  const checks = graph?.checkRecorded() ?? [];
+  if (checks.length === 0) return null;
+  return {
+    line: recordedAgreementLine(checks),
+    differing: checks.filter((c) => c.differences.length > 0).map((c) => ({ line: c.line, label: `#${c.hit}`, differences: c.differences })),
+  };
+}
+
+/** The summary's lines on QEMU's recorded graph, when the log has it: the agreement, then each stop that differs. */
+export function formatRecorded(graph: BlockGraph): string[] {
+  const checks = graph.checkRecorded();
+  if (checks.length === 0) return [];
+  const lines = [`  ${recordedAgreementLine(checks)}`];
+  for (const c of checks.filter((x) => x.differences.length > 0)) lines.push(`    hit ${c.hit} (line ${c.line + 1}): ${c.differences.join('; ')}`);
+  return lines;
 }
 
 /**
@@ -221,5 +242,6 @@ export function traceReport(trace: Trace, name: string, graph?: BlockGraph): Tra
     commands,
     backtraces: trace.backtraces.map((b) => ({ line: b.line, label: backtraceLabel(b), frames: b.frames.length, hit: b.hit })),
     diagnostics: trace.diagnostics.map((d) => ({ message: d.message, count: d.count, lines: [...d.lines] })),
+    recorded: recordedReport(graph),
   };
 }

@@ -5,6 +5,7 @@
 
 import type { BacktraceText, Frame } from './frames';
 import type { QmpCommand } from './qmp';
+import type { RecordedGraph } from './recorded';
 import type { Token } from './lines';
 
 export { Frame } from './frames';
@@ -40,6 +41,8 @@ export class Hit {
   command: number | null = null;
   /** The block job this hit ran for (job completion bottom halves), when known. */
   job: string | null = null;
+  /** QEMU's block graph as this hit stopped (a `qbt-graph` line of a recorded session), if the log has it. */
+  recorded: RecordedGraph | null = null;
 
   constructor(
     /** 1-based, in log order. */
@@ -104,6 +107,7 @@ export type DiagnosticCode =
   | 'long-line'
   | 'binary'
   | 'bad-command'
+  | 'bad-recorded-graph'
   | 'unfinished-transaction'
   | 'nothing-recognised';
 

@@ -71,10 +71,18 @@ export function summaryHtml(r: TraceReport, { csp, nonce, style }: { csp: string
       : `<section class="diagnostics"><h2>${l10n.t('Not understood')}</h2><ul>${r.diagnostics
           .map((d) => `<li>${d.count} × ${escapeHtml(d.message)}${d.lines.length > 0 ? ` — ${d.lines.map((l) => link({ line: l, label: l10n.t('line {0}', l + 1) })).join(', ')}${d.count > d.lines.length ? ', …' : ''}` : ''}</li>`)
           .join('')}</ul></section>`;
+  // the replay against QEMU's own graph, where the session was recorded with it (the model's sentence, in English like the CLI's)
+  const recorded = r.recorded
+    ? `<section class="recorded${r.recorded.differing.length === 0 ? ' ok' : ''}"><h2>${l10n.t("QEMU's recorded graph")}</h2><p>${escapeHtml(r.recorded.line)}</p>${
+        r.recorded.differing.length === 0
+          ? ''
+          : `<ul>${r.recorded.differing.map((d) => `<li>${link(d, d.label)} ${d.differences.map(escapeHtml).join('; ')}</li>`).join('')}</ul>`
+      }</section>`
+    : '';
   return `${pageHead({ csp, style, title: l10n.t('{0} — summary', r.name) })}
 <body>
 <header><h1>${escapeHtml(r.name)}</h1><p class="counts">${counts}</p><button data-action="copy" title="${l10n.t('Copy this summary as plain text, as the CLI prints it')}">${l10n.t('Copy as Text')}</button></header>
-<main>${r.commands.map(commandSection).join('\n')}${backtraces}${diagnostics}</main>
+<main>${recorded}${r.commands.map(commandSection).join('\n')}${backtraces}${diagnostics}</main>
 <script nonce="${nonce}">
 const vscode = acquireVsCodeApi();
 document.addEventListener('click', (e) => {

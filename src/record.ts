@@ -1,0 +1,358 @@
+// Recording a session against a real QEMU (issue 15): gdb runs QEMU with the companion
+// (resources/gdb/qemu_block_trace.py), which breaks where asked and prints the backtrace and QEMU's
+// own block graph at every stop; QMP commands go to QEMU over a monitor socket of our own, each
+// written into the log as qmp-shell shows it (`(QEMU) …`) before it is sent, its reply after gdb's
+// output has gone quiet. Everything gdb and QEMU print goes into the log as it comes, so the log
+// reads like a hand-made session and the model reads it as one. Node only (child processes and
+// sockets); used by the CLI's `record`.
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync, type WriteStream } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { parseQmpShellCommand } from './model/qmp';
+
+export interface RecordOptions {
+  out: string;
+  /** qmp-shell lines, `# wait EVENT [SECONDS]`, comments. */
+  script: string | null;
+  breakpoints: string[];
+  gdb: string;
+  /** gdb files sourced after the companion (gdb's -x). */
+  gdbFiles: string[];
+  binary: string;
+  args: string[];
+  /** Where the companion is (resources/gdb/qemu_block_trace.py). */
+  companion: string;
+  /** How long gdb's output must be still before the next command is sent (ms). */
+  quietMs?: number;
+  /** Progress lines for a person (stderr). */
+  say?: (line: string) => void;
+}
+
+export interface RecordResult {
+  /** 0: QEMU exited normally; 2: something went wrong, said in `problem`. */
+  exitCode: 0 | 2;
+  problem: string | null;
+  commands: number;
+}
+
+/** One step of a QMP script. */
+export type ScriptStep =
+  | { kind: 'command'; logText: string[]; execute: string; arguments: Record<string, unknown>; line: number }
+  | { kind: 'wait'; event: string; seconds: number; line: number };
+
+/** Read a QMP script: qmp-shell lines (dotted keys, JSON values), `transaction(` … `)`, `# wait EVENT [SECONDS]`. */
+export function parseQmpScript(text: string): ScriptStep[] {
+  const steps: ScriptStep[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (line === '') continue;
+    if (line.startsWith('#')) {
+      const m = /^#\s*wait\s+([A-Z][A-Z0-9_]*)(?:\s+(\d+(?:\.\d+)?))?\s*$/.exec(line);
+      if (m) steps.push({ kind: 'wait', event: m[1], seconds: m[2] ? Number(m[2]) : 60, line: i + 1 });
+      continue;
+    }
+    if (/^transaction\(\s*$/.test(line)) {
+      const actions: { type: string; data: Record<string, unknown> }[] = [];
+      const logText = ['(QEMU) transaction('];
+      let j = i + 1;
+      for (; j < lines.length && lines[j].trim() !== ')'; j++) {
+        const a = lines[j].trim();
+        if (a === '' || a.startsWith('#')) continue;
+        const cmd = parseQmpShellCommand(a, j);
+        if (!cmd) throw new Error(`line ${j + 1}: cannot read the transaction action '${a}'`);
+        actions.push({ type: cmd.name, data: cmd.arguments });
+        logText.push(`TRANS> ${a}`);
+      }
+      if (j >= lines.length) throw new Error(`line ${i + 1}: transaction( is never closed with )`);
+      logText.push('TRANS> )');
+      steps.push({ kind: 'command', logText, execute: 'transaction', arguments: { actions }, line: i + 1 });
+      i = j;
+      continue;
+    }
+    const cmd = parseQmpShellCommand(line, i);
+    if (!cmd) throw new Error(`line ${i + 1}: cannot read '${line}' as a qmp-shell command (name key=value …)`);
+    steps.push({ kind: 'command', logText: [`(QEMU) ${line}`], execute: cmd.name, arguments: cmd.arguments, line: i + 1 });
+  }
+  return steps;
+}
+
+/** QEMU's arguments for our own QMP monitor on `socket`, and for its `qmp_*` trace lines. */
+export function monitorArgs(binary: string, socket: string): string[] {
+  if (/storage-daemon/.test(basename(binary))) {
+    return ['--chardev', `socket,path=${socket},server=on,wait=off,id=qbt-qmp`, '--monitor', 'chardev=qbt-qmp', '--trace', 'qmp_*'];
+  }
+  return ['-qmp', `unix:${socket},server=on,wait=off`, '-trace', 'qmp_*'];
+}
+
+/** A QMP connection: messages in order, replies awaited, events kept. */
+class Qmp {
+  private buffer = '';
+  private readonly waiting: ((m: Record<string, unknown> | null) => void)[] = [];
+  private readonly queue: (Record<string, unknown> | null)[] = [];
+  readonly events: Record<string, unknown>[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly sock: Socket,
+    private readonly onEvent: (e: Record<string, unknown>) => void,
+  ) {
+    sock.setEncoding('utf8');
+    sock.on('data', (d: string) => {
+      this.buffer += d;
+      for (let nl = this.buffer.indexOf('\n'); nl >= 0; nl = this.buffer.indexOf('\n')) {
+        const line = this.buffer.slice(0, nl).trim();
+        this.buffer = this.buffer.slice(nl + 1);
+        if (line === '') continue;
+        let msg: Record<string, unknown>;
+        try {
+          msg = JSON.parse(line) as Record<string, unknown>;
+        } catch {
+          continue;
+        }
+        if (typeof msg.event === 'string') {
+          this.events.push(msg);
+          this.onEvent(msg);
+        }
+        this.deliver(msg);
+      }
+    });
+    const end = () => {
+      if (this.closed) return;
+      this.closed = true;
+      this.deliver(null);
+    };
+    sock.on('close', end);
+    sock.on('error', end);
+  }
+
+  private deliver(m: Record<string, unknown> | null): void {
+    const w = this.waiting.shift();
+    if (w) w(m);
+    else this.queue.push(m);
+  }
+
+  /** The next message (null once the connection is closed). */
+  next(timeoutMs: number): Promise<Record<string, unknown> | null | 'timeout'> {
+    if (this.queue.length > 0) return Promise.resolve(this.queue.shift()!);
+    if (this.closed) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        const i = this.waiting.indexOf(done);
+        if (i >= 0) this.waiting.splice(i, 1);
+        resolve('timeout');
+      }, timeoutMs);
+      const done = (m: Record<string, unknown> | null) => {
+        clearTimeout(timer);
+        resolve(m);
+      };
+      this.waiting.push(done);
+    });
+  }
+
+  /** Send a command; its reply (`return` or `error`), or null when QEMU closed the connection. */
+  async execute(name: string, args: Record<string, unknown>, timeoutMs = 120_000): Promise<Record<string, unknown> | null> {
+    if (this.closed) return null;
+    this.sock.write(`${JSON.stringify({ execute: name, arguments: args })}\n`);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const m = await this.next(Math.max(1, deadline - Date.now()));
+      if (m === 'timeout') throw new Error(`no reply to ${name} in ${timeoutMs / 1000} s`);
+      if (m === null) return null;
+      if ('return' in m || 'error' in m) return m;
+    }
+  }
+
+  /** Wait for event `name` received after the `since`-th event. */
+  async waitEvent(name: string, since: number, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.events.slice(since).some((e) => e.event === name)) {
+      const m = await this.next(Math.max(1, deadline - Date.now()));
+      if (m === 'timeout' || m === null) return this.events.slice(since).some((e) => e.event === name);
+    }
+    return true;
+  }
+
+  close(): void {
+    this.sock.destroy();
+  }
+}
+
+function connectWhenReady(path: string, gdb: ChildProcess, timeoutMs: number): Promise<Socket> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      if (gdb.exitCode !== null || gdb.signalCode !== null) return reject(new Error('gdb ended before QEMU opened its QMP socket'));
+      if (Date.now() > deadline) return reject(new Error(`QEMU did not open its QMP socket in ${timeoutMs / 1000} s`));
+      if (!existsSync(path)) return void setTimeout(attempt, 100);
+      const s = connect(path);
+      s.once('connect', () => resolve(s));
+      s.once('error', () => {
+        s.destroy();
+        setTimeout(attempt, 100);
+      });
+    };
+    attempt();
+  });
+}
+
+/** What gdb's output says went wrong, as one line for a person, or null. */
+export function problemIn(output: string): string | null {
+  const capture = /^qbt-capture: .*$/m.exec(output);
+  if (capture) return capture[0];
+  const graph = /^qbt-graph: cannot read .*$/m.exec(output);
+  if (graph) return graph[0];
+  const signal = /^Program (?:received|terminated with) signal (\w+), ([^.\n]*)/m.exec(output);
+  if (signal) return `QEMU died: ${signal[1]} (${signal[2]})`;
+  const code = /^\[Inferior \d+ \(process \d+\) exited with code (\d+)\]$/m.exec(output);
+  if (code) return `QEMU exited with code ${Number.parseInt(code[1], 8)}`;
+  const noFile = /^(?:No executable file specified|.*: No such file or directory\.)$/m.exec(output);
+  if (noFile && !/\[Inferior \d+ \(process \d+\) exited normally\]/.test(output)) return `gdb could not start QEMU: ${noFile[0]}`;
+  return null;
+}
+
+/** Run the recording; resolves when gdb has exited. The log so far is kept whatever happens. */
+export async function record(o: RecordOptions): Promise<RecordResult> {
+  const say = o.say ?? (() => undefined);
+  const steps = o.script === null ? [] : parseQmpScript(o.script);
+  const v = spawnSync(o.gdb, ['--version'], { encoding: 'utf8' });
+  if (v.error || v.status !== 0) return { exitCode: 2, problem: `gdb not found (${o.gdb}): install gdb, or say where it is with --gdb PATH`, commands: 0 };
+  if (!existsSync(o.binary) || !statSync(o.binary).isFile()) return { exitCode: 2, problem: `no QEMU binary at ${o.binary}`, commands: 0 };
+  for (const f of o.gdbFiles) if (!existsSync(f)) return { exitCode: 2, problem: `no gdb file at ${f} (--gdb-x)`, commands: 0 };
+
+  const dir = mkdtempSync(join(tmpdir(), 'qbt-record-'));
+  const socketPath = join(dir, 'qmp.sock');
+  const log: WriteStream = createWriteStream(o.out);
+  let output = '';
+  let lastOutput = Date.now();
+  const write = (text: string) => {
+    log.write(text);
+  };
+  const gdbArgs = [
+    '-q',
+    '-batch',
+    '-nx',
+    ...['set pagination off', 'set confirm off', 'set width 0', 'set style enabled off', 'set print thread-events on'].flatMap((c) => ['-iex', c]),
+    '-x',
+    o.companion,
+    ...o.gdbFiles.flatMap((f) => ['-x', f]),
+    '-ex',
+    `qbt-capture ${(o.breakpoints.length > 0 ? o.breakpoints : ['bdrv_replace_child_noperm']).join(' ')}`,
+    '-ex',
+    'run',
+    '--args',
+    o.binary,
+    ...o.args,
+    ...monitorArgs(o.binary, socketPath),
+  ];
+  const gdb = spawn(o.gdb, gdbArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => gdb.on('exit', (code) => resolve(code)));
+  const onData = (d: Buffer) => {
+    const text = d.toString('utf8');
+    write(text);
+    // what went wrong is found in the output: keep its recent part only
+    output = (output + text).slice(-200_000);
+    lastOutput = Date.now();
+  };
+  gdb.stdout.on('data', onData);
+  gdb.stderr.on('data', onData);
+
+  const quietMs = o.quietMs ?? 500;
+  const quiet = async (limitMs = 120_000) => {
+    const t0 = Date.now();
+    while (Date.now() - lastOutput < quietMs && Date.now() - t0 < limitMs) await new Promise((r) => setTimeout(r, 50));
+  };
+  const finish = async (exitCode: 0 | 2, problem: string | null, commands: number): Promise<RecordResult> => {
+    if (gdb.exitCode === null && gdb.signalCode === null) {
+      gdb.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      if (gdb.exitCode === null) gdb.kill('SIGKILL');
+    }
+    await new Promise<void>((r) => log.end(r));
+    rmSync(dir, { recursive: true, force: true });
+    return { exitCode, problem, commands };
+  };
+
+  let qmp: Qmp;
+  try {
+    const sock = await connectWhenReady(socketPath, gdb, 120_000);
+    qmp = new Qmp(sock, (e) => write(`${JSON.stringify(e)}\n`));
+  } catch (e) {
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+    return finish(2, problemIn(output) ?? (e as Error).message, 0);
+  }
+  const early = problemIn(output);
+  if (early?.startsWith('qbt-capture:') || early?.startsWith('qbt-graph:')) return finish(2, early, 0);
+  await qmp.next(30_000); // the greeting
+  await qmp.execute('qmp_capabilities', {});
+  say(`recording to ${o.out}; QMP of QEMU on ${socketPath}`);
+
+  let commands = 0;
+  let sentQuit = false;
+  let lastEvents = 0;
+  for (const step of steps) {
+    if (gdb.exitCode !== null) break;
+    if (step.kind === 'wait') {
+      const ok = await qmp.waitEvent(step.event, lastEvents, step.seconds * 1000);
+      if (!ok) {
+        qmp.close();
+        return finish(2, `script line ${step.line}: no ${step.event} event in ${step.seconds} s`, commands);
+      }
+      continue;
+    }
+    await quiet();
+    write(`\n${step.logText.join('\n')}\n`);
+    lastEvents = qmp.events.length;
+    say(step.logText.join(' '));
+    let reply: Record<string, unknown> | null;
+    try {
+      reply = await qmp.execute(step.execute, step.arguments);
+    } catch (e) {
+      qmp.close();
+      return finish(2, `script line ${step.line}: ${(e as Error).message}`, commands);
+    }
+    commands++;
+    if (step.execute === 'quit') {
+      sentQuit = true;
+      break;
+    }
+    if (reply === null) break;
+    await quiet();
+    write(`${JSON.stringify(reply)}\n`);
+  }
+  if (!sentQuit && o.script !== null && gdb.exitCode === null) {
+    // the script is done: QEMU is asked to quit, as a person would end the session
+    await quiet();
+    write('\n(QEMU) quit\n');
+    await qmp.execute('quit', {}).catch(() => null);
+  }
+  if (o.script === null) say('no --qmp-script: recording until QEMU exits (quit it over QMP, or stop with Ctrl-C)');
+  const code = await exited;
+  qmp.close();
+  // the pipes may still hold the last lines
+  await new Promise((r) => setTimeout(r, 100));
+  const problem = problemIn(output);
+  if (problem) return finish(2, problem, commands);
+  if (code !== 0) return finish(2, `gdb exited with code ${code}`, commands);
+  return finish(0, null, commands);
+}
+
+/** The companion's path in this package (dist/cli.js → resources/gdb/). */
+export function companionPath(fromDir: string): string {
+  for (const candidate of [join(fromDir, '..', 'resources', 'gdb', 'qemu_block_trace.py'), join(fromDir, '..', '..', 'resources', 'gdb', 'qemu_block_trace.py')]) {
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error('the gdb companion resources/gdb/qemu_block_trace.py is missing from this installation');
+}
+
+/** A QMP script file's text, with a clear error. */
+export function readScript(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(`cannot read the QMP script ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { cause: e });
+  }
+}
