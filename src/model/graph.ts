@@ -138,6 +138,8 @@ export class BlockGraph {
   private declared: DeclaredNodes | undefined;
   /** Nodes left without a parent while the code that opens them holds them. */
   private readonly held = new Set<string>();
+  /** User-named nodes whose monitor reference QEMU dropped while shutting down (blockdev_close_all_bdrv_states). */
+  private readonly monitorReleased = new Set<string>();
   /** Commands up to this index were looked at for QEMU's answers to seed from. */
   private seededUpTo = -1;
   /** Nodes added by a command that no hit showed, placed at the first hit after it (and known to the command view). */
@@ -462,6 +464,7 @@ export class BlockGraph {
       const key = bs ? this.nodeAt.get(bs) : undefined;
       if (key && this.w.nodes.get(key)?.state === 'live') this.emit({ op: 'state', key, state: 'probably-freed' });
     }
+    this.shutdownReleases(hit.frames);
     this.prologue.push(this.cur.length);
     this.change = BlockGraph.noChange('');
     try {
@@ -836,12 +839,35 @@ export class BlockGraph {
     const n = this.w.nodes.get(key);
     if (!n || n.state !== 'live' || n.rec.type !== 'block-driver') return;
     for (const e of this.w.edges.values()) if (e.child === key) return;
-    if (userNamed(n.rec)) return;
+    if (userNamed(n.rec) && !this.monitorReleased.has(key)) return;
     if (frames.some((f) => HOLDS_ITS_NODE.test(f.function))) {
       this.held.add(key);
       return;
     }
     this.emit({ op: 'state', key, state: 'probably-freed' });
+  }
+
+  /**
+   * At shutdown QEMU drops the monitor's reference of every node added by blockdev-add, in the order
+   * they were added (blockdev_close_all_bdrv_states → bdrv_unref). A hit under it that unrefs node X
+   * shows that every node added before X has lost that reference already: one without parents was
+   * freed then, without a hit of its own (a protocol node has no children to detach).
+   */
+  private shutdownReleases(frames: readonly Frame[]): void {
+    const at = frames.findIndex((f) => f.function === 'blockdev_close_all_bdrv_states');
+    if (at <= 0 || frames[at - 1].function !== 'bdrv_unref') return;
+    const x = ptr(frames[at - 1], 'bs');
+    const xKey = x ? this.nodeAt.get(x) : undefined;
+    const xRec = xKey ? this.w.nodes.get(xKey)?.rec : undefined;
+    const xAdded = xRec ? (xRec.identity?.createdIn ?? xRec.createdIn ?? null) : null;
+    if (xKey === undefined || xAdded === null) return;
+    for (const n of [...this.w.nodes.values()]) {
+      if (n.rec.type !== 'block-driver' || !userNamed(n.rec) || this.monitorReleased.has(n.rec.key)) continue;
+      const added = n.rec.identity?.createdIn ?? n.rec.createdIn ?? null;
+      if (n.rec.key !== xKey && (added === null || added >= xAdded)) continue;
+      this.monitorReleased.add(n.rec.key);
+      if (n.rec.key !== xKey) this.orphaned(n.rec.key);
+    }
   }
 
   /** Nodes the code opening them still held when their last parent went: at their command's end, freed if still without one. */
