@@ -36,9 +36,10 @@ export const VSIX_FILES = [
   'media/walkthrough/graph.md',
   'media/walkthrough/capture.md',
   'examples/snapshot-commit-complete.gdb.log',
+  'resources/gdb/qemu_block_trace.py',
 ];
 /** What the CLI's npm package holds, besides package.json. */
-export const CLI_FILES = ['README.md', 'LICENSE', 'CHANGELOG.md', 'dist/cli.js', 'dist/web-tree-sitter.wasm', 'dist/tree-sitter-c.wasm'];
+export const CLI_FILES = ['README.md', 'LICENSE', 'CHANGELOG.md', 'dist/cli.js', 'dist/web-tree-sitter.wasm', 'dist/tree-sitter-c.wasm', 'resources/gdb/qemu_block_trace.py'];
 
 function run(cmd, args, cwd) {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' } });

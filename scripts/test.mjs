@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import Mocha from 'mocha';
 import { ROOT, ensureTestEnv, versionLine } from './lib/testEnv.mjs';
 import { ensureQemuSource } from './qemuSource.mjs';
+import { ensureDebugQemu } from './qemuBuild.mjs';
 
 const argv = process.argv.slice(2);
 const electron = argv.includes('--electron');
@@ -56,6 +57,12 @@ async function unit() {
     } catch (e) {
       process.stdout.write(`[qemu-source] not available (${e.message.split('\n')[0]}): the real-tree tests will be skipped\n`);
     }
+  }
+  // a debug QEMU built from that source, once per machine, for the tests that record real sessions
+  try {
+    process.env.QBT_QEMU_BUILD = ensureDebugQemu();
+  } catch (e) {
+    process.stdout.write(`[qemu-build] no debug QEMU (${e.message.split('\n')[0]}): the recording tests will be skipped\n`);
   }
   process.stdout.write('\n> unit tests (mocha, Node)\n');
   const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', timeout: 20_000 });

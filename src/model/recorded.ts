@@ -113,7 +113,8 @@ export function recordedDifferences(v: GraphView, rec: RecordedGraph, know: LogK
   }
   const live = v.nodes.filter((n) => n.type === 'block-driver' && n.state === 'live' && n.address);
   const inQemu = new Map(rec.nodes.map((n) => [n.address, n]));
-  for (const n of live) if (!inQemu.has(n.address!)) out.push(`the replay has node ${n.label} (${n.address}); QEMU does not`);
+  const named = (n: { label: string; address: string | null }) => (n.address && !n.label.includes(n.address) ? `${n.label} (${n.address})` : n.label);
+  for (const n of live) if (!inQemu.has(n.address!)) out.push(`the replay has node ${named(n)}; QEMU does not`);
   for (const m of rec.nodes) {
     if (!know.printed(m.address) || know.reusedUnseen(m.address)) continue;
     const n = live.find((x) => x.address === m.address);

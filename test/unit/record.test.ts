@@ -1,0 +1,272 @@
+// Recording real sessions (issue 15): `qemu-block-trace record` runs a debug qemu-storage-daemon
+// (QEMU 7.2, built from Debian's source by the test set-up, scripts/qemuBuild.mjs) under gdb with
+// the companion, sends a QMP script, and the log it writes is read back by the model: the
+// commands and their hits as in the script, and the replay held against the graph QEMU had in
+// memory at every stop. A second, independent reading by a gdb script of the test's own (--gdb-x)
+// checks each hit's edge against what the replay says that hit did.
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BlockGraph } from '../../src/model/graph';
+import { Identities } from '../../src/model/identities';
+import { parseTrace } from '../../src/model/parser';
+import type { Trace } from '../../src/model/trace';
+import { ROOT } from './helpers';
+
+const BUILD = process.env.QBT_QEMU_BUILD ?? path.join(ROOT, '.qemu-cache', 'qemu-7.2.0', 'build');
+const QSD = path.join(BUILD, 'storage-daemon', 'qemu-storage-daemon');
+const QEMU_IMG = path.join(BUILD, 'qemu-img');
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+
+/** gdb's own reading at every stop of the capture breakpoint: the edge, its name, and where it points before and after. */
+const CHECK_GDB = `python
+import gdb
+class QbtCheck(gdb.Breakpoint):
+    def stop(self):
+        f = gdb.selected_frame()
+        child = f.read_var('child')
+        new_bs = f.read_var('new_bs')
+        gdb.write('qbt-check child=%s name=%s old=%s new=%s\\n' % (hex(int(child)), child['name'].string(), hex(int(child['bs'])), hex(int(new_bs))))
+        return False
+QbtCheck('bdrv_replace_child_noperm', internal=True)
+end
+`;
+
+interface Recording {
+  dir: string;
+  log: string;
+  text: string;
+  trace: Trace;
+  graph: BlockGraph;
+  status: number | null;
+  stderr: string;
+}
+
+function record(name: string, script: (dir: string) => string, images: string[], extra: string[] = []): Recording {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `qbt-rec-${name}-`));
+  for (const img of images) {
+    const r = spawnSync(QEMU_IMG, ['create', '-q', '-f', 'qcow2', path.join(dir, img), '64M']);
+    assert.equal(r.status, 0, String(r.stderr));
+  }
+  fs.writeFileSync(path.join(dir, 'script.qmp'), script(dir));
+  const log = path.join(dir, 'session.log');
+  const r = spawnSync(process.execPath, [CLI, 'record', '--out', log, '--qmp-script', path.join(dir, 'script.qmp'), ...extra, '--', QSD], { encoding: 'utf8', timeout: 180_000 });
+  const text = fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '';
+  const trace = parseTrace(text);
+  return { dir, log, text, trace, graph: BlockGraph.build(trace, new Identities(trace)), status: r.status, stderr: r.stderr };
+}
+
+/** The commands of a log as typed, each with its hit count and whether QEMU said ok. */
+function commandsOf(trace: Trace): [string, number, 'ok' | 'error' | null][] {
+  return trace.commands.map((c) => [c.text?.split('\n')[0] ?? `(inferred) ${c.name}`, c.hits.length, c.reply ? ('error' in c.reply ? 'error' : 'ok') : null]);
+}
+
+describe('recording real sessions with qemu-block-trace record (debug QEMU 7.2 under gdb)', function () {
+  this.timeout(240_000);
+  before(function () {
+    if (!fs.existsSync(QSD) || !fs.existsSync(QEMU_IMG) || spawnSync('gdb', ['--version']).status !== 0) {
+      process.stdout.write(`      skipped: no debug QEMU at ${BUILD} or no gdb (npm test builds it once per machine: npm run qemu-build)\n`);
+      this.skip();
+    }
+  });
+
+  describe('file and format nodes, an NBD export, blockdev-snapshot, an active commit completed, a failed blockdev-add, quit', () => {
+    let rec: Recording;
+    before(() => {
+      rec = record(
+        'commit',
+        (d) =>
+          [
+            '# a qcow2 image on a file node, exported over NBD (the export is its parent)',
+            `blockdev-add driver=file node-name=file0 filename=${d}/base.qcow2`,
+            'blockdev-add driver=qcow2 node-name=base0 file=file0',
+            `nbd-server-start addr.type=unix addr.data.path=${d}/nbd.sock`,
+            'block-export-add type=nbd id=exp0 node-name=base0 writable=true',
+            `blockdev-add driver=qcow2 node-name=over0 file.driver=file file.filename=${d}/over.qcow2 backing=null`,
+            'blockdev-snapshot node=base0 overlay=over0',
+            'block-commit device=over0 job-id=c0',
+            '# wait BLOCK_JOB_READY 30',
+            'block-job-complete device=c0',
+            '# wait BLOCK_JOB_COMPLETED 30',
+            'blockdev-add driver=qcow2 node-name=bad0 file.driver=file file.filename=/nonexistent/x.qcow2',
+            'quit',
+          ].join('\n'),
+        ['base.qcow2', 'over.qcow2'],
+      );
+    });
+
+    it('exits 0 and says how many commands it recorded', () => {
+      assert.equal(rec.status, 0, rec.stderr);
+      assert.match(rec.stderr, /10 commands recorded in .*session\.log/);
+    });
+
+    it('the log reads like a hand-made session: each command as (QEMU) …, its reply, events, every stop with bt and the graph line', () => {
+      assert.deepEqual(commandsOf(rec.trace), [
+        [`blockdev-add driver=file node-name=file0 filename=${rec.dir}/base.qcow2`, 0, 'ok'],
+        ['blockdev-add driver=qcow2 node-name=base0 file=file0', 3, 'ok'],
+        [`nbd-server-start addr.type=unix addr.data.path=${rec.dir}/nbd.sock`, 0, 'ok'],
+        ['block-export-add type=nbd id=exp0 node-name=base0 writable=true', 1, 'ok'],
+        [`blockdev-add driver=qcow2 node-name=over0 file.driver=file file.filename=${rec.dir}/over.qcow2 backing=null`, 3, 'ok'],
+        ['blockdev-snapshot node=base0 overlay=over0', 2, 'ok'],
+        ['block-commit device=over0 job-id=c0', 6, 'ok'],
+        ['block-job-complete device=c0', 7, 'ok'],
+        ['blockdev-add driver=qcow2 node-name=bad0 file.driver=file file.filename=/nonexistent/x.qcow2', 0, 'error'],
+        ['quit', 4, null],
+      ]);
+      const lines = rec.text.split('\n');
+      assert.equal(lines.filter((l) => l === '(gdb) bt').length, rec.trace.hits.length);
+      assert.equal(lines.filter((l) => l === '(gdb) c').length, rec.trace.hits.length);
+      assert.ok(lines.some((l) => l.includes('"event":"BLOCK_JOB_READY"')));
+      assert.ok(rec.trace.hits.every((h) => h.recorded !== null && h.frames.length > 5), 'every hit has its backtrace and QEMU’s graph');
+      assert.deepEqual(rec.trace.diagnostics, []);
+      assert.match(lines[lines.length - 2] ?? '', /\[Inferior 1 \(process \d+\) exited normally\]/);
+    });
+
+    it('the replay is QEMU’s graph at every one of the 26 stops: edges between addresses, live nodes, names', () => {
+      const checks = rec.graph.checkRecorded();
+      assert.equal(checks.length, 26);
+      assert.deepEqual(
+        checks.filter((c) => c.differences.length > 0).map((c) => [c.hit, c.differences]),
+        [],
+      );
+      // and it is not empty agreement: the export's root moved to the overlay, then back at completion
+      const afterSnapshot = rec.graph.stateAfter(9);
+      assert.ok(afterSnapshot.edges.some((e) => e.name === 'root' && afterSnapshot.nodes.find((n) => n.id === e.child)?.name === 'over0'));
+    });
+  });
+
+  describe('blockdev-snapshot-sync, a stream, a mirror completed, a failed transaction, blockdev-del; checked by a gdb script of its own', () => {
+    let rec: Recording;
+    before(() => {
+      const gdbFile = path.join(os.tmpdir(), `qbt-check-${process.pid}.gdb`);
+      fs.writeFileSync(gdbFile, CHECK_GDB);
+      rec = record(
+        'mirror',
+        (d) =>
+          [
+            `blockdev-add driver=file node-name=file0 filename=${d}/base.qcow2`,
+            'blockdev-add driver=qcow2 node-name=base0 file=file0',
+            `nbd-server-start addr.type=unix addr.data.path=${d}/nbd.sock`,
+            'block-export-add type=nbd id=exp0 node-name=base0 writable=true',
+            `blockdev-snapshot-sync node-name=base0 snapshot-file=${d}/s1.qcow2 snapshot-node-name=s1 format=qcow2`,
+            'block-stream job-id=st0 device=s1',
+            '# wait BLOCK_JOB_COMPLETED 30',
+            `blockdev-add driver=qcow2 node-name=tgt0 file.driver=file file.filename=${d}/tgt.qcow2`,
+            'blockdev-mirror device=s1 target=tgt0 sync=full job-id=m0',
+            '# wait BLOCK_JOB_READY 30',
+            'block-job-complete device=m0',
+            '# wait BLOCK_JOB_COMPLETED 30',
+            'transaction(',
+            `  blockdev-snapshot-sync node-name=tgt0 snapshot-file=${d}/s2.qcow2 snapshot-node-name=s2 format=qcow2`,
+            `  blockdev-snapshot-sync node-name=nosuch snapshot-file=${d}/s3.qcow2 snapshot-node-name=s3 format=qcow2`,
+            ')',
+            `blockdev-add driver=file node-name=unused0 filename=${d}/base.qcow2 read-only=true`,
+            'blockdev-del node-name=unused0',
+            'quit',
+          ].join('\n'),
+        ['base.qcow2', 'tgt.qcow2'],
+        ['--gdb-x', gdbFile],
+      );
+      fs.rmSync(gdbFile, { force: true });
+    });
+
+    it('the commands and their outcomes are the script’s; the transaction is one command that failed', () => {
+      assert.equal(rec.status, 0, rec.stderr);
+      const cmds = commandsOf(rec.trace);
+      assert.deepEqual(
+        cmds.map(([text, , reply]) => [text.split(' ')[0], reply]),
+        [
+          ['blockdev-add', 'ok'],
+          ['blockdev-add', 'ok'],
+          ['nbd-server-start', 'ok'],
+          ['block-export-add', 'ok'],
+          ['blockdev-snapshot-sync', 'ok'],
+          ['block-stream', 'ok'],
+          ['blockdev-add', 'ok'],
+          ['blockdev-mirror', 'ok'],
+          ['block-job-complete', 'ok'],
+          ['transaction(', 'error'],
+          ['blockdev-add', 'ok'],
+          ['blockdev-del', 'ok'],
+          ['quit', null],
+        ],
+      );
+      const tx = rec.trace.commands.find((c) => c.name === 'transaction')!;
+      assert.deepEqual((tx.arguments.actions as { type: string }[]).map((a) => a.type), ['blockdev-snapshot-sync', 'blockdev-snapshot-sync']);
+      for (const [text, hits] of cmds) if (/^(?:blockdev-snapshot-sync|block-stream|blockdev-mirror|block-job-complete)/.test(text)) assert.ok(hits > 0, `${text} has hits`);
+    });
+
+    it('the replay is QEMU’s graph at every stop but those of three known gaps, which it shows', () => {
+      const checks = rec.graph.checkRecorded();
+      assert.equal(checks.length, rec.trace.hits.length);
+      assert.ok(checks.length >= 60, String(checks.length));
+      // Known gaps of the replay, found by these recordings (the product shows them, see the
+      // summary): the protocol node that blockdev-snapshot-sync's image creation opens and QEMU
+      // frees right after (the replay keeps it until the command ends); the unnamed file node of
+      // the blockdev-add after that, opened at a reused address; and the failed transaction's
+      // nodes during its rollback. Every other stop agrees.
+      const gapCommands = new Set(['blockdev-snapshot-sync', 'transaction']);
+      const tgtAdd = rec.trace.commands.findIndex((c) => c.name === 'blockdev-add' && c.arguments['node-name'] === 'tgt0');
+      const differing = checks.filter((c) => c.differences.length > 0);
+      for (const c of differing) {
+        const cmd = rec.trace.hits[c.hit - 1].command;
+        assert.ok(cmd !== null && (gapCommands.has(rec.trace.commands[cmd].name) || cmd === tgtAdd), `hit ${c.hit} (${cmd === null ? 'no command' : rec.trace.commands[cmd].name}): ${c.differences.join('; ')}`);
+      }
+      assert.ok(checks.length - differing.length >= 55, `${checks.length - differing.length}/${checks.length} agree`);
+    });
+
+    it('the log carries the lines of the user’s own gdb script (--gdb-x), and they agree with the replay hit by hit', () => {
+      const lines = rec.text.split('\n').filter((l) => l.startsWith('qbt-check '));
+      assert.equal(lines.length, rec.trace.hits.length, 'one line of the check before every stop');
+      // the failed transaction's rollback is a known gap of the replay (above): its hits are left out
+      const inGap = (hit: number) => {
+        const cmd = rec.trace.hits[hit - 1].command;
+        return cmd !== null && rec.trace.commands[cmd].name === 'transaction';
+      };
+      let checked = 0;
+      lines.forEach((l, i) => {
+        const m = /^qbt-check child=(0x[0-9a-f]+) name=(.+?) old=(0x[0-9a-f]+) new=(0x[0-9a-f]+)$/.exec(l);
+        assert.ok(m, l);
+        const [, child, name, , newBs] = m;
+        const hit = i + 1;
+        if (inGap(hit)) return;
+        checked++;
+        const after = rec.graph.stateAfter(hit);
+        const addr = new Map(after.nodes.map((n) => [n.id, n.address]));
+        const edge = after.edges.find((e) => e.address === child);
+        if (newBs === '0x0') {
+          assert.equal(edge, undefined, `hit ${hit}: the edge ${child} (${name}) is detached`);
+        } else {
+          assert.ok(edge, `hit ${hit}: the replay has the edge ${child} (${name})`);
+          assert.equal(edge.name, name, `hit ${hit}: its name`);
+          assert.equal(addr.get(edge.child), newBs, `hit ${hit}: ${name} points at ${newBs}`);
+        }
+      });
+      assert.ok(checked >= 50, `${checked} hits checked`);
+    });
+  });
+
+  describe('what goes wrong is said in one line, exit 2, and the log so far is kept', () => {
+    it('a breakpoint on a function the binary does not have', () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qbt-rec-bad-'));
+      const log = path.join(dir, 'x.log');
+      const r = spawnSync(process.execPath, [CLI, 'record', '--out', log, '--break', 'no_such_function_anywhere', '--', QSD], { encoding: 'utf8', timeout: 60_000 });
+      assert.equal(r.status, 2);
+      assert.match(r.stderr, /qbt-capture: no function no_such_function_anywhere in this program/);
+      assert.ok(fs.existsSync(log));
+    });
+
+    it('a gdb that is not there, and a script line that is not a command', () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qbt-rec-bad-'));
+      let r = spawnSync(process.execPath, [CLI, 'record', '--out', path.join(dir, 'x.log'), '--gdb', '/nonexistent/gdb', '--', QSD], { encoding: 'utf8' });
+      assert.equal(r.status, 2);
+      assert.match(r.stderr, /gdb not found \(\/nonexistent\/gdb\)/);
+      fs.writeFileSync(path.join(dir, 's.qmp'), 'blockdev-add driver=file\nthis is = not a command\n');
+      r = spawnSync(process.execPath, [CLI, 'record', '--out', path.join(dir, 'y.log'), '--qmp-script', path.join(dir, 's.qmp'), '--', QSD], { encoding: 'utf8' });
+      assert.equal(r.status, 2);
+      assert.match(r.stderr, /line 2: cannot read 'this is = not a command' as a qmp-shell command/);
+    });
+  });
+});
