@@ -113,6 +113,11 @@ export type LineKind =
   | { kind: 'separator' }
   | { kind: 'locals'; text: string }
   | { kind: 'bt-end'; text: string }
+  /**
+   * A line of QEMU's own trace (the `log` backend, `--trace 'qmp_*'`), in any of its three forms:
+   * `PID@SEC.USEC:name args` (before 6.0), `name args`, `2025-07-21T18:43:28.089797Z name args` (10.1+).
+   */
+  | { kind: 'qemu-trace'; event: string; args: string; eventStart: number }
   | { kind: 'text'; text: string };
 
 export interface HitHeader {
@@ -282,7 +287,25 @@ function classifyAt(text: string, offset: number): LineKind {
     }
   }
   if (rest.startsWith('(More stack frames follow')) return { kind: 'bt-end', text: rest.trimEnd() };
+  const t = qemuTrace(rest, offset);
+  if (t) return t;
   return { kind: 'text', text: rest.trimEnd() };
+}
+
+// A trace line's prefix: the PID and time of QEMU before 6.0, or the UTC time of 10.1 and later.
+const TRACE_PREFIX_RE = /^(?:\d+@\d+\.\d+:|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z )/;
+const TRACE_EVENT_RE = /^([a-z][a-z0-9_]*)(?: (.*))?$/;
+/** Events read without a prefix, where a plain line could otherwise be anything: those the model uses. */
+const KNOWN_TRACE_EVENTS = /^(?:qmp_enter_\w+|qmp_exit_\w+|qmp_job_\w+|bdrv_open_common|blk_root_attach|blk_root_detach|job_state_transition|job_apply_verb|job_completed)$/;
+
+function qemuTrace(rest: string, offset: number): LineKind | null {
+  const prefix = TRACE_PREFIX_RE.exec(rest);
+  const body = prefix ? rest.slice(prefix[0].length) : rest;
+  const m = TRACE_EVENT_RE.exec(body.trimEnd());
+  if (!m || (!prefix && !KNOWN_TRACE_EVENTS.test(m[1]))) return null;
+  // a prefixed line with an event name and arguments that look like QEMU's (`name=value`, JSON, words)
+  if (prefix && m[2] === undefined && !KNOWN_TRACE_EVENTS.test(m[1])) return null;
+  return { kind: 'qemu-trace', event: m[1], args: m[2] ?? '', eventStart: offset + (prefix ? prefix[0].length : 0) };
 }
 
 function parseHitHeader(text: string, offset: number): HitHeader | null {

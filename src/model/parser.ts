@@ -7,7 +7,7 @@
 import { attributeCommands } from './attribution';
 import { BacktraceText, FrameAssembler, frameLevel } from './frames';
 import { classifyLine, lineBody, MAX_LINE_LENGTH, parseFrameText, type HitHeader, type LineKind } from './lines';
-import { parseHmpCommand, parseQmpJson, parseQmpShellCommand, type QmpCommand } from './qmp';
+import { commandFromTrace, commandOfTraceEvent, parseHmpCommand, parseQmpJson, parseQmpShellCommand, replyFromTrace, type QmpCommand } from './qmp';
 import { parseRecordedGraph } from './recorded';
 import { Backtrace, Hit, type BacktraceKind, type Diagnostic, type DiagnosticCode, type ThreadRef, type Trace } from './trace';
 
@@ -85,6 +85,9 @@ export class TraceParser {
   private bt: OpenBacktrace | null = null;
   private context: Context = { kind: 'none' };
   private lastNonBlank = -1;
+  /** The command QEMU's trace says is running (`qmp_enter_<x>` seen, `qmp_exit_<x>` not yet). */
+  private traced: QmpCommand | null = null;
+  private readonly replyFromTrace = new WeakSet<QmpCommand>();
   private transaction: { line: number; text: string[] } | null = null;
   /** A JSON message over several lines; `before` is the last non-blank line before it. */
   private json: { line: number; text: string; depth: number; lines: number; before: number } | null = null;
@@ -192,6 +195,7 @@ export class TraceParser {
     }
     c.context = this.context;
     c.lastNonBlank = this.lastNonBlank;
+    c.traced = this.traced && (c.trace.commands[t.commands.indexOf(this.traced)] ?? null);
     c.transaction = this.transaction && { line: this.transaction.line, text: [...this.transaction.text] };
     c.json = this.json && { ...this.json };
     c.pendingBytes = this.pendingBytes;
@@ -387,6 +391,9 @@ export class TraceParser {
       case 'hmp':
         if (HMP_COMMAND.test(line.text)) this.addCommand(parseHmpCommand(line.text, lineNo));
         break;
+      case 'qemu-trace':
+        this.onQemuTrace(line.event, line.args, raw.trim(), lineNo);
+        break;
       case 'recorded-graph': {
         const graph = parseRecordedGraph(line.json);
         if (graph && this.hit && this.hit.recorded === null) this.hit.recorded = graph;
@@ -560,10 +567,48 @@ export class TraceParser {
       this.addCommand(msg.command);
     } else if (msg.kind === 'reply') {
       const prev = this.trace.commands[this.trace.commands.length - 1];
-      if (prev && prev.reply === null) prev.reply = msg.reply;
+      if (prev && (prev.reply === null || this.replyFromTrace.has(prev))) {
+        prev.reply = msg.reply;
+        this.replyFromTrace.delete(prev);
+      }
     } else if (msg.kind === 'bad') {
       this.addDiagnostic('bad-command', lineNo);
     }
+  }
+
+  /**
+   * QEMU's `qmp_enter_<x>` / `qmp_exit_<x>` trace lines bracket each command it runs: a command the
+   * log did not show as typed is known from them, and so is its outcome when no reply is logged.
+   */
+  private onQemuTrace(event: string, args: string, text: string, lineNo: number): void {
+    const enter = event.startsWith('qmp_enter_');
+    if (!enter && !event.startsWith('qmp_exit_')) return;
+    const name = commandOfTraceEvent(event.slice(enter ? 10 : 9));
+    const prev = this.trace.commands[this.trace.commands.length - 1];
+    const prevHasHits = this.trace.hits.length > 0 && this.hitSection[this.hitSection.length - 1] === this.trace.commands.length - 1;
+    if (enter) {
+      // the command typed just before (qmp-shell, raw QMP): its echo, not another command
+      if (prev && prev.origin !== 'inferred' && prev.origin !== 'hmp' && prev.name === name && !prevHasHits && prev.reply === null) {
+        this.traced = prev;
+        return;
+      }
+      // the monitor's own greeting (query-version) and the client's handshake are no user's commands
+      if (name === 'qmp_capabilities' || name === 'query-version') {
+        this.traced = null;
+        return;
+      }
+      const cmd = commandFromTrace(event.slice(10), args, lineNo, text);
+      this.addCommand(cmd);
+      this.traced = cmd;
+      return;
+    }
+    const cmd = this.traced;
+    if (cmd && cmd.name === name && cmd.reply === null) {
+      cmd.reply = replyFromTrace(args);
+      // QEMU's reply, when the log shows it after this, says more (the error's class)
+      if (cmd.reply) this.replyFromTrace.add(cmd);
+    }
+    this.traced = null;
   }
 
   private addCommand(cmd: QmpCommand): void {

@@ -2,7 +2,8 @@
 // commands, and a command written back as a person would type it. A leaf: it imports nothing.
 
 
-export type CommandOrigin = 'qmp-shell' | 'qmp' | 'hmp' | 'inferred';
+/** `qemu-trace`: from QEMU's own `qmp_enter_<command>` trace line (`--trace 'qmp_*'`), when no command line was logged. */
+export type CommandOrigin = 'qmp-shell' | 'qmp' | 'hmp' | 'qemu-trace' | 'inferred';
 
 export interface QmpCommand {
   /** QMP name (`block-commit`), or the HMP command word. */
@@ -109,6 +110,40 @@ export function parseQmpJson(text: string, line: number): QmpJson {
   if ('return' in msg || 'error' in msg) return { kind: 'reply', reply: msg };
   if (typeof msg.event === 'string') return { kind: 'event' };
   return null;
+}
+
+/** QMP commands whose names keep underscores (QEMU's trace events spell every name with them). */
+const UNDERSCORE_NAMES = new Set(['qmp_capabilities', 'block_resize', 'block_set_io_throttle', 'block_passwd', 'migrate_set_speed', 'migrate_set_downtime', 'migrate_set_cache_size', 'set_password', 'expire_password', 'device_add', 'device_del', 'netdev_add', 'netdev_del', 'client_migrate_info', 'dump_skeys', 'system_reset', 'system_powerdown', 'system_wakeup', 'inject_nmi']);
+
+/** The QMP command a `qmp_enter_<x>` / `qmp_exit_<x>` trace event is about: `blockdev_add` → `blockdev-add`. */
+export function commandOfTraceEvent(x: string): string {
+  return UNDERSCORE_NAMES.has(x) ? x : x.replace(/_/g, '-');
+}
+
+/** A command from QEMU's `qmp_enter_<x> {json}` trace line. */
+export function commandFromTrace(x: string, args: string, line: number, text: string): QmpCommand {
+  let parsed: unknown = null;
+  try {
+    parsed = JSON.parse(args);
+  } catch {
+    // arguments QEMU could not print as JSON: the command is still known
+  }
+  const argObj = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  return { name: commandOfTraceEvent(x), arguments: argObj, origin: 'qemu-trace', line, text, hits: [], inferredFrom: null, reply: null };
+}
+
+/** QEMU's answer as `qmp_exit_<x> RESULT 1|0` says it: `{return: …}` or `{error: {desc}}`; null when it is not that line. */
+export function replyFromTrace(args: string): Record<string, unknown> | null {
+  const m = /^(.*) ([01])$/s.exec(args.trimEnd());
+  if (!m) return null;
+  if (m[2] === '0') return { error: { class: 'GenericError', desc: m[1] } };
+  let value: unknown;
+  try {
+    value = JSON.parse(m[1]);
+  } catch {
+    value = m[1];
+  }
+  return { return: value };
 }
 
 /** The command as a user would have typed it in qmp-shell. */

@@ -209,6 +209,25 @@ describe('gdb-trace grammar (every line kind of design.md §2, from the real tra
     has(at('../block.c', 5), 'markup.underline.link.source-file');
   });
 
+  it("QEMU's own trace lines in their three forms, and QEMU's graph recorded at a stop", () => {
+    const { at } = tokenize(
+      'qmp_enter_blockdev_add {"node-name": "d0", "driver": "raw"}',
+      '12345@1700000000.123456:qmp_exit_blockdev_add {} 1',
+      '2025-07-21T18:43:28.089797Z bdrv_open_common bs 0x55 filename "x"',
+      'qbt-graph {"nodes":[{"address":"0x5555558b8bf0","name":"file0"}],"edges":[]}',
+      'blockdev_add is not a trace line',
+    );
+    has(at('qmp_enter_blockdev_add'), 'entity.name.tag.trace-event.qemu-trace');
+    has(at('"node-name"'), 'string.unquoted.trace-arguments.qemu-trace');
+    has(at('12345@', 1), 'constant.numeric.timestamp.qemu-trace');
+    has(at('qmp_exit_blockdev_add', 1), 'entity.name.tag.trace-event.qemu-trace');
+    has(at('2025-07-21T', 2), 'constant.numeric.timestamp.qemu-trace');
+    has(at('bdrv_open_common', 2), 'entity.name.tag.trace-event.qemu-trace');
+    has(at('qbt-graph', 3), 'keyword.other.recorded-graph');
+    has(at('"address"', 3), 'meta.embedded.line.json');
+    assert.ok(!at('blockdev_add', 4).some((s) => s.includes('qemu-trace')));
+  });
+
   it('mail quote prefixes keep the line kinds', () => {
     const { at } = tokenize('> #3  0x0000555555d912af in blk_insert_bs (blk=0x555557158250) at ../block/block-backend.c:907', '> (QEMU) block-commit device=over01');
     has(at('> '), 'punctuation.definition.quote');
