@@ -214,130 +214,221 @@ export function problemIn(output: string): string | null {
   return null;
 }
 
-/** Run the recording; resolves when gdb has exited. The log so far is kept whatever happens. */
+/** Where to record and what to run: everything but the commands. */
+export type SessionOptions = Omit<RecordOptions, 'script'>;
+
+/**
+ * A recording in progress: gdb running QEMU with the companion, our QMP connection, the log.
+ * Commands are sent one at a time (`send`), each logged as typed before it goes and its reply once
+ * gdb's output is quiet; `quit()` ends QEMU; `ended` resolves when gdb has exited.
+ */
+export class Session {
+  private output = '';
+  private lastOutput = Date.now();
+  private busy: Promise<unknown> = Promise.resolve();
+  private sentQuit = false;
+  /** Events received up to the last command sent: `# wait` waits for one after it. */
+  private eventsAtCommand = 0;
+  readonly ended: Promise<RecordResult>;
+  commands = 0;
+
+  private constructor(
+    private readonly gdb: ChildProcess,
+    private readonly qmp: Qmp,
+    private readonly log: WriteStream,
+    private readonly dir: string,
+    private readonly exited: Promise<number | null>,
+    readonly socketPath: string,
+    private readonly quietMs: number,
+    out: { text: string; at: number },
+  ) {
+    this.output = out.text;
+    this.lastOutput = out.at;
+    this.ended = this.exited.then(async (code) => {
+      qmp.close();
+      await new Promise((r) => setTimeout(r, 100));
+      const problem = problemIn(this.output);
+      if (problem) return this.finish(2, problem);
+      if (code !== 0) return this.finish(2, `gdb exited with code ${code}`);
+      return this.finish(0, null);
+    });
+  }
+
+  /** Start gdb on QEMU and connect to QEMU's QMP; a problem is one line, with the log so far kept. */
+  static async start(o: SessionOptions): Promise<Session | RecordResult> {
+    const v = spawnSync(o.gdb, ['--version'], { encoding: 'utf8' });
+    if (v.error || v.status !== 0) return { exitCode: 2, problem: `gdb not found (${o.gdb}): install gdb, or say where it is with --gdb PATH`, commands: 0 };
+    if (!existsSync(o.binary) || !statSync(o.binary).isFile()) return { exitCode: 2, problem: `no QEMU binary at ${o.binary}`, commands: 0 };
+    for (const f of o.gdbFiles) if (!existsSync(f)) return { exitCode: 2, problem: `no gdb file at ${f} (--gdb-x)`, commands: 0 };
+    const dir = mkdtempSync(join(tmpdir(), 'qbt-record-'));
+    const socketPath = join(dir, 'qmp.sock');
+    const log = createWriteStream(o.out);
+    const out = { text: '', at: Date.now() };
+    const gdbArgs = [
+      '-q',
+      '-batch',
+      '-nx',
+      ...['set pagination off', 'set confirm off', 'set width 0', 'set style enabled off'].flatMap((c) => ['-iex', c]),
+      '-x',
+      o.companion,
+      ...o.gdbFiles.flatMap((f) => ['-x', f]),
+      '-ex',
+      `qbt-capture ${(o.breakpoints.length > 0 ? o.breakpoints : ['bdrv_replace_child_noperm']).join(' ')}`,
+      '-ex',
+      'run',
+      '--args',
+      o.binary,
+      ...o.args,
+      ...monitorArgs(o.binary, socketPath),
+    ];
+    const gdb = spawn(o.gdb, gdbArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => gdb.on('exit', (code) => resolve(code)));
+    let session: Session | null = null;
+    const onData = (d: Buffer) => {
+      const text = d.toString('utf8');
+      log.write(text);
+      // what went wrong is found in the output: keep its recent part only
+      if (session) session.noteOutput(text);
+      else {
+        out.text = (out.text + text).slice(-200_000);
+        out.at = Date.now();
+      }
+    };
+    gdb.stdout.on('data', onData);
+    gdb.stderr.on('data', onData);
+    const fail = async (problem: string): Promise<RecordResult> => {
+      if (gdb.exitCode === null && gdb.signalCode === null) {
+        gdb.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+        if (gdb.exitCode === null) gdb.kill('SIGKILL');
+      }
+      await new Promise<void>((r) => log.end(r));
+      rmSync(dir, { recursive: true, force: true });
+      return { exitCode: 2, problem, commands: 0 };
+    };
+    let qmp: Qmp;
+    try {
+      const sock = await connectWhenReady(socketPath, gdb, 120_000);
+      qmp = new Qmp(sock, (e) => log.write(`${JSON.stringify(e)}\n`));
+    } catch (e) {
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+      return fail(problemIn(out.text) ?? (e as Error).message);
+    }
+    const early = problemIn(out.text);
+    if (early?.startsWith('qbt-capture:') || early?.startsWith('qbt-graph:')) return fail(early);
+    await qmp.next(30_000); // the greeting
+    await qmp.execute('qmp_capabilities', {});
+    session = new Session(gdb, qmp, log, dir, exited, socketPath, o.quietMs ?? 500, out);
+    return session;
+  }
+
+  private noteOutput(text: string): void {
+    this.output = (this.output + text).slice(-200_000);
+    this.lastOutput = Date.now();
+  }
+
+  get running(): boolean {
+    return this.gdb.exitCode === null && this.gdb.signalCode === null;
+  }
+
+  /** QEMU's QMP commands, for completion. */
+  async commandNames(): Promise<string[]> {
+    const r = await this.qmp.execute('query-commands', {});
+    const list = r && Array.isArray(r.return) ? (r.return as { name?: unknown }[]) : [];
+    return list.map((c) => String(c.name)).sort();
+  }
+
+  private async quiet(limitMs = 120_000): Promise<void> {
+    const t0 = Date.now();
+    while (Date.now() - this.lastOutput < this.quietMs && Date.now() - t0 < limitMs) await new Promise((r) => setTimeout(r, 50));
+  }
+
+  /**
+   * Send one command (a step of parseQmpScript), logged as typed; its reply (`return` or `error`),
+   * or null when QEMU went away. Commands queue: one at a time, each after the previous reply.
+   */
+  send(step: Extract<ScriptStep, { kind: 'command' }>): Promise<Record<string, unknown> | null> {
+    const run = async () => {
+      if (!this.running) return null;
+      await this.quiet();
+      this.log.write(`\n${step.logText.join('\n')}\n`);
+      this.eventsAtCommand = this.qmp.events.length;
+      this.commands++;
+      if (step.execute === 'quit') this.sentQuit = true;
+      const reply = await this.qmp.execute(step.execute, step.arguments);
+      if (reply === null || step.execute === 'quit') return reply;
+      await this.quiet();
+      this.log.write(`${JSON.stringify(reply)}\n`);
+      return reply;
+    };
+    const p = this.busy.then(run, run);
+    this.busy = p.catch(() => undefined);
+    return p;
+  }
+
+  /** Wait for QMP event `name` received since the last command was sent. */
+  waitEvent(name: string, seconds: number): Promise<boolean> {
+    const p = this.busy.then(() => this.qmp.waitEvent(name, this.eventsAtCommand, seconds * 1000));
+    this.busy = p.catch(() => undefined);
+    return p;
+  }
+
+  /** End the session as a person would: `quit` over QMP (logged), then, if QEMU lingers, gdb is stopped. */
+  async quit(): Promise<RecordResult> {
+    if (this.running && !this.sentQuit) {
+      await this.send({ kind: 'command', logText: ['(QEMU) quit'], execute: 'quit', arguments: {}, line: 0 }).catch(() => null);
+    }
+    const done = await Promise.race([this.ended, new Promise<null>((r) => setTimeout(() => r(null), 15_000))]);
+    if (done) return done;
+    this.gdb.kill('SIGTERM');
+    return this.ended;
+  }
+
+  /** Stop at once (gdb and QEMU killed), keeping the log. */
+  kill(): void {
+    if (this.running) this.gdb.kill('SIGKILL');
+  }
+
+  private async finish(exitCode: 0 | 2, problem: string | null): Promise<RecordResult> {
+    await new Promise<void>((r) => this.log.end(r));
+    rmSync(this.dir, { recursive: true, force: true });
+    return { exitCode, problem, commands: this.commands };
+  }
+}
+
+/** Run a recording with a script (or none: until QEMU exits); resolves when gdb has exited. The log so far is kept whatever happens. */
 export async function record(o: RecordOptions): Promise<RecordResult> {
   const say = o.say ?? (() => undefined);
   const steps = o.script === null ? [] : parseQmpScript(o.script);
-  const v = spawnSync(o.gdb, ['--version'], { encoding: 'utf8' });
-  if (v.error || v.status !== 0) return { exitCode: 2, problem: `gdb not found (${o.gdb}): install gdb, or say where it is with --gdb PATH`, commands: 0 };
-  if (!existsSync(o.binary) || !statSync(o.binary).isFile()) return { exitCode: 2, problem: `no QEMU binary at ${o.binary}`, commands: 0 };
-  for (const f of o.gdbFiles) if (!existsSync(f)) return { exitCode: 2, problem: `no gdb file at ${f} (--gdb-x)`, commands: 0 };
-
-  const dir = mkdtempSync(join(tmpdir(), 'qbt-record-'));
-  const socketPath = join(dir, 'qmp.sock');
-  const log: WriteStream = createWriteStream(o.out);
-  let output = '';
-  let lastOutput = Date.now();
-  const write = (text: string) => {
-    log.write(text);
-  };
-  const gdbArgs = [
-    '-q',
-    '-batch',
-    '-nx',
-    ...['set pagination off', 'set confirm off', 'set width 0', 'set style enabled off', 'set print thread-events on'].flatMap((c) => ['-iex', c]),
-    '-x',
-    o.companion,
-    ...o.gdbFiles.flatMap((f) => ['-x', f]),
-    '-ex',
-    `qbt-capture ${(o.breakpoints.length > 0 ? o.breakpoints : ['bdrv_replace_child_noperm']).join(' ')}`,
-    '-ex',
-    'run',
-    '--args',
-    o.binary,
-    ...o.args,
-    ...monitorArgs(o.binary, socketPath),
-  ];
-  const gdb = spawn(o.gdb, gdbArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<number | null>((resolve) => gdb.on('exit', (code) => resolve(code)));
-  const onData = (d: Buffer) => {
-    const text = d.toString('utf8');
-    write(text);
-    // what went wrong is found in the output: keep its recent part only
-    output = (output + text).slice(-200_000);
-    lastOutput = Date.now();
-  };
-  gdb.stdout.on('data', onData);
-  gdb.stderr.on('data', onData);
-
-  const quietMs = o.quietMs ?? 500;
-  const quiet = async (limitMs = 120_000) => {
-    const t0 = Date.now();
-    while (Date.now() - lastOutput < quietMs && Date.now() - t0 < limitMs) await new Promise((r) => setTimeout(r, 50));
-  };
-  const finish = async (exitCode: 0 | 2, problem: string | null, commands: number): Promise<RecordResult> => {
-    if (gdb.exitCode === null && gdb.signalCode === null) {
-      gdb.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      if (gdb.exitCode === null) gdb.kill('SIGKILL');
-    }
-    await new Promise<void>((r) => log.end(r));
-    rmSync(dir, { recursive: true, force: true });
-    return { exitCode, problem, commands };
-  };
-
-  let qmp: Qmp;
-  try {
-    const sock = await connectWhenReady(socketPath, gdb, 120_000);
-    qmp = new Qmp(sock, (e) => write(`${JSON.stringify(e)}\n`));
-  } catch (e) {
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
-    return finish(2, problemIn(output) ?? (e as Error).message, 0);
-  }
-  const early = problemIn(output);
-  if (early?.startsWith('qbt-capture:') || early?.startsWith('qbt-graph:')) return finish(2, early, 0);
-  await qmp.next(30_000); // the greeting
-  await qmp.execute('qmp_capabilities', {});
-  say(`recording to ${o.out}; QMP of QEMU on ${socketPath}`);
-
-  let commands = 0;
-  let sentQuit = false;
-  let lastEvents = 0;
+  const s = await Session.start(o);
+  if (!(s instanceof Session)) return s;
+  say(`recording to ${o.out}; QMP of QEMU on ${s.socketPath}`);
   for (const step of steps) {
-    if (gdb.exitCode !== null) break;
+    if (!s.running) break;
     if (step.kind === 'wait') {
-      const ok = await qmp.waitEvent(step.event, lastEvents, step.seconds * 1000);
-      if (!ok) {
-        qmp.close();
-        return finish(2, `script line ${step.line}: no ${step.event} event in ${step.seconds} s`, commands);
+      if (!(await s.waitEvent(step.event, step.seconds))) {
+        s.kill();
+        const r = await s.ended;
+        return { ...r, exitCode: 2, problem: `script line ${step.line}: no ${step.event} event in ${step.seconds} s` };
       }
       continue;
     }
-    await quiet();
-    write(`\n${step.logText.join('\n')}\n`);
-    lastEvents = qmp.events.length;
     say(step.logText.join(' '));
-    let reply: Record<string, unknown> | null;
     try {
-      reply = await qmp.execute(step.execute, step.arguments);
+      const reply = await s.send(step);
+      if (step.execute === 'quit' || reply === null) break;
     } catch (e) {
-      qmp.close();
-      return finish(2, `script line ${step.line}: ${(e as Error).message}`, commands);
+      s.kill();
+      const r = await s.ended;
+      return { ...r, exitCode: 2, problem: `script line ${step.line}: ${(e as Error).message}` };
     }
-    commands++;
-    if (step.execute === 'quit') {
-      sentQuit = true;
-      break;
-    }
-    if (reply === null) break;
-    await quiet();
-    write(`${JSON.stringify(reply)}\n`);
   }
-  if (!sentQuit && o.script !== null && gdb.exitCode === null) {
-    // the script is done: QEMU is asked to quit, as a person would end the session
-    await quiet();
-    write('\n(QEMU) quit\n');
-    await qmp.execute('quit', {}).catch(() => null);
+  if (o.script === null) {
+    say('no --qmp-script: recording until QEMU exits (quit it over QMP, or stop with Ctrl-C)');
+    return s.ended;
   }
-  if (o.script === null) say('no --qmp-script: recording until QEMU exits (quit it over QMP, or stop with Ctrl-C)');
-  const code = await exited;
-  qmp.close();
-  // the pipes may still hold the last lines
-  await new Promise((r) => setTimeout(r, 100));
-  const problem = problemIn(output);
-  if (problem) return finish(2, problem, commands);
-  if (code !== 0) return finish(2, `gdb exited with code ${code}`, commands);
-  return finish(0, null, commands);
+  // the script is done: QEMU is asked to quit, as a person would end the session
+  return s.quit();
 }
 
 /** The companion's path in this package (dist/cli.js → resources/gdb/). */
