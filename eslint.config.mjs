@@ -6,7 +6,7 @@ import importCycles from './scripts/lint/importCycles.mjs';
 
 // The editor's features, each a folder of src/: they import the model, the store and the shared
 // host helpers (src/*.ts), never each other, so that each can be read, changed and removed alone.
-const FEATURES = ['editor', 'graphPanel', 'hitsTree', 'summary', 'walkthrough', 'render'];
+const FEATURES = ['editor', 'graphPanel', 'hitsTree', 'summary', 'walkthrough', 'render', 'recording'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'node_modules/**', '.vscode-test/**', 'test-results/**', '.bench/**'] },

@@ -6,6 +6,7 @@ import { registerSourceNavigation, SourceNavigator } from './editor/sourceNaviga
 import { registerStructure } from './editor/structure';
 import { registerGraphPanel } from './graphPanel';
 import { registerHitsTree } from './hitsTree';
+import { registerRecording } from './recording';
 import { registerSummary } from './summary';
 import { TraceStore } from './traceStore';
 import { registerWalkthrough } from './walkthrough';
@@ -24,6 +25,7 @@ export function activate(context: vscode.ExtensionContext): void {
     hits.disposable,
     registerGraphPanel(context, store, hits.focus),
     registerWalkthrough(),
+    registerRecording(context),
   );
 }
 

@@ -13,7 +13,7 @@ import * as vscode from 'vscode';
 import { looksLikeGdbTrace } from './model/detect';
 import { BlockGraph } from './model/graph';
 import { Identities } from './model/identities';
-import { parseTrace } from './model/parser';
+import { parseTrace, TraceParser } from './model/parser';
 import { type Trace } from './model/trace';
 import type { Batches } from './model/work';
 
@@ -105,7 +105,9 @@ class Analysis {
 }
 
 export class TraceStore implements vscode.Disposable {
-  private readonly cache = new Map<string, { version: number; trace: Trace }>();
+  private readonly cache = new Map<string, { version: number; trace: Trace; length: number }>();
+  /** Logs that grow: the text read so far and the parser that goes on from it (TraceParser.snapshot). */
+  private readonly growing = new Map<string, { text: string; parser: TraceParser }>();
   private readonly analyses = new WeakMap<Trace, Analysis>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly changed = new vscode.EventEmitter<TraceChange>();
@@ -200,13 +202,32 @@ export class TraceStore implements vscode.Disposable {
     }
   }
 
-  /** The trace of `document`, parsed now if the cached one is older than the text. */
+  /**
+   * The trace of `document`, parsed now if the cached one is older than the text. A log that grows
+   * (a recording being written, a `tee`) is read from where it was: only the new tail is parsed.
+   */
   get(document: vscode.TextDocument): Trace {
     const key = document.uri.toString();
     const cached = this.cache.get(key);
     if (cached && cached.version === document.version) return cached.trace;
-    const trace = parseTrace(document.getText());
-    this.cache.set(key, { version: document.version, trace });
+    const text = document.getText();
+    const growing = this.growing.get(key);
+    let trace: Trace;
+    if (growing && text.length >= growing.text.length && text.startsWith(growing.text)) {
+      growing.parser.push(text.slice(growing.text.length));
+      growing.text = text;
+      trace = growing.parser.snapshot();
+    } else if (cached && text.length > cached.length) {
+      // it grew (or changed and grew): from now on it is followed as a growing log
+      const parser = new TraceParser();
+      parser.push(text);
+      this.growing.set(key, { text, parser });
+      trace = parser.snapshot();
+    } else {
+      this.growing.delete(key);
+      trace = parseTrace(text);
+    }
+    this.cache.set(key, { version: document.version, trace, length: text.length });
     return trace;
   }
 
@@ -276,6 +297,7 @@ export class TraceStore implements vscode.Disposable {
   private forget(uri: vscode.Uri): void {
     const key = uri.toString();
     this.cache.delete(key);
+    this.growing.delete(key);
     clearTimeout(this.timers.get(key));
     this.timers.delete(key);
   }
@@ -284,6 +306,7 @@ export class TraceStore implements vscode.Disposable {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     this.cache.clear();
+    this.growing.clear();
     vscode.Disposable.from(...this.disposables).dispose();
   }
 }

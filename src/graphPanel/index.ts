@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { graphToDot } from '../model/dot';
 import type { BlockGraph } from '../model/graph';
+import { recordedAgreementLine } from '../model/recorded';
 import { hitAtLine, hitAfterLine } from '../model/positions';
 import { basename } from '../model/paths';
 import { Cancelled } from '../model/work';
@@ -14,6 +15,18 @@ import { escapeHtml, nonce, pageHead } from '../webviewPage';
 import type { GraphPanelState, HostMessage, WebviewMessage } from './messages';
 
 export const GRAPH_VIEW_TYPE = 'qemuBlockTrace.graph';
+
+/** What QEMU's recorded graph says of the state after `hit`: it is the one hit + 1 stopped with. */
+function recordedNote(graph: BlockGraph, hit: number): { agrees: boolean; text: string } | undefined {
+  const checks = graph.checkRecorded();
+  if (checks.length === 0) return undefined;
+  const at = checks.find((c) => c.hit === hit + 1);
+  const all = recordedAgreementLine(checks);
+  if (!at) return { agrees: true, text: vscode.l10n.t('No graph recorded from QEMU’s memory after this hit; {0}.', all) };
+  const agreeing = checks.filter((c) => c.differences.length === 0).length;
+  if (at.differences.length === 0) return { agrees: true, text: vscode.l10n.t('Recorded from QEMU’s memory as hit {0} stopped: the replay agrees, as at {1}/{2} recorded stops.', at.hit, agreeing, checks.length) };
+  return { agrees: false, text: vscode.l10n.t('Recorded from QEMU’s memory as hit {0} stopped: the replay differs — {1}', at.hit, at.differences.join('; ')) };
+}
 
 const baseName = (uri: vscode.Uri) => basename(uri.path);
 
@@ -77,6 +90,7 @@ class GraphPanel implements vscode.Disposable {
 <header>
   <h1 id="title">${vscode.l10n.t('Block graph')}</h1>
   <div id="change"><span id="kind" class="kind"></span><span id="explanation"></span></div>
+  <div id="recorded" hidden></div>
 </header>
 <nav aria-label="${vscode.l10n.t('Step through the hits')}">
   <button data-action="first" title="${vscode.l10n.t('First hit (Home)')}" aria-label="${vscode.l10n.t('First hit')}">|◀</button>
@@ -156,7 +170,8 @@ class GraphPanel implements vscode.Disposable {
     const view = graph.stateAfter(hit);
     const h = hit > 0 ? trace.hits[hit - 1] : undefined;
     const cmd = h && h.command !== null ? trace.commands[h.command] : undefined;
-    this.post({ type: 'state', view, dot: graphToDot(view, { colours: false }), command: cmd ? commandLabel(cmd) : h ? 'before any command' : null, logLine: h ? h.line + 1 : null, ...(replyTo !== undefined ? { replyTo } : {}) });
+    const recorded = recordedNote(graph, hit);
+    this.post({ type: 'state', view, dot: graphToDot(view, { colours: false }), command: cmd ? commandLabel(cmd) : h ? 'before any command' : null, logLine: h ? h.line + 1 : null, ...(recorded ? { recorded } : {}), ...(replyTo !== undefined ? { replyTo } : {}) });
     this.clearHighlight();
   }
 

@@ -33,6 +33,11 @@ export type HostMessage =
       command: string | null;
       /** 1-based log line of the hit header. */
       logLine: number | null;
+      /**
+       * QEMU's own graph, where the log recorded it (`qbt-graph`) at the stop after this state: the
+       * sentence to show (the model's, in English as the CLI's) and whether the replay agrees.
+       */
+      recorded?: { agrees: boolean; text: string };
       /** The `step` this answers; absent when the host moved on its own (cursor, tree). */
       replyTo?: number;
     }

@@ -228,8 +228,11 @@ export class BlockGraph {
    */
   checkRecorded(): RecordedCheck[] {
     if (!this.ids) return [];
-    return checkRecorded(this.trace, (n) => this.stateAtStop(n), this.ids);
+    this.recordedChecks ??= checkRecorded(this.trace, (n) => this.stateAtStop(n), this.ids);
+    return this.recordedChecks;
   }
+
+  private recordedChecks: RecordedCheck[] | undefined;
 
   /** Nodes named by `blockdev-del` commands after `since` and up to the one `hit` is in: deleted, when nothing holds them. */
   private deletedByCommands(since: number | null, hit: Hit): void {

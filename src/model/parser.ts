@@ -592,8 +592,9 @@ export class TraceParser {
         this.traced = prev;
         return;
       }
-      // the monitor's own greeting (query-version) and the client's handshake are no user's commands
-      if (name === 'qmp_capabilities' || name === 'query-version') {
+      // the monitor's own greeting (query-version), the client's handshake and its look at what
+      // QEMU offers (qmp-shell's, the recorder's, for completion) are no user's commands
+      if (name === 'qmp_capabilities' || name === 'query-version' || name === 'query-commands') {
         this.traced = null;
         return;
       }

@@ -29,6 +29,7 @@ const position = $('position');
 const canvas = $('canvas');
 const details = $('details');
 const status = $('status');
+const recordedLine = $('recorded');
 
 let uri: string | null = null;
 let hitCount = 0;
@@ -320,6 +321,9 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
       break;
     case 'state':
       if (m.replyTo !== undefined && m.replyTo !== stepSeq) break;
+      recordedLine.hidden = !m.recorded;
+      recordedLine.className = m.recorded && !m.recorded.agrees ? 'differs' : '';
+      setText(recordedLine, m.recorded?.text ?? '');
       void draw(m.view, m.dot, m.command, m.logLine);
       break;
     case 'busy':
