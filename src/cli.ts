@@ -28,7 +28,7 @@ const USAGE = `usage: qemu-block-trace summary LOG [--json]
        qemu-block-trace resolve LOG --source-root DIR [--build-dir DIR] [--revision REV | --no-git] [--json]
        qemu-block-trace graph LOG [--hit N] [--json | --dot | --svg]
        qemu-block-trace record --out LOG [--qmp-script FILE] [--break FN]... [--gdb PATH]
-                               [--gdb-x FILE]... -- QEMU_BINARY ARGS...
+                               [--gdb-x FILE]... (-- QEMU_BINARY ARGS... | --attach PID --qmp SOCKET)
 
   summary LOG          one line per QMP command: its hits and how it was found
   summary LOG --json   the whole model (hits, frames, commands, diagnostics) as JSON
@@ -44,7 +44,8 @@ const USAGE = `usage: qemu-block-trace summary LOG [--json]
                        breakpoints (default bdrv_replace_child_noperm) the backtrace and QEMU's
                        block graph from its memory; the QMP script's commands (qmp-shell lines,
                        transaction( … ), '# wait EVENT [SECONDS]') sent one after another, each
-                       logged with its reply; --gdb-x sources your own gdb files too`;
+                       logged with its reply; --gdb-x sources your own gdb files too;
+                       --attach records a running QEMU over its QMP socket, and leaves it running`;
 
 class UsageError extends Error {}
 
@@ -154,9 +155,10 @@ async function writeChunks(chunks: Iterable<string>): Promise<void> {
 /** `record`: its options up to `--`, then the QEMU binary and its arguments. */
 async function recordCommand(argv: string[]): Promise<number> {
   const dash = argv.indexOf('--');
-  if (dash < 0 || dash === argv.length - 1) throw new UsageError(`record needs -- QEMU_BINARY [ARGS...] after its options\n${USAGE}`);
-  const opts = argv.slice(0, dash);
-  const [binary, ...qemuArgs] = argv.slice(dash + 1);
+  const opts = dash < 0 ? argv : argv.slice(0, dash);
+  const [binary, ...qemuArgs] = dash < 0 ? [] : argv.slice(dash + 1);
+  let attachPid: string | null = null;
+  let qmpSocket: string | null = null;
   let out: string | null = null;
   let scriptPath: string | null = null;
   let gdb = 'gdb';
@@ -173,9 +175,15 @@ async function recordCommand(argv: string[]): Promise<number> {
     else if (a === '--break') breakpoints.push(value());
     else if (a === '--gdb') gdb = value();
     else if (a === '--gdb-x') gdbFiles.push(resolvePath(value()));
+    else if (a === '--attach') attachPid = value();
+    else if (a === '--qmp') qmpSocket = value();
     else throw new UsageError(`unknown option ${a} for record\n${USAGE}`);
   }
   if (!out) throw new UsageError(`record needs --out LOG\n${USAGE}`);
+  if (attachPid !== null || qmpSocket !== null) {
+    if (attachPid === null || qmpSocket === null || !/^\d+$/.test(attachPid)) throw new UsageError(`--attach PID and --qmp SOCKET go together (a process number and QEMU's QMP socket)\n${USAGE}`);
+    if (binary !== undefined) throw new UsageError(`--attach records a QEMU that is running: no -- QEMU_BINARY then\n${USAGE}`);
+  } else if (binary === undefined) throw new UsageError(`record needs -- QEMU_BINARY [ARGS...] after its options (or --attach PID --qmp SOCKET)\n${USAGE}`);
   let script: string | null = null;
   if (scriptPath) {
     try {
@@ -191,8 +199,9 @@ async function recordCommand(argv: string[]): Promise<number> {
     breakpoints,
     gdb,
     gdbFiles,
-    binary: resolvePath(binary),
+    binary: binary === undefined ? '' : resolvePath(binary),
     args: qemuArgs,
+    ...(attachPid !== null && qmpSocket !== null ? { attach: { pid: Number(attachPid), qmp: resolvePath(qmpSocket) } } : {}),
     companion: companionPath(__dirname),
     say: (line) => process.stderr.write(`qemu-block-trace: ${line}\n`),
   });

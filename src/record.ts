@@ -23,6 +23,8 @@ export interface RecordOptions {
   gdbFiles: string[];
   binary: string;
   args: string[];
+  /** A QEMU already running: its process and its QMP socket (then `binary` and `args` are not used). */
+  attach?: { pid: number; qmp: string };
   /** Where the companion is (resources/gdb/qemu_block_trace.py). */
   companion: string;
   /** How long gdb's output must be still before the next command is sent (ms). */
@@ -210,7 +212,7 @@ export function problemIn(output: string): string | null {
   const code = /^\[Inferior \d+ \(process \d+\) exited with code (\d+)\]$/m.exec(output);
   if (code) return `QEMU exited with code ${Number.parseInt(code[1], 8)}`;
   const noFile = /^(?:No executable file specified|.*: No such file or directory\.)$/m.exec(output);
-  if (noFile && !/\[Inferior \d+ \(process \d+\) exited normally\]/.test(output)) return `gdb could not start QEMU: ${noFile[0]}`;
+  if (noFile && !/\[Inferior \d+ \(process \d+\) (?:exited normally|detached)\]/.test(output)) return `gdb could not start QEMU: ${noFile[0]}`;
   return null;
 }
 
@@ -241,6 +243,8 @@ export class Session {
     readonly socketPath: string,
     private readonly quietMs: number,
     out: { text: string; at: number },
+    /** gdb attached to a QEMU that was running: at the end it detaches, QEMU goes on. */
+    private readonly attached = false,
   ) {
     this.output = out.text;
     this.lastOutput = out.at;
@@ -258,15 +262,20 @@ export class Session {
   static async start(o: SessionOptions): Promise<Session | RecordResult> {
     const v = spawnSync(o.gdb, ['--version'], { encoding: 'utf8' });
     if (v.error || v.status !== 0) return { exitCode: 2, problem: `gdb not found (${o.gdb}): install gdb, or say where it is with --gdb PATH`, commands: 0 };
-    if (!existsSync(o.binary) || !statSync(o.binary).isFile()) return { exitCode: 2, problem: `no QEMU binary at ${o.binary}`, commands: 0 };
+    if (o.attach) {
+      try {
+        process.kill(o.attach.pid, 0);
+      } catch {
+        return { exitCode: 2, problem: `no process ${o.attach.pid} to attach to`, commands: 0 };
+      }
+      if (!existsSync(o.attach.qmp)) return { exitCode: 2, problem: `no QMP socket at ${o.attach.qmp}`, commands: 0 };
+    } else if (!existsSync(o.binary) || !statSync(o.binary).isFile()) return { exitCode: 2, problem: `no QEMU binary at ${o.binary}`, commands: 0 };
     for (const f of o.gdbFiles) if (!existsSync(f)) return { exitCode: 2, problem: `no gdb file at ${f} (--gdb-x)`, commands: 0 };
     const dir = mkdtempSync(join(tmpdir(), 'qbt-record-'));
-    const socketPath = join(dir, 'qmp.sock');
+    const socketPath = o.attach ? o.attach.qmp : join(dir, 'qmp.sock');
     const log = createWriteStream(o.out);
     const out = { text: '', at: Date.now() };
-    const gdbArgs = [
-      '-q',
-      '-batch',
+    const setup = [
       '-nx',
       ...['set pagination off', 'set confirm off', 'set width 0', 'set style enabled off'].flatMap((c) => ['-iex', c]),
       '-x',
@@ -274,14 +283,13 @@ export class Session {
       ...o.gdbFiles.flatMap((f) => ['-x', f]),
       '-ex',
       `qbt-capture ${(o.breakpoints.length > 0 ? o.breakpoints : ['bdrv_replace_child_noperm']).join(' ')}`,
-      '-ex',
-      'run',
-      '--args',
-      o.binary,
-      ...o.args,
-      ...monitorArgs(o.binary, socketPath),
     ];
-    const gdb = spawn(o.gdb, gdbArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // attached, gdb is not in batch mode (it would not print its attach messages) and reads what
+    // to do when the recording ends from its stdin: interrupted, it detaches and leaves QEMU running
+    const gdbArgs = o.attach
+      ? ['-q', '-p', String(o.attach.pid), ...setup, '-ex', 'continue']
+      : ['-q', '-batch', ...setup, '-ex', 'run', '--args', o.binary, ...o.args, ...monitorArgs(o.binary, socketPath)];
+    const gdb = spawn(o.gdb, gdbArgs, { stdio: [o.attach ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     const exited = new Promise<number | null>((resolve) => gdb.on('exit', (code) => resolve(code)));
     let session: Session | null = null;
     const onData = (d: Buffer) => {
@@ -294,8 +302,8 @@ export class Session {
         out.at = Date.now();
       }
     };
-    gdb.stdout.on('data', onData);
-    gdb.stderr.on('data', onData);
+    gdb.stdout!.on('data', onData);
+    gdb.stderr!.on('data', onData);
     const fail = async (problem: string): Promise<RecordResult> => {
       if (gdb.exitCode === null && gdb.signalCode === null) {
         gdb.kill('SIGTERM');
@@ -318,7 +326,12 @@ export class Session {
     if (early?.startsWith('qbt-capture:') || early?.startsWith('qbt-graph:')) return fail(early);
     await qmp.next(30_000); // the greeting
     await qmp.execute('qmp_capabilities', {});
-    session = new Session(gdb, qmp, log, dir, exited, socketPath, o.quietMs ?? 500, out);
+    if (o.attach) {
+      // the breakpoints are in place once gdb has let QEMU go on
+      const t0 = Date.now();
+      while (!/^Continuing\.$/m.test(out.text) && gdb.exitCode === null && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 50));
+    }
+    session = new Session(gdb, qmp, log, dir, exited, socketPath, o.quietMs ?? 500, out, o.attach !== undefined);
     return session;
   }
 
@@ -371,6 +384,21 @@ export class Session {
     const p = this.busy.then(() => this.qmp.waitEvent(name, this.eventsAtCommand, seconds * 1000));
     this.busy = p.catch(() => undefined);
     return p;
+  }
+
+  /** Attached: stop recording and let QEMU run on (gdb interrupts it, detaches and quits). */
+  async detach(): Promise<RecordResult> {
+    if (!this.attached || !this.running) return this.ended;
+    await this.busy;
+    await this.quiet();
+    this.gdb.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 300));
+    this.gdb.stdin?.write('echo (gdb) detach\\n\ndetach\nquit\n');
+    this.gdb.stdin?.end();
+    const done = await Promise.race([this.ended, new Promise<null>((r) => setTimeout(() => r(null), 15_000))]);
+    if (done) return done;
+    this.gdb.kill('SIGKILL');
+    return this.ended;
   }
 
   /** End the session as a person would: `quit` over QMP (logged), then, if QEMU lingers, gdb is stopped. */
@@ -427,8 +455,8 @@ export async function record(o: RecordOptions): Promise<RecordResult> {
     say('no --qmp-script: recording until QEMU exits (quit it over QMP, or stop with Ctrl-C)');
     return s.ended;
   }
-  // the script is done: QEMU is asked to quit, as a person would end the session
-  return s.quit();
+  // the script is done: QEMU is asked to quit, as a person would end the session (attached: it runs on)
+  return o.attach ? s.detach() : s.quit();
 }
 
 /** The companion's path in this package (dist/cli.js → resources/gdb/). */

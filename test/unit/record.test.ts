@@ -249,6 +249,45 @@ describe('recording real sessions with qemu-block-trace record (debug QEMU 7.2 u
     });
   });
 
+  describe('--attach: a QEMU that was already running, with nodes from its command line', () => {
+    it('records over its own QMP socket, agrees with QEMU at every stop, and leaves it running', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qbt-rec-attach-'));
+      assert.equal(spawnSync(QEMU_IMG, ['create', '-q', '-f', 'qcow2', path.join(dir, 'a.qcow2'), '64M']).status, 0);
+      const { spawn } = await import('node:child_process');
+      const qsd = spawn(QSD, ['--chardev', `socket,path=${dir}/qmp.sock,server=on,wait=off,id=m`, '--monitor', 'chardev=m', '--blockdev', `driver=file,node-name=file0,filename=${dir}/a.qcow2`], { stdio: 'ignore' });
+      try {
+        for (let i = 0; i < 100 && !fs.existsSync(path.join(dir, 'qmp.sock')); i++) await new Promise((r) => setTimeout(r, 100));
+        fs.writeFileSync(path.join(dir, 's.qmp'), 'blockdev-add driver=qcow2 node-name=d0 file=file0\nblockdev-del node-name=d0\n');
+        const log = path.join(dir, 'attach.log');
+        const r = spawnSync(process.execPath, [CLI, 'record', '--out', log, '--qmp-script', path.join(dir, 's.qmp'), '--attach', String(qsd.pid), '--qmp', path.join(dir, 'qmp.sock')], { encoding: 'utf8', timeout: 120_000 });
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(qsd.exitCode, null, 'QEMU runs on after the recording');
+        const text = fs.readFileSync(log, 'utf8');
+        assert.match(text, /^Attaching to process \d+$/m);
+        assert.match(text, /\[Inferior 1 \(process \d+\) detached\]/);
+        const trace = parseTrace(text);
+        assert.deepEqual(commandsOf(trace), [
+          ['blockdev-add driver=qcow2 node-name=d0 file=file0', 3, 'ok'],
+          ['blockdev-del node-name=d0', 1, 'ok'],
+        ]);
+        const checks = BlockGraph.build(trace, new Identities(trace)).checkRecorded();
+        assert.equal(checks.length, 4);
+        assert.deepEqual(checks.filter((c) => c.differences.length > 0), []);
+      } finally {
+        qsd.kill();
+      }
+    });
+
+    it('--attach without --qmp, or with a binary too, is a usage error', () => {
+      let r = spawnSync(process.execPath, [CLI, 'record', '--out', '/tmp/x.log', '--attach', '1'], { encoding: 'utf8' });
+      assert.equal(r.status, 2);
+      assert.match(r.stderr, /--attach PID and --qmp SOCKET go together/);
+      r = spawnSync(process.execPath, [CLI, 'record', '--out', '/tmp/x.log', '--attach', '1', '--qmp', '/tmp/none.sock', '--', QSD], { encoding: 'utf8' });
+      assert.equal(r.status, 2);
+      assert.match(r.stderr, /--attach records a QEMU that is running: no -- QEMU_BINARY then/);
+    });
+  });
+
   describe('what goes wrong is said in one line, exit 2, and the log so far is kept', () => {
     it('a breakpoint on a function the binary does not have', () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qbt-rec-bad-'));
