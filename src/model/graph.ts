@@ -99,6 +99,11 @@ function userNamed(rec: NodeRec): boolean {
   return !!id?.name && !id.name.startsWith('#') && id.name !== id.driver;
 }
 
+/** One call of a function, as a stack prints it: the same invocation prints the same arguments in every hit it causes. */
+function invocation(f: Frame): string {
+  return `${f.function}(${f.argsText})`;
+}
+
 function nodeLabel(rec: NodeRec): string {
   if (rec.placeholderLabel) return rec.placeholderLabel;
   const id = rec.identity;
@@ -137,7 +142,8 @@ export class BlockGraph {
 
   private declared: DeclaredNodes | undefined;
   /** Nodes left without a parent while the code that opens them holds them. */
-  private readonly held = new Set<string>();
+  /** Nodes the code opening or creating them still holds, with that code's frames (function and arguments: one invocation). */
+  private readonly held = new Map<string, Set<string>>();
   /** User-named nodes whose monitor reference QEMU dropped while shutting down (blockdev_close_all_bdrv_states). */
   private readonly monitorReleased = new Set<string>();
   /** Commands up to this index were looked at for QEMU's answers to seed from. */
@@ -468,6 +474,7 @@ export class BlockGraph {
       if (key && this.w.nodes.get(key)?.state === 'live') this.emit({ op: 'state', key, state: 'probably-freed' });
     }
     this.shutdownReleases(hit.frames);
+    this.releaseFinishedHolders(hit.frames);
     this.prologue.push(this.cur.length);
     this.change = BlockGraph.noChange('');
     try {
@@ -843,8 +850,9 @@ export class BlockGraph {
     if (!n || n.state !== 'live' || n.rec.type !== 'block-driver') return;
     for (const e of this.w.edges.values()) if (e.child === key) return;
     if (userNamed(n.rec) && !this.monitorReleased.has(key)) return;
-    if (frames.some((f) => HOLDS_ITS_NODE.test(f.function))) {
-      this.held.add(key);
+    const holders = frames.filter((f) => HOLDS_ITS_NODE.test(f.function));
+    if (holders.length > 0) {
+      this.held.set(key, new Set(holders.map(invocation)));
       return;
     }
     this.emit({ op: 'state', key, state: 'probably-freed' });
@@ -875,8 +883,24 @@ export class BlockGraph {
 
   /** Nodes the code opening them still held when their last parent went: at their command's end, freed if still without one. */
   private releaseHeld(): void {
-    for (const key of this.held) this.orphaned(key);
+    const keys = [...this.held.keys()];
     this.held.clear();
+    for (const key of keys) this.orphaned(key);
+  }
+
+  /**
+   * Held nodes whose holder is done: when a hit's stack no longer runs the invocation that held a
+   * node (image creation finished, the open returned), the node went with it unless it has a parent
+   * by now. Before this hit stopped, so part of its prologue.
+   */
+  private releaseFinishedHolders(frames: readonly Frame[]): void {
+    if (this.held.size === 0) return;
+    const running = new Set(frames.map(invocation));
+    for (const [key, holders] of [...this.held]) {
+      if ([...holders].some((h) => running.has(h))) continue;
+      this.held.delete(key);
+      this.orphaned(key);
+    }
   }
 
   private dropEdge(edge: string): void {

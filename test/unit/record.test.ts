@@ -199,23 +199,24 @@ describe('recording real sessions with qemu-block-trace record (debug QEMU 7.2 u
       for (const [text, hits] of cmds) if (/^(?:blockdev-snapshot-sync|block-stream|blockdev-mirror|block-job-complete)/.test(text)) assert.ok(hits > 0, `${text} has hits`);
     });
 
-    it('the replay is QEMU’s graph at every stop but those of three known gaps, which it shows', () => {
+    it('the replay is QEMU’s graph at every stop but three, a known gap it shows', () => {
       const checks = rec.graph.checkRecorded();
       assert.equal(checks.length, rec.trace.hits.length);
       assert.ok(checks.length >= 60, String(checks.length));
       // Known gaps of the replay, found by these recordings (the product shows them, see the
-      // summary): the protocol node that blockdev-snapshot-sync's image creation opens and QEMU
-      // frees right after (the replay keeps it until the command ends); the unnamed file node of
-      // the blockdev-add after that, opened at a reused address; and the failed transaction's
-      // nodes during its rollback. Every other stop agrees.
-      const gapCommands = new Set(['blockdev-snapshot-sync', 'transaction']);
+      // summary): a node QEMU opens at an address the log last showed as another, freed object,
+      // before the hit that shows it (the first stop of the blockdev-add after the stream, two in
+      // the failed transaction). Every other stop agrees. (A third gap, the protocol node of
+      // blockdev-snapshot-sync's image creation kept until the command ended, was fixed: the node
+      // goes when the creation returns.)
+      const gapCommands = new Set(['transaction']);
       const tgtAdd = rec.trace.commands.findIndex((c) => c.name === 'blockdev-add' && c.arguments['node-name'] === 'tgt0');
       const differing = checks.filter((c) => c.differences.length > 0);
       for (const c of differing) {
         const cmd = rec.trace.hits[c.hit - 1].command;
         assert.ok(cmd !== null && (gapCommands.has(rec.trace.commands[cmd].name) || cmd === tgtAdd), `hit ${c.hit} (${cmd === null ? 'no command' : rec.trace.commands[cmd].name}): ${c.differences.join('; ')}`);
       }
-      assert.ok(checks.length - differing.length >= 55, `${checks.length - differing.length}/${checks.length} agree`);
+      assert.ok(differing.length <= 3, `${checks.length - differing.length}/${checks.length} agree`);
     });
 
     it('the log carries the lines of the user’s own gdb script (--gdb-x), and they agree with the replay hit by hit', () => {
