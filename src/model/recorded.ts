@@ -77,6 +77,8 @@ export interface LogKnowledge {
   printed(address: string): boolean;
   /** The last object the log showed at `address` was freed earlier (or was no node): QEMU may hold a new one there the log has not shown yet. */
   reusedUnseen(address: string): boolean;
+  /** The log shows a new object at `address` after this hit (another incarnation). */
+  newObjectLater(address: string): boolean;
 }
 
 /**
@@ -117,6 +119,9 @@ export function recordedDifferences(v: GraphView, rec: RecordedGraph, know: LogK
   for (const n of live) if (!inQemu.has(n.address!)) out.push(`the replay has node ${named(n)}; QEMU does not`);
   for (const m of rec.nodes) {
     if (!know.printed(m.address) || know.reusedUnseen(m.address)) continue;
+    // an address where the replay has no live node now and the log later shows a new object: QEMU
+    // opened that one before this stop, and the log cannot show it yet (as for a new address)
+    if (know.newObjectLater(m.address) && !live.some((x) => x.address === m.address)) continue;
     const n = live.find((x) => x.address === m.address);
     const name = m.name && !m.name.startsWith('#') ? m.name : null;
     if (!n) out.push(`QEMU has node ${name ?? 'unnamed'} (${m.address}); the replay does not`);
@@ -146,6 +151,7 @@ export function checkRecorded(
     const know: LogKnowledge = {
       printedEver: (a) => ids.incarnations(a).length > 0,
       printed: (a) => ids.incarnations(a).some((id) => id.firstLine <= end),
+      newObjectLater: (a) => ids.incarnations(a).some((id) => id.firstLine > end),
       reusedUnseen: (a) => {
         const id = ids.at(a, end);
         return id !== undefined && ((id.ended === 'deleted' && (id.lastHit ?? 0) < hit.index) || id.kind !== 'node');

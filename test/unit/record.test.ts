@@ -199,30 +199,29 @@ describe('recording real sessions with qemu-block-trace record (debug QEMU 7.2 u
       for (const [text, hits] of cmds) if (/^(?:blockdev-snapshot-sync|block-stream|blockdev-mirror|block-job-complete)/.test(text)) assert.ok(hits > 0, `${text} has hits`);
     });
 
-    it('the replay is QEMU’s graph at every stop but three, a known gap it shows', () => {
+    it('the replay is QEMU’s graph at every stop but some of the failed transaction’s, a known gap it shows', () => {
       const checks = rec.graph.checkRecorded();
       assert.equal(checks.length, rec.trace.hits.length);
       assert.ok(checks.length >= 60, String(checks.length));
-      // Known gaps of the replay, found by these recordings (the product shows them, see the
-      // summary): a node QEMU opens at an address the log last showed as another, freed object,
-      // before the hit that shows it (the first stop of the blockdev-add after the stream, two in
-      // the failed transaction). Every other stop agrees. (A third gap, the protocol node of
-      // blockdev-snapshot-sync's image creation kept until the command ended, was fixed: the node
-      // goes when the creation returns.)
-      const gapCommands = new Set(['transaction']);
-      const tgtAdd = rec.trace.commands.findIndex((c) => c.name === 'blockdev-add' && c.arguments['node-name'] === 'tgt0');
+      // This recording found three gaps. Two are closed: image creation's protocol node was kept
+      // until the command ended (it goes when the creation returns), and a node QEMU opens at an
+      // address the log last showed as a freed object was counted as missing before the log could
+      // show it (now unknowable until then, as for a new address). Open: inside the failed
+      // transaction, a node opened again at a reused address is taken for the freed one, so the
+      // edges QEMU attaches to it are missing from the replay at some stops (the summary shows them).
       const differing = checks.filter((c) => c.differences.length > 0);
       for (const c of differing) {
         const cmd = rec.trace.hits[c.hit - 1].command;
-        assert.ok(cmd !== null && (gapCommands.has(rec.trace.commands[cmd].name) || cmd === tgtAdd), `hit ${c.hit} (${cmd === null ? 'no command' : rec.trace.commands[cmd].name}): ${c.differences.join('; ')}`);
+        assert.ok(cmd !== null && rec.trace.commands[cmd].name === 'transaction', `hit ${c.hit} (${cmd === null ? 'no command' : rec.trace.commands[cmd].name}): ${c.differences.join('; ')}`);
       }
-      assert.ok(differing.length <= 3, `${checks.length - differing.length}/${checks.length} agree`);
+      const tx = rec.trace.commands.find((c) => c.name === 'transaction')!;
+      assert.ok(differing.length < tx.hits.length, `${differing.length} of the transaction's ${tx.hits.length} stops differ`);
     });
 
     it('the log carries the lines of the user’s own gdb script (--gdb-x), and they agree with the replay hit by hit', () => {
       const lines = rec.text.split('\n').filter((l) => l.startsWith('qbt-check '));
       assert.equal(lines.length, rec.trace.hits.length, 'one line of the check before every stop');
-      // the failed transaction's rollback is a known gap of the replay (above): its hits are left out
+      // the failed transaction is the known gap (above): its hits are left out here
       const inGap = (hit: number) => {
         const cmd = rec.trace.hits[hit - 1].command;
         return cmd !== null && rec.trace.commands[cmd].name === 'transaction';
