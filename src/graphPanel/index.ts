@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { graphToDot } from '../model/dot';
 import type { BlockGraph } from '../model/graph';
-import { recordedAgreementLine } from '../model/recorded';
+import { recordedAgreementLine, recordedView } from '../model/recorded';
 import { hitAtLine, hitAfterLine } from '../model/positions';
 import { basename } from '../model/paths';
 import { Cancelled } from '../model/work';
@@ -17,15 +17,18 @@ import type { GraphPanelState, HostMessage, WebviewMessage } from './messages';
 export const GRAPH_VIEW_TYPE = 'qemuBlockTrace.graph';
 
 /** What QEMU's recorded graph says of the state after `hit`: it is the one hit + 1 stopped with. */
-function recordedNote(graph: BlockGraph, hit: number): { agrees: boolean; text: string } | undefined {
+function recordedNote(graph: BlockGraph, hit: number, showing: boolean): { agrees: boolean; text: string; available: boolean; showing: boolean } | undefined {
   const checks = graph.checkRecorded();
   if (checks.length === 0) return undefined;
   const at = checks.find((c) => c.hit === hit + 1);
   const all = recordedAgreementLine(checks);
-  if (!at) return { agrees: true, text: vscode.l10n.t('No graph recorded from QEMU’s memory after this hit; {0}.', all) };
+  if (!at) return { agrees: true, available: false, showing: false, text: vscode.l10n.t('No graph recorded from QEMU’s memory after this hit; {0}.', all) };
   const agreeing = checks.filter((c) => c.differences.length === 0).length;
-  if (at.differences.length === 0) return { agrees: true, text: vscode.l10n.t('Recorded from QEMU’s memory as hit {0} stopped: the replay agrees, as at {1}/{2} recorded stops.', at.hit, agreeing, checks.length) };
-  return { agrees: false, text: vscode.l10n.t('Recorded from QEMU’s memory as hit {0} stopped: the replay differs — {1}', at.hit, at.differences.join('; ')) };
+  if (showing) {
+    return { agrees: at.differences.length === 0, available: true, showing, text: at.differences.length === 0 ? vscode.l10n.t('QEMU’s own graph, read from its memory as hit {0} stopped: the replay agrees.', at.hit) : vscode.l10n.t('QEMU’s own graph, read from its memory as hit {0} stopped. Green: only QEMU has it; struck out: only the replay has it — {1}', at.hit, at.differences.join('; ')) };
+  }
+  if (at.differences.length === 0) return { agrees: true, available: true, showing, text: vscode.l10n.t('Recorded from QEMU’s memory as hit {0} stopped: the replay agrees, as at {1}/{2} recorded stops.', at.hit, agreeing, checks.length) };
+  return { agrees: false, available: true, showing, text: vscode.l10n.t('Recorded from QEMU’s memory as hit {0} stopped: the replay differs — {1}', at.hit, at.differences.join('; ')) };
 }
 
 const baseName = (uri: vscode.Uri) => basename(uri.path);
@@ -33,6 +36,8 @@ const baseName = (uri: vscode.Uri) => basename(uri.path);
 class GraphPanel implements vscode.Disposable {
   private source: TraceSource | undefined;
   private hit = 0;
+  /** Draw QEMU's recorded graph where there is one, instead of the replay. */
+  private showRecorded = false;
   private readonly disposables: vscode.Disposable[] = [];
   /** Lines the panel moved the cursor to itself: their selection events are not a person's. */
   private readonly driven = new Set<number>();
@@ -103,6 +108,7 @@ class GraphPanel implements vscode.Disposable {
   <span id="position"></span>
   <span class="spacer"></span>
   <button data-action="zoom" id="zoom" title="${vscode.l10n.t('Fit the graph in the panel, or show it at its actual size (Z)')}" aria-pressed="false">${vscode.l10n.t('Actual size')}</button>
+ <button data-action="recorded" id="recordedToggle" hidden aria-pressed="false" title="${vscode.l10n.t('Draw the graph QEMU had in memory at the next stop (recorded by the gdb companion) instead of the replay, with the differences marked')}">${vscode.l10n.t('QEMU’s Graph')}</button>
   <button data-action="exportSvg" title="${vscode.l10n.t('Save the graph as drawn, as SVG')}">${vscode.l10n.t('Export SVG')}</button>
   <button data-action="exportDot" title="${vscode.l10n.t('Save the graph as Graphviz DOT, as render_block_graph.py draws it')}">${vscode.l10n.t('Export DOT')}</button>
 </nav>
@@ -167,10 +173,12 @@ class GraphPanel implements vscode.Disposable {
       return;
     }
     if (mine !== this.seq || source !== this.source) return;
-    const view = graph.stateAfter(hit);
+    // QEMU's own graph instead, where the log recorded it at the next stop and the person asked
+    const stop = this.showRecorded ? source.trace.hits[hit] : undefined;
+    const view = stop?.recorded ? recordedView(stop.recorded, graph.stateAfter(hit), hit + 1) : graph.stateAfter(hit);
     const h = hit > 0 ? trace.hits[hit - 1] : undefined;
     const cmd = h && h.command !== null ? trace.commands[h.command] : undefined;
-    const recorded = recordedNote(graph, hit);
+    const recorded = recordedNote(graph, hit, !!stop?.recorded);
     this.post({ type: 'state', view, dot: graphToDot(view, { colours: false }), command: cmd ? commandLabel(cmd) : h ? 'before any command' : null, logLine: h ? h.line + 1 : null, ...(recorded ? { recorded } : {}), ...(replyTo !== undefined ? { replyTo } : {}) });
     this.clearHighlight();
   }
@@ -189,6 +197,10 @@ class GraphPanel implements vscode.Disposable {
         break;
       case 'selectNode':
         void this.highlightNode(m.id);
+        break;
+      case 'showRecorded':
+        this.showRecorded = m.on;
+        void this.showHit(this.hit);
         break;
       case 'export':
         void this.export(m.format, m.svg);

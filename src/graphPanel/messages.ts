@@ -37,7 +37,7 @@ export type HostMessage =
        * QEMU's own graph, where the log recorded it (`qbt-graph`) at the stop after this state: the
        * sentence to show (the model's, in English as the CLI's) and whether the replay agrees.
        */
-      recorded?: { agrees: boolean; text: string };
+      recorded?: { agrees: boolean; text: string; available: boolean; showing: boolean };
       /** The `step` this answers; absent when the host moved on its own (cursor, tree). */
       replyTo?: number;
     }
@@ -49,6 +49,8 @@ export type WebviewMessage =
   /** `seq` grows with each step, so that answers to older steps can be told and dropped. */
   | { type: 'step'; hit: number; seq: number }
   | { type: 'selectNode'; id: string | null }
+  /** Draw QEMU's recorded graph (true) or the replay (false) where the log has both. */
+  | { type: 'showRecorded'; on: boolean }
   | { type: 'export'; format: 'svg' | 'dot'; svg?: string }
   /** Timings of the last draw, for the benchmark and the tests. */
   | { type: 'drawn'; hit: number; layoutMs: number; nodes: number };

@@ -3,7 +3,7 @@
 // hit stops, before that hit's own change, read from QEMU's memory by field name. Held against
 // the replay's state at the same stop, it says whether the replay is right, and where it is not.
 
-import type { GraphView } from './graphView';
+import { permNames, type GraphEdgeView, type GraphNodeView, type GraphView } from './graphView';
 
 /** What checkRecorded needs of an object identity (identities.ts), by shape. */
 interface Seen {
@@ -167,4 +167,55 @@ export function recordedAgreementLine(checks: readonly RecordedCheck[]): string 
   const bad = checks.filter((c) => c.differences.length > 0);
   const runs = bad.slice(0, 5).map((c) => c.hit).join(', ');
   return `replay agrees with QEMU's memory at ${checks.length - bad.length}/${checks.length} recorded stops${bad.length > 0 ? ` (differs at hit${bad.length === 1 ? '' : 's'} ${runs}${bad.length > 5 ? ', …' : ''})` : ''}`;
+}
+
+/**
+ * QEMU's recorded graph as the views draw one (graphView.ts), held against the replay's state at
+ * the same stop: edges only QEMU has are marked `added`, edges only the replay has are in
+ * `removed` (drawn as taken away), so both show. Ids are addresses.
+ */
+export function recordedView(rec: RecordedGraph, replay: GraphView, stopHit: number): GraphView {
+  const nodes: GraphNodeView[] = [];
+  const seen = new Set<string>();
+  const userName = (n: string | null) => (n && !n.startsWith('#') ? n : null);
+  const add = (n: GraphNodeView) => {
+    if (seen.has(n.id)) return;
+    seen.add(n.id);
+    nodes.push(n);
+  };
+  const base = { state: 'live' as const, preExisting: false, incarnation: null, evidence: [], driver: null, filename: null };
+  for (const n of rec.nodes) {
+    const name = userName(n.name);
+    add({ ...base, id: n.address, type: 'block-driver', name, label: name ?? (n.filename ? `${n.filename.slice(n.filename.lastIndexOf('/') + 1)} (${n.address})` : n.address), address: n.address, driver: n.driver, filename: n.filename });
+  }
+  for (const b of rec.backends) add({ ...base, id: b.address, type: 'block-backend', name: b.name, label: b.export ? `export ${b.export}` : b.name ?? `BlockBackend ${b.address}`, address: b.address });
+  for (const j of rec.jobs) add({ ...base, id: j.address, type: 'block-job', ...(j.type ? { jobType: j.type } : {}), name: j.id, label: `job ${j.id ?? j.address}`, address: j.address });
+  // a parent on no list QEMU keeps (a job's BlockBackend is on block_backends; anything else): by address
+  for (const e of rec.edges) {
+    if (!seen.has(e.parent)) add({ ...base, id: e.parent, type: e.parentKind === 'job' ? 'block-job' : e.parentKind === 'backend' ? 'block-backend' : 'block-driver', name: null, label: e.parent, address: e.parent });
+  }
+  const replayAddress = new Map(replay.nodes.map((n) => [n.id, n.address]));
+  const key = (parent: string | null | undefined, name: string | null, child: string | null | undefined) => `${parent}|${name}|${child}`;
+  const replayKeys = new Map<string, GraphEdgeView>();
+  for (const e of replay.edges) replayKeys.set(key(replayAddress.get(e.parent) ?? e.parent, e.name, replayAddress.get(e.child) ?? e.child), e);
+  const qemuKeys = new Set<string>();
+  const edges: GraphEdgeView[] = rec.edges.map((e) => {
+    const k = key(e.parent, e.name, e.child);
+    qemuKeys.add(k);
+    return { id: e.address, parent: e.parent, child: e.child, name: e.name ?? '?', perm: permNames(e.perm), 'shared-perm': permNames(e.sharedPerm), role: null, address: e.address, change: replayKeys.has(k) ? null : 'added', preExisting: false };
+  });
+  const removed: GraphEdgeView[] = [];
+  for (const [k, e] of replayKeys) {
+    if (qemuKeys.has(k)) continue;
+    const parent = replayAddress.get(e.parent) ?? e.parent;
+    const child = replayAddress.get(e.child) ?? e.child;
+    for (const [id, rn] of [
+      [parent, replay.nodes.find((n) => n.id === e.parent)],
+      [child, replay.nodes.find((n) => n.id === e.child)],
+    ] as const) {
+      if (rn && !seen.has(id)) add({ ...rn, id, state: 'probably-freed' });
+    }
+    removed.push({ ...e, id: `replay:${e.id}`, parent, child, change: null });
+  }
+  return { hit: stopHit - 1, kind: 'none', explanation: `QEMU's graph, read from its memory as hit ${stopHit} stopped`, nodes, edges, removed };
 }

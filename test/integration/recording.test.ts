@@ -104,6 +104,21 @@ describe('Record Session… on a real debug QEMU: the QMP terminal, the log foll
     }, 'the note on QEMU’s recorded graph');
     assert.match(note, new RegExp(`Recorded from QEMU’s memory as hit ${last} stopped: the replay agrees, as at ${hits}/${hits} recorded stops\\.`));
     await ui.screenshot('recording');
+    // QEMU's own graph at that stop, drawn instead of the replay: the same nodes and edges, nothing marked
+    await ui.click('button[data-action="recorded"]', { frame: 'webview' });
+    const qemuNote = await eventually(async () => {
+      const t = await ui.screenText('#recorded', 'webview');
+      return t.includes('QEMU’s own graph') ? t : undefined;
+    }, 'QEMU’s graph drawn');
+    assert.match(qemuNote, new RegExp(`QEMU’s own graph, read from its memory as hit ${last} stopped: the replay agrees\\.`));
+    const labels = await eventually(async () => {
+      const l = await ui.svgLabels('#canvas svg g.node');
+      return l.some((x) => x.includes('over0')) ? l : undefined;
+    }, 'QEMU’s nodes in the drawing');
+    assert.ok(labels.some((x) => x.includes('base0')) && labels.some((x) => x.includes('file0')), labels.join(' | '));
+    assert.deepEqual(await ui.svgLabels('#canvas svg g.edge.bg-added, #canvas svg g.edge.bg-removed'), [], 'no difference marked');
+    await ui.screenshot('recording-qemu-graph');
+    await ui.click('button[data-action="recorded"]', { frame: 'webview' });
     // Stop: QEMU is asked to quit, and the log is complete
     await vscode.commands.executeCommand('qemuBlockTrace.stopRecording');
     await eventually(async () => ((await state())?.running === false ? true : undefined), 'the recording stopped', 60_000);

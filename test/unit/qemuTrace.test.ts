@@ -8,6 +8,7 @@ import { Identities } from '../../src/model/identities';
 import { classifyLine } from '../../src/model/lines';
 import { parseTrace } from '../../src/model/parser';
 import { commandOfTraceEvent, replyFromTrace } from '../../src/model/qmp';
+import { recordedView } from '../../src/model/recorded';
 import type { Trace } from '../../src/model/trace';
 import { readFixture } from './helpers';
 
@@ -86,6 +87,26 @@ describe('a recorded session (real QEMU 7.2): qmp-shell lines, qmp_* trace lines
       [],
     );
     assert.equal(checks.length, 26);
+  });
+
+  it('QEMU’s graph as the views draw it: the same edges as the replay at every stop, and a difference marked both ways', () => {
+    const t = parseTrace(text);
+    const graph = BlockGraph.build(t, new Identities(t));
+    for (const h of t.hits) {
+      const v = recordedView(h.recorded!, graph.stateAtStop(h.index), h.index);
+      assert.deepEqual([v.edges.filter((e) => e.change === 'added').length, v.removed.length], [0, 0], `stop ${h.index}`);
+      assert.equal(v.edges.length, h.recorded!.edges.length);
+      assert.match(v.explanation, new RegExp(`as hit ${h.index} stopped`));
+    }
+    // at stop 9 (after the snapshot), QEMU's graph with one edge taken out and another made up
+    const rec = t.hits[8].recorded!;
+    const dropped = rec.edges.find((e) => e.name === 'backing')!;
+    const altered = { ...rec, edges: [...rec.edges.filter((e) => e !== dropped), { ...dropped, address: '0x1', name: 'made-up' }] };
+    const v = recordedView(altered, graph.stateAtStop(9), 9);
+    assert.deepEqual(v.edges.filter((e) => e.change === 'added').map((e) => e.name), ['made-up']);
+    assert.deepEqual(v.removed.map((e) => e.name), ['backing']);
+    const named = v.nodes.filter((n) => n.name).map((n) => n.name).sort();
+    assert.deepEqual(named, ['base0', 'file0', 'over0']);
   });
 
   it('without the typed lines and replies, qmp_enter/qmp_exit alone give the same commands, hits and outcomes', () => {

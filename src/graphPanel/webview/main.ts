@@ -30,6 +30,7 @@ const canvas = $('canvas');
 const details = $('details');
 const status = $('status');
 const recordedLine = $('recorded');
+const recordedToggle = $<HTMLButtonElement>('recordedToggle');
 
 let uri: string | null = null;
 let hitCount = 0;
@@ -80,6 +81,11 @@ const actions: Record<string, () => void> = {
   },
   exportSvg: () => current && post({ type: 'export', format: 'svg', svg: current.svg }),
   exportDot: () => post({ type: 'export', format: 'dot' }),
+  recorded: () => {
+    const on = recordedToggle.getAttribute('aria-pressed') !== 'true';
+    recordedToggle.setAttribute('aria-pressed', String(on));
+    post({ type: 'showRecorded', on });
+  },
 };
 
 for (const button of document.querySelectorAll<HTMLButtonElement>('button[data-action]')) {
@@ -322,6 +328,7 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
     case 'state':
       if (m.replyTo !== undefined && m.replyTo !== stepSeq) break;
       recordedLine.hidden = !m.recorded;
+      recordedToggle.hidden = !m.recorded?.available && recordedToggle.getAttribute('aria-pressed') !== 'true';
       recordedLine.className = m.recorded && !m.recorded.agrees ? 'differs' : '';
       setText(recordedLine, m.recorded?.text ?? '');
       void draw(m.view, m.dot, m.command, m.logLine);
