@@ -207,11 +207,14 @@ export function problemIn(output: string): string | null {
   if (capture) return capture[0];
   const graph = /^qbt-graph: cannot read .*$/m.exec(output);
   if (graph) return graph[0];
-  const signal = /^Program (?:received|terminated with) signal (\w+), ([^.\n]*)/m.exec(output);
+  // gdb 13 names the thread for a multi-threaded program: `Thread 1 "qemu-storage-da" received signal …`
+  // (SIGINT is gdb being interrupted, by the recorder to detach or by a person: no crash)
+  const signal = [...output.matchAll(/^(?:Program|Thread \d+(?: "[^"\n]*")?) (?:received|terminated with) signal (\w+), ([^.\n]*)/gm)].find((m) => m[1] !== 'SIGINT');
   if (signal) return `QEMU died: ${signal[1]} (${signal[2]})`;
   const code = /^\[Inferior \d+ \(process \d+\) exited with code (\d+)\]$/m.exec(output);
   if (code) return `QEMU exited with code ${Number.parseInt(code[1], 8)}`;
-  const noFile = /^(?:No executable file specified|.*: No such file or directory\.)$/m.exec(output);
+  // (not any `…: No such file or directory.`: gdb prints that for a source file it has not got)
+  const noFile = /^No executable file specified.*$/m.exec(output);
   if (noFile && !/\[Inferior \d+ \(process \d+\) (?:exited normally|detached)\]/.test(output)) return `gdb could not start QEMU: ${noFile[0]}`;
   return null;
 }
@@ -253,6 +256,7 @@ export class Session {
       await new Promise((r) => setTimeout(r, 100));
       const problem = problemIn(this.output);
       if (problem) return this.finish(2, problem);
+      if (code === null) return this.finish(2, `gdb was killed (${this.gdb.signalCode ?? 'signal'})`);
       if (code !== 0) return this.finish(2, `gdb exited with code ${code}`);
       return this.finish(0, null);
     });
@@ -435,6 +439,9 @@ export async function record(o: RecordOptions): Promise<RecordResult> {
     if (!s.running) break;
     if (step.kind === 'wait') {
       if (!(await s.waitEvent(step.event, step.seconds))) {
+        // QEMU may have gone (a crash closes QMP): then that is what went wrong
+        const gone = await Promise.race([s.ended, new Promise<null>((r) => setTimeout(() => r(null), 3000))]);
+        if (gone?.problem) return gone;
         s.kill();
         const r = await s.ended;
         return { ...r, exitCode: 2, problem: `script line ${step.line}: no ${step.event} event in ${step.seconds} s` };
@@ -444,7 +451,13 @@ export async function record(o: RecordOptions): Promise<RecordResult> {
     say(step.logText.join(' '));
     try {
       const reply = await s.send(step);
-      if (step.execute === 'quit' || reply === null) break;
+      if (step.execute === 'quit') break;
+      if (reply === null) {
+        // QEMU went away while the command ran
+        const gone = await Promise.race([s.ended, new Promise<null>((r) => setTimeout(() => r(null), 3000))]);
+        if (gone) return gone.problem ? gone : { ...gone, exitCode: 2, problem: `QEMU closed its QMP connection during script line ${step.line}` };
+        break;
+      }
     } catch (e) {
       s.kill();
       const r = await s.ended;

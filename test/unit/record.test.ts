@@ -298,6 +298,27 @@ describe('recording real sessions with qemu-block-trace record (debug QEMU 7.2 u
       assert.ok(fs.existsSync(log));
     });
 
+    it('a QEMU that dies under gdb (SIGSEGV): the signal in one line, exit 2, the log so far kept', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qbt-rec-dies-'));
+      fs.writeFileSync(path.join(dir, 's.qmp'), `blockdev-add driver=file node-name=file0 filename=${dir}/s.qmp\n# wait NEVER_COMES 60\n`);
+      const log = path.join(dir, 'dies.log');
+      const { spawn } = await import('node:child_process');
+      const cli = spawn(process.execPath, [CLI, 'record', '--out', log, '--qmp-script', path.join(dir, 's.qmp'), '--', QSD], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      cli.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((r) => cli.on('exit', (c) => r(c)));
+      // once the command is answered, QEMU is killed as a crash would kill it
+      for (let i = 0; i < 300 && !(fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('{"return"')); i++) await new Promise((r) => setTimeout(r, 100));
+      const pid = spawnSync('pgrep', ['-f', '^\\S*qemu-storage-daemon .*qbt-record-'], { encoding: 'utf8' }).stdout.trim().split('\n')[0];
+      assert.ok(/^\d+$/.test(pid), `the QEMU process (${pid})`);
+      process.kill(Number(pid), 'SIGSEGV');
+      assert.equal(await exited, 2);
+      assert.match(stderr, /QEMU died: SIGSEGV \(Segmentation fault\) \(the log so far is in .*dies\.log\)/);
+      const text = fs.readFileSync(log, 'utf8');
+      assert.match(text, /^\(QEMU\) blockdev-add driver=file node-name=file0/m);
+      assert.match(text, /(?:Program|Thread \d+ "[^"]*") received signal SIGSEGV/);
+    });
+
     it('a gdb that is not there, and a script line that is not a command', () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qbt-rec-bad-'));
       let r = spawnSync(process.execPath, [CLI, 'record', '--out', path.join(dir, 'x.log'), '--gdb', '/nonexistent/gdb', '--', QSD], { encoding: 'utf8' });
