@@ -235,6 +235,12 @@ export class Session {
   /** Events received up to the last command sent: `# wait` waits for one after it. */
   private eventsAtCommand = 0;
   readonly ended: Promise<RecordResult>;
+  private eventListeners: ((e: Record<string, unknown>) => void)[] = [];
+
+  /** Call `listener` with each QMP event QEMU sends from now on (they are in the log too). */
+  onEvent(listener: (e: Record<string, unknown>) => void): void {
+    this.eventListeners.push(listener);
+  }
   commands = 0;
 
   private constructor(
@@ -318,10 +324,14 @@ export class Session {
       rmSync(dir, { recursive: true, force: true });
       return { exitCode: 2, problem, commands: 0 };
     };
+    const eventListeners: ((e: Record<string, unknown>) => void)[] = [];
     let qmp: Qmp;
     try {
       const sock = await connectWhenReady(socketPath, gdb, 120_000);
-      qmp = new Qmp(sock, (e) => log.write(`${JSON.stringify(e)}\n`));
+      qmp = new Qmp(sock, (e) => {
+        log.write(`${JSON.stringify(e)}\n`);
+        for (const l of eventListeners) l(e);
+      });
     } catch (e) {
       await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
       return fail(problemIn(out.text) ?? (e as Error).message);
@@ -336,6 +346,7 @@ export class Session {
       while (!/^Continuing\.$/m.test(out.text) && gdb.exitCode === null && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 50));
     }
     session = new Session(gdb, qmp, log, dir, exited, socketPath, o.quietMs ?? 500, out, o.attach !== undefined);
+    session.eventListeners = eventListeners;
     return session;
   }
 

@@ -34,6 +34,12 @@ export class QmpTerminal implements vscode.Pseudoterminal {
       (n) => (this.names = n),
       () => undefined,
     );
+    // events as they come, above the line being typed (qmp-shell prints them too)
+    this.session.onEvent((e) => {
+      if (this.ended) return;
+      this.print(`\r\x1b[K${JSON.stringify(e)}\r\n`);
+      if (!this.busy) this.print(`${this.transaction ? TRANS_PROMPT : PROMPT}${this.line}`);
+    });
     void this.session.ended.then((r) => {
       this.ended = true;
       this.print(`\r\n${r.problem ? vscode.l10n.t('Recording ended: {0}', r.problem) : vscode.l10n.t('QEMU exited; the recording is complete.')}\r\n`);

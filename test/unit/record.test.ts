@@ -288,6 +288,37 @@ describe('recording real sessions with qemu-block-trace record (debug QEMU 7.2 u
     });
   });
 
+  describe('a Session, as the QMP terminal drives it', () => {
+    it('sends commands one at a time, tells QMP events as they come, and quits', async () => {
+      const { Session, parseQmpScript } = await import('../../src/record');
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qbt-rec-session-'));
+      assert.equal(spawnSync(QEMU_IMG, ['create', '-q', '-f', 'qcow2', path.join(dir, 'a.qcow2'), '64M']).status, 0);
+      const s = await Session.start({ out: path.join(dir, 's.log'), breakpoints: [], gdb: 'gdb', gdbFiles: [], binary: QSD, args: [], companion: path.join(ROOT, 'resources', 'gdb', 'qemu_block_trace.py') });
+      assert.ok(s instanceof Session, JSON.stringify(s));
+      const events: string[] = [];
+      s.onEvent((e) => events.push(String(e.event)));
+      const step = (line: string) => parseQmpScript(line)[0] as Parameters<typeof s.send>[0];
+      const names = await s.commandNames();
+      assert.ok(names.includes('blockdev-add') && names.includes('block-export-add'), 'completion knows QEMU’s commands');
+      const replies = await Promise.all([
+        s.send(step(`blockdev-add driver=file node-name=f0 filename=${dir}/a.qcow2`)),
+        s.send(step(`nbd-server-start addr.type=unix addr.data.path=${dir}/nbd.sock`)),
+        s.send(step('block-export-add type=nbd id=e0 node-name=f0 writable=true')),
+        s.send(step('block-export-del id=e0')),
+      ]);
+      assert.deepEqual(replies, [{ return: {} }, { return: {} }, { return: {} }, { return: {} }]);
+      assert.ok(await s.waitEvent('BLOCK_EXPORT_DELETED', 30));
+      assert.ok(events.includes('BLOCK_EXPORT_DELETED'), events.join(', '));
+      const r = await s.quit();
+      assert.deepEqual([r.exitCode, r.problem, r.commands], [0, null, 5]);
+      const log = fs.readFileSync(path.join(dir, 's.log'), 'utf8');
+      // queued sends keep their order: each command line before the next
+      const at = (t: string) => log.indexOf(t);
+      assert.ok(at('(QEMU) blockdev-add') < at('(QEMU) nbd-server-start') && at('(QEMU) nbd-server-start') < at('(QEMU) block-export-add') && at('(QEMU) block-export-add') < at('(QEMU) block-export-del'));
+      assert.match(log, /"event":"BLOCK_EXPORT_DELETED"/);
+    });
+  });
+
   describe('what goes wrong is said in one line, exit 2, and the log so far is kept', () => {
     it('a breakpoint on a function the binary does not have', () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qbt-rec-bad-'));
