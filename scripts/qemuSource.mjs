@@ -10,9 +10,10 @@ import { ROOT } from './lib/testEnv.mjs';
 export const QEMU_CACHE = join(ROOT, '.qemu-cache');
 export const QEMU_TREE = join(QEMU_CACHE, 'qemu-7.2.0');
 
-function run(cmd, args, cwd) {
+/** Run a command quietly; a failure throws with its last lines. */
+export function run(cmd, args, cwd) {
   const r = spawnSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().split('\n').slice(-5).join('\n')}`);
+  if (r.error || r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.error ? r.error.message : `exit ${r.status}`}): ${(r.stderr || r.stdout || '').trim().split('\n').slice(-5).join('\n')}`);
 }
 
 export function ensureQemuSource() {

@@ -4,6 +4,7 @@
 // the replay's state at the same stop, it says whether the replay is right, and where it is not.
 
 import { permNames, type GraphEdgeView, type GraphNodeView, type GraphView } from './graphView';
+import { basename } from './paths';
 
 /** What checkRecorded needs of an object identity (identities.ts), by shape. */
 interface Seen {
@@ -186,7 +187,7 @@ export function recordedView(rec: RecordedGraph, replay: GraphView, stopHit: num
   const base = { state: 'live' as const, preExisting: false, incarnation: null, evidence: [], driver: null, filename: null };
   for (const n of rec.nodes) {
     const name = userName(n.name);
-    add({ ...base, id: n.address, type: 'block-driver', name, label: name ?? (n.filename ? `${n.filename.slice(n.filename.lastIndexOf('/') + 1)} (${n.address})` : n.address), address: n.address, driver: n.driver, filename: n.filename });
+    add({ ...base, id: n.address, type: 'block-driver', name, label: name ?? (n.filename ? `${basename(n.filename)} (${n.address})` : n.address), address: n.address, driver: n.driver, filename: n.filename });
   }
   for (const b of rec.backends) add({ ...base, id: b.address, type: 'block-backend', name: b.name, label: b.export ? `export ${b.export}` : b.name ?? `BlockBackend ${b.address}`, address: b.address });
   for (const j of rec.jobs) add({ ...base, id: j.address, type: 'block-job', ...(j.type ? { jobType: j.type } : {}), name: j.id, label: `job ${j.id ?? j.address}`, address: j.address });

@@ -52,7 +52,7 @@ function profileFromSettings(): RecordProfile {
 }
 
 /** `--blockdev driver=file,filename="a b"` → words, as a shell would split them (quotes kept out). */
-export function splitArgs(text: string): string[] {
+export function shellWords(text: string): string[] {
   const out: string[] = [];
   for (const m of text.matchAll(/"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g)) out.push(m[1] ?? m[2] ?? m[3]);
   return out;
@@ -90,7 +90,7 @@ class Recordings implements vscode.Disposable {
       p.binary = picked[0].fsPath;
       const args = await vscode.window.showInputBox({ title: vscode.l10n.t('Arguments for QEMU'), prompt: vscode.l10n.t('The recorder adds its own QMP monitor socket; leave empty for none'), placeHolder: '--blockdev driver=file,node-name=f0,filename=/tmp/a.qcow2' });
       if (args === undefined) return;
-      p.args = splitArgs(args);
+      p.args = shellWords(args);
     }
     const dir = folder ? path.join(folder.uri.fsPath, 'recordings') : path.join(os.tmpdir(), 'qemu-block-trace-recordings');
     const out = p.out ?? path.join(dir, `${timestamp()}.log`);

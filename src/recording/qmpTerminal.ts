@@ -21,6 +21,8 @@ export class QmpTerminal implements vscode.Pseudoterminal {
   private transaction: string[] | null = null;
   private names: string[] = [];
   private busy = false;
+  /** Input that came while a command ran: handled after its reply. */
+  private typedAhead = '';
   private ended = false;
 
   constructor(
@@ -62,7 +64,12 @@ export class QmpTerminal implements vscode.Pseudoterminal {
   }
 
   handleInput(data: string): void {
-    if (this.ended || this.busy) return;
+    if (this.ended) return;
+    // what is typed (or pasted) while a command runs waits for its reply, as in a shell
+    if (this.busy) {
+      this.typedAhead += data;
+      return;
+    }
     // several characters at once (a paste, sendText): each in turn
     for (let i = 0; i < data.length; i++) {
       const c = data[i];
@@ -70,9 +77,7 @@ export class QmpTerminal implements vscode.Pseudoterminal {
         if (c === '\r' && data[i + 1] === '\n') i++;
         void this.submit();
         if (this.busy) {
-          // the rest of a paste waits for the reply
-          const rest = data.slice(i + 1);
-          if (rest) void this.afterBusy(() => this.handleInput(rest));
+          this.typedAhead = data.slice(i + 1) + this.typedAhead;
           return;
         }
       } else if (c === '\x7f' || c === '\b') {
@@ -99,11 +104,6 @@ export class QmpTerminal implements vscode.Pseudoterminal {
         this.print(c);
       }
     }
-  }
-
-  private waiters: (() => void)[] = [];
-  private afterBusy(f: () => void): Promise<void> {
-    return new Promise((r) => this.waiters.push(() => (f(), r())));
   }
 
   private setLine(text: string): void {
@@ -169,9 +169,9 @@ export class QmpTerminal implements vscode.Pseudoterminal {
       this.busy = false;
     }
     this.prompt();
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
+    const ahead = this.typedAhead;
+    this.typedAhead = '';
+    if (ahead) this.handleInput(ahead);
   }
 
   dispose(): void {

@@ -51,6 +51,38 @@ describe("QEMU's trace lines, in the three forms of the log backend", () => {
   });
 });
 
+describe('bad recorded lines: said, and nothing else lost', () => {
+  const text = readFixture('traces/v7.2.0-recorded.log');
+  const lines = text.split('\n');
+  const graphLines = lines.flatMap((l, i) => (l.startsWith('qbt-graph {') ? [i] : []));
+
+  it('a qbt-graph line cut short, or printed outside a hit, is a diagnostic with its line; the hits and the other graphs stay', () => {
+    const damaged = [...lines];
+    const cut = graphLines[3];
+    damaged[cut] = damaged[cut].slice(0, 200);
+    // before the first hit: no hit to give it to
+    damaged.splice(2, 0, lines[graphLines[0]]);
+    const t = parseTrace(damaged.join('\n'));
+    const whole = parseTrace(text);
+    assert.equal(t.hits.length, whole.hits.length);
+    assert.deepEqual(t.commands.map((c) => [c.name, c.hits.length]), whole.commands.map((c) => [c.name, c.hits.length]));
+    const d = t.diagnostics.find((x) => x.code === 'bad-recorded-graph');
+    assert.ok(d, JSON.stringify(t.diagnostics));
+    assert.deepEqual([d.count, d.lines], [2, [2, cut + 1]]);
+    assert.match(d.message, /qbt-graph lines .* could not be read, or were printed outside a hit/);
+    assert.equal(t.hits.filter((h) => h.recorded).length, whole.hits.length - 1);
+    // the hit whose graph was cut has none, and the check leaves it out rather than guessing
+    const checks = BlockGraph.build(t, new Identities(t)).checkRecorded();
+    assert.equal(checks.length, whole.hits.length - 1);
+    assert.deepEqual(checks.filter((c) => c.differences.length > 0), []);
+  });
+
+  it('a qmp_enter line whose arguments are not JSON still gives its command; a qmp_exit without an outcome gives no reply', () => {
+    const t = parseTrace(['qmp_enter_blockdev_add {"node-name": "d0", "driver": oops', 'qmp_exit_blockdev_add done'].join('\n'));
+    assert.deepEqual(t.commands.map((c) => [c.name, c.origin, c.arguments, c.reply, c.line]), [['blockdev-add', 'qemu-trace', {}, null, 0]]);
+  });
+});
+
 describe('a recorded session (real QEMU 7.2): qmp-shell lines, qmp_* trace lines, QEMU’s graph at every stop', () => {
   const text = readFixture('traces/v7.2.0-recorded.log');
   const script = readFixture('traces/v7.2.0-recorded.qmp');
