@@ -217,8 +217,9 @@ export class TraceStore implements vscode.Disposable {
       growing.parser.push(text.slice(growing.text.length));
       growing.text = text;
       trace = growing.parser.snapshot();
-    } else if (cached && text.length > cached.length) {
-      // it grew (or changed and grew): from now on it is followed as a growing log
+    } else if (cached && text.length > cached.length && !document.isDirty) {
+      // it grew on disk (a recording, a tee), not by a person's edits: from now on it is followed
+      // as a growing log, its text kept to tell that the next version only adds to it
       const parser = new TraceParser();
       parser.push(text);
       this.growing.set(key, { text, parser });
