@@ -9,7 +9,7 @@ import importCycles from './scripts/lint/importCycles.mjs';
 const FEATURES = ['editor', 'graphPanel', 'hitsTree', 'summary', 'walkthrough', 'render', 'recording'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'out/**', 'node_modules/**', '.vscode-test/**', 'test-results/**', '.bench/**'] },
+  { ignores: ['dist/**', 'out/**', 'node_modules/**', '.vscode-test/**', 'test-results/**', '.bench/**', '.qemu-cache/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import Mocha from 'mocha';
 import { ROOT, ensureTestEnv, versionLine } from './lib/testEnv.mjs';
 import { ensureQemuSource } from './qemuSource.mjs';
-import { ensureDebugQemu } from './qemuBuild.mjs';
+import { ensureDebugQemu, ensureDebugQemu10 } from './qemuBuild.mjs';
 
 const argv = process.argv.slice(2);
 const electron = argv.includes('--electron');
@@ -63,6 +63,12 @@ async function unit() {
     process.env.QBT_QEMU_BUILD = ensureDebugQemu();
   } catch (e) {
     process.stdout.write(`[qemu-build] no debug QEMU (${e.message.split('\n')[0]}): the recording tests will be skipped\n`);
+  }
+  // and QEMU 10.0 from trixie's source, to hold the recorder and the companion against a recent QEMU
+  try {
+    process.env.QBT_QEMU10_BUILD = ensureDebugQemu10();
+  } catch (e) {
+    process.stdout.write(`[qemu-build] no debug QEMU 10 (${e.message.split('\n')[0]}): the recording tests on QEMU 10 will be skipped\n`);
   }
   process.stdout.write('\n> unit tests (mocha, Node)\n');
   const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', timeout: 20_000 });

@@ -7,7 +7,8 @@
 // sockets); used by the CLI's `record`.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync, type WriteStream } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -82,12 +83,18 @@ export function parseQmpScript(text: string): ScriptStep[] {
   return steps;
 }
 
-/** QEMU's arguments for our own QMP monitor on `socket`, and for its `qmp_*` trace lines. */
+/**
+ * The trace events QEMU is asked to print: commands entering and leaving QMP (their outcome), and
+ * what the model reads about objects no backtrace may show (src/model/traceEvents.ts).
+ */
+export const TRACE_EVENTS = ['qmp_*', 'bdrv_open_common', 'blk_root_attach', 'blk_root_detach', 'job_state_transition', 'job_apply_verb'];
+
+/** QEMU's arguments for our own QMP monitor on `socket`, and for its trace lines. */
 export function monitorArgs(binary: string, socket: string): string[] {
   if (/storage-daemon/.test(basename(binary))) {
-    return ['--chardev', `socket,path=${socket},server=on,wait=off,id=qbt-qmp`, '--monitor', 'chardev=qbt-qmp', '--trace', 'qmp_*'];
+    return ['--chardev', `socket,path=${socket},server=on,wait=off,id=qbt-qmp`, '--monitor', 'chardev=qbt-qmp', ...TRACE_EVENTS.flatMap((e) => ['--trace', e])];
   }
-  return ['-qmp', `unix:${socket},server=on,wait=off`, '-trace', 'qmp_*'];
+  return ['-qmp', `unix:${socket},server=on,wait=off`, ...TRACE_EVENTS.flatMap((e) => ['-trace', e])];
 }
 
 /** A QMP connection: messages in order, replies awaited, events kept. */
@@ -219,6 +226,50 @@ export function problemIn(output: string): string | null {
   return null;
 }
 
+/**
+ * The log file: gdb's output (with QEMU's, which shares its pipe) as it comes, and the recorder's
+ * own lines (commands as typed, replies, QMP events) between gdb's lines, never inside one: gdb may
+ * write a frame in two pieces, and an event arriving between them would cut it.
+ */
+export class SessionLog {
+  private atLineStart = true;
+  private held = '';
+
+  constructor(private readonly out: { write(text: string): unknown; end(done: () => void): unknown }) {}
+
+  /** What gdb printed, as it came. */
+  gdb(text: string): void {
+    if (text === '') return;
+    if (this.held !== '') {
+      const nl = text.indexOf('\n');
+      if (nl < 0) {
+        this.out.write(text);
+        return;
+      }
+      this.out.write(text.slice(0, nl + 1));
+      this.out.write(this.held);
+      this.held = '';
+      text = text.slice(nl + 1);
+      this.atLineStart = true;
+      if (text === '') return;
+    }
+    this.out.write(text);
+    this.atLineStart = text.endsWith('\n');
+  }
+
+  /** Whole lines of the recorder's own, written as soon as gdb's output is at a line's end. */
+  own(lines: string): void {
+    if (this.atLineStart) this.out.write(lines);
+    else this.held += lines;
+  }
+
+  end(): Promise<void> {
+    if (this.held !== '') this.out.write(`\n${this.held}`);
+    this.held = '';
+    return new Promise<void>((r) => this.out.end(r));
+  }
+}
+
 /** Where to record and what to run: everything but the commands. */
 export type SessionOptions = Omit<RecordOptions, 'script'>;
 
@@ -246,7 +297,7 @@ export class Session {
   private constructor(
     private readonly gdb: ChildProcess,
     private readonly qmp: Qmp,
-    private readonly log: WriteStream,
+    private readonly log: SessionLog,
     private readonly dir: string,
     private readonly exited: Promise<number | null>,
     readonly socketPath: string,
@@ -283,7 +334,7 @@ export class Session {
     for (const f of o.gdbFiles) if (!existsSync(f)) return { exitCode: 2, problem: `no gdb file at ${f} (--gdb-x)`, commands: 0 };
     const dir = mkdtempSync(join(tmpdir(), 'qbt-record-'));
     const socketPath = o.attach ? o.attach.qmp : join(dir, 'qmp.sock');
-    const log = createWriteStream(o.out);
+    const log = new SessionLog(createWriteStream(o.out));
     const out = { text: '', at: Date.now() };
     const setup = [
       '-nx',
@@ -299,12 +350,17 @@ export class Session {
     const gdbArgs = o.attach
       ? ['-q', '-p', String(o.attach.pid), ...setup, '-ex', 'continue']
       : ['-q', '-batch', ...setup, '-ex', 'run', '--args', o.binary, ...o.args, ...monitorArgs(o.binary, socketPath)];
-    const gdb = spawn(o.gdb, gdbArgs, { stdio: [o.attach ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    // gdb's output and QEMU's (its trace lines, on the stderr it inherits) share one pipe, so that
+    // the log has them in the order they were written: a node's bdrv_open_common before the stop
+    // that shows it
+    const gdb = spawn('sh', ['-c', 'exec "$0" "$@" 2>&1', o.gdb, ...gdbArgs], { stdio: [o.attach ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     const exited = new Promise<number | null>((resolve) => gdb.on('exit', (code) => resolve(code)));
     let session: Session | null = null;
-    const onData = (d: Buffer) => {
-      const text = d.toString('utf8');
-      log.write(text);
+    // a character split between two reads is decoded whole
+    const decoders = { out: new StringDecoder('utf8'), err: new StringDecoder('utf8') };
+    const onData = (decoder: StringDecoder) => (d: Buffer) => {
+      const text = decoder.write(d);
+      log.gdb(text);
       // what went wrong is found in the output: keep its recent part only
       if (session) session.noteOutput(text);
       else {
@@ -312,15 +368,15 @@ export class Session {
         out.at = Date.now();
       }
     };
-    gdb.stdout!.on('data', onData);
-    gdb.stderr!.on('data', onData);
+    gdb.stdout!.on('data', onData(decoders.out));
+    gdb.stderr!.on('data', onData(decoders.err));
     const fail = async (problem: string): Promise<RecordResult> => {
       if (gdb.exitCode === null && gdb.signalCode === null) {
         gdb.kill('SIGTERM');
         await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
         if (gdb.exitCode === null) gdb.kill('SIGKILL');
       }
-      await new Promise<void>((r) => log.end(r));
+      await log.end();
       rmSync(dir, { recursive: true, force: true });
       return { exitCode: 2, problem, commands: 0 };
     };
@@ -329,7 +385,7 @@ export class Session {
     try {
       const sock = await connectWhenReady(socketPath, gdb, 120_000);
       qmp = new Qmp(sock, (e) => {
-        log.write(`${JSON.stringify(e)}\n`);
+        log.own(`${JSON.stringify(e)}\n`);
         for (const l of eventListeners) l(e);
       });
     } catch (e) {
@@ -379,14 +435,14 @@ export class Session {
     const run = async () => {
       if (!this.running) return null;
       await this.quiet();
-      this.log.write(`\n${step.logText.join('\n')}\n`);
+      this.log.own(`\n${step.logText.join('\n')}\n`);
       this.eventsAtCommand = this.qmp.events.length;
       this.commands++;
       if (step.execute === 'quit') this.sentQuit = true;
       const reply = await this.qmp.execute(step.execute, step.arguments);
       if (reply === null || step.execute === 'quit') return reply;
       await this.quiet();
-      this.log.write(`${JSON.stringify(reply)}\n`);
+      this.log.own(`${JSON.stringify(reply)}\n`);
       return reply;
     };
     const p = this.busy.then(run, run);
@@ -433,7 +489,7 @@ export class Session {
   }
 
   private async finish(exitCode: 0 | 2, problem: string | null): Promise<RecordResult> {
-    await new Promise<void>((r) => this.log.end(r));
+    await this.log.end();
     rmSync(this.dir, { recursive: true, force: true });
     return { exitCode, problem, commands: this.commands };
   }

@@ -2,7 +2,7 @@
 // name hints (`0x5555578ddc80 ‹over01›`); and a hover on frames with their arguments.
 
 import * as vscode from 'vscode';
-import { describeIdentity, shortLabel, type Identities, type ObjectIdentity } from '../model/identities';
+import { describeIdentity, jobStateAt, shortLabel, type Identities, type ObjectIdentity } from '../model/identities';
 import { LANGUAGE_ID, type TraceStore } from '../traceStore';
 import { escapeMarkdown, frameMarkdown } from '../markdown';
 import { frameAt } from '../model/positions';
@@ -16,9 +16,14 @@ function lifetime(id: ObjectIdentity): string {
   return `${span}${hits}${id.ended === 'deleted' ? `; freed after hit ${id.lastHit}` : ''}.`;
 }
 
-function pointerHover(ids: Identities, id: ObjectIdentity): vscode.MarkdownString {
+function pointerHover(ids: Identities, id: ObjectIdentity, line: number): vscode.MarkdownString {
   const md = new vscode.MarkdownString();
   md.appendMarkdown(`\`${id.address}\` — ${escapeMarkdown(describeIdentity(id))}\n\n${lifetime(id)}`);
+  const state = jobStateAt(id, line);
+  if (id.states && id.states.length > 0) {
+    const states = id.states.map((s) => `${s.state} (line ${line1(s.line)})`).join(' → ');
+    md.appendMarkdown(`\n\n${state ? vscode.l10n.t('Job state here: **{0}**, as QEMU\'s trace said on line {1}.', state.state, line1(state.line)) : vscode.l10n.t('Not created yet here, by QEMU\'s trace.')} ${vscode.l10n.t('States: {0}', states)}`);
+  }
   const others = ids.incarnations(id.address).filter((o) => o !== id);
   if (others.length > 0) {
     const kind = id.kind === 'node' ? 'node' : 'object';
@@ -48,7 +53,7 @@ export function registerPointers(store: TraceStore, navigator: SourceNavigator):
         const trace = store.get(doc);
         const ids = await store.identities(trace);
         const p = ids.pointerAt(pos.line, pos.character);
-        if (p) return new vscode.Hover(pointerHover(ids, p.identity), new vscode.Range(p.range.line, p.range.start, p.range.line, p.range.end));
+        if (p) return new vscode.Hover(pointerHover(ids, p.identity, pos.line), new vscode.Range(p.range.line, p.range.start, p.range.line, p.range.end));
         const at = frameAt(trace, pos.line);
         const fr = at?.frame.functionRange;
         if (at && fr && fr.line === pos.line && fr.start <= pos.character && pos.character <= fr.end) {

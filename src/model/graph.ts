@@ -13,7 +13,7 @@
 import type { Frame } from './frames';
 import { basename } from './paths';
 import { DeclaredNodes } from './commandObjects';
-import type { Identities, ObjectIdentity } from './identities';
+import { jobStateAt, type Identities, type ObjectIdentity } from './identities';
 import { unescapeC } from './lines';
 import type { Hit, Trace } from './trace';
 import { State, type EdgeEntry, type EdgeRec, type NodeRec, type Op } from './graphState';
@@ -142,6 +142,8 @@ export class BlockGraph {
 
   private declared: DeclaredNodes | undefined;
   /** Nodes left without a parent while the code that opens them holds them. */
+  /** Hits that run `bdrv_schedule_unref_bh`, by the node they unref (read on first need). */
+  private scheduledUnrefs: Map<string, Hit[]> | undefined;
   /** Nodes the code opening or creating them still holds, with that code's frames (function and arguments: one invocation). */
   private readonly held = new Map<string, Set<string>>();
   /** User-named nodes whose monitor reference QEMU dropped while shutting down (blockdev_close_all_bdrv_states). */
@@ -301,6 +303,12 @@ export class BlockGraph {
 
   private view(s: State, hit: number, change: HitChange | null): GraphView {
     const nodes: GraphNodeView[] = [];
+    // a job's state as QEMU's trace last told it by the end of this hit
+    const line = hit > 0 ? (this.trace.hits[hit - 1]?.endLine ?? -1) : -1;
+    const jobState = (rec: NodeRec) => {
+      const st = rec.type === 'block-job' && rec.identity ? jobStateAt(rec.identity, line) : null;
+      return st ? { jobState: st.state } : {};
+    };
     const nodeView = (rec: NodeRec, state: NodeState): GraphNodeView => ({
       id: rec.key,
       type: rec.type,
@@ -315,6 +323,7 @@ export class BlockGraph {
       incarnation: rec.identity?.incarnation ?? null,
       evidence: (rec.identity?.evidence ?? []).map((e) => ({ what: e.what, value: e.value, logLine: e.line + 1 })),
       ...(rec.jobType ? { jobType: rec.jobType } : {}),
+      ...jobState(rec),
     });
     for (const n of s.nodes.values()) nodes.push(nodeView(n.rec, n.state));
     const added = new Set(change?.added ?? []);
@@ -850,12 +859,31 @@ export class BlockGraph {
     if (!n || n.state !== 'live' || n.rec.type !== 'block-driver') return;
     for (const e of this.w.edges.values()) if (e.child === key) return;
     if (userNamed(n.rec) && !this.monitorReleased.has(key)) return;
+    // QEMU 8.2 and later drop a child's last reference in a bottom half when the graph is locked
+    // (bdrv_schedule_unref): the node lives until a later hit shows that half deleting it
+    if (n.rec.address && this.unrefScheduledLater(n.rec.address, n.rec.identity)) return;
     const holders = frames.filter((f) => HOLDS_ITS_NODE.test(f.function));
     if (holders.length > 0) {
       this.held.set(key, new Set(holders.map(invocation)));
       return;
     }
     this.emit({ op: 'state', key, state: 'probably-freed' });
+  }
+
+  /** Whether a later hit runs `bdrv_schedule_unref_bh` for this node (the same object at `address`). */
+  private unrefScheduledLater(address: string, identity: ObjectIdentity | null): boolean {
+    if (this.scheduledUnrefs === undefined) {
+      this.scheduledUnrefs = new Map();
+      for (const h of this.trace.hits) {
+        if (!h.backtrace?.text.includes('bdrv_schedule_unref_bh')) continue;
+        for (const f of h.frames) {
+          const bs = f.function === 'bdrv_schedule_unref_bh' ? ptr(f, 'opaque') : undefined;
+          if (bs) this.scheduledUnrefs.set(bs, [...(this.scheduledUnrefs.get(bs) ?? []), h]);
+        }
+      }
+    }
+    const now = this.changes.length + 1;
+    return (this.scheduledUnrefs.get(address) ?? []).some((h) => h.index > now && (this.ids?.at(address, h.line) ?? null) === identity);
   }
 
   /**

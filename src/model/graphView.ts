@@ -12,6 +12,8 @@ export interface GraphNodeView {
   type: NodeType;
   /** For a block job: commit, mirror, stream or backup, when the stack that created it says. */
   jobType?: string;
+  /** For a block job: its state (created, running, ready, …) when QEMU's trace lines tell it. */
+  jobState?: string;
   /** Node name, job id or BlockBackend name; null when the log never says. */
   name: string | null;
   /** What to call it on screen: the name, or what it is and its address. */

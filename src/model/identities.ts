@@ -9,6 +9,7 @@ import { basename } from './paths';
 import { betweenBatches, type Batches } from './work';
 import { unescapeC, type PointerRef, type Token } from './lines';
 import type { Trace } from './trace';
+import type { LoggedTraceEvent } from './traceEvents';
 
 export type ObjectKind = 'node' | 'backend' | 'job' | 'edge' | 'transaction';
 
@@ -36,6 +37,8 @@ export interface ObjectIdentity {
   evidence: { what: 'name' | 'driver' | 'filename'; value: string; line: number }[];
   /** The command (index into Trace.commands) whose hits show it being created, when they do. */
   createdIn?: number | null;
+  /** A job's states as QEMU's trace (job_state_transition) told them, in log order. */
+  states?: { state: string; line: number }[];
 }
 
 /** One printed pointer and the incarnation it belongs to. */
@@ -184,7 +187,12 @@ function evidenceOf(frames: Frame[], hp: HitPointers, jobIds: ReadonlyMap<string
       }
     }
   }
-  for (const [ptr, id] of jobIds) if (ev.facts.has(ptr)) fact(ptr, { kind: 'job', name: id });
+  // a job's id names the pointer where it is printed as a job: the address may have held another
+  // object before the job was made there (a BlockBackend freed and reused, say)
+  for (const [ptr, id] of jobIds) {
+    const kind = ev.facts.get(ptr)?.kind;
+    if (kind === 'job') fact(ptr, { name: id });
+  }
   // what the hit's command names (after the frames: a name the stack prints wins)
   for (const [ptr, f] of fromCommand) fact(ptr, f);
   return ev;
@@ -205,6 +213,9 @@ export class Identities {
   private lineIndex: Map<number, Sighting[]> | null = null;
 
   private readonly current = new Map<string, { identity: ObjectIdentity; established: boolean; endsAfter: number | null }>();
+  /** The next of the trace's block trace events to read, and the command the last one fell in. */
+  private eventCursor = 0;
+  private commandCursor = -1;
   /** The nodes the commands name (`blockdev-add node-name=…`), as of each hit's command. */
   private readonly declared: DeclaredNodes;
 
@@ -216,6 +227,7 @@ export class Identities {
     this.declared = new DeclaredNodes(trace.commands);
     if (buildNow) {
       this.addHits(0, trace.hits.length);
+      this.addEventsBefore(Infinity);
       this.endCommand();
       this.addBacktraces();
     }
@@ -253,6 +265,7 @@ export class Identities {
       ids.addHits(i, Math.min(total, i + batch));
       if (i + batch < total) await betweenBatches(options, i + batch, total);
     }
+    ids.addEventsBefore(Infinity);
     ids.endCommand();
     ids.addBacktraces();
     return ids;
@@ -264,6 +277,7 @@ export class Identities {
     const jobIds = this.trace.jobs;
     for (let h = from; h < to; h++) {
       const hit = this.trace.hits[h];
+      this.addEventsBefore(hit.line);
       const frames = hit.frames;
       const cmd = hit.command === null ? null : this.trace.commands[hit.command];
       if (this.cmd && this.cmd.index !== hit.command) this.endCommand();
@@ -314,6 +328,7 @@ export class Identities {
             current.set(p.value, cur);
           }
           const id = cur!.identity;
+          id.firstHit ??= hit.index;
           id.sightings.push(p.range);
           id.lastLine = Math.max(id.lastLine, p.range.line);
           id.lastHit = hit.index;
@@ -362,6 +377,104 @@ export class Identities {
       const refName = child ? told.get(child)?.name : undefined;
       const earlier = refName !== undefined && (this.declared.upTo(hit.command).get(refName)?.command ?? hit.command) !== hit.command;
       if (childId && !earlier && childId.firstHit === hit.index && (parentId?.createdIn === hit.command || frames.some((f) => f.function === 'bdrv_open_inherit'))) createdHere(child);
+    }
+  }
+
+  /** QEMU's trace lines printed before document line `line` (and after those already read). */
+  private addEventsBefore(line: number): void {
+    const events = this.trace.events;
+    while (this.eventCursor < events.length && events[this.eventCursor].line < line) this.addEvent(events[this.eventCursor++]);
+  }
+
+  /** The command in effect at a document line: the last one typed (or traced) at or before it. */
+  private commandAtLine(line: number): number | null {
+    const commands = this.trace.commands;
+    for (let i = this.commandCursor + 1; i < commands.length; i++) {
+      const at = commands[i].line;
+      if (at === null) continue;
+      if (at > line) break;
+      this.commandCursor = i;
+    }
+    return this.commandCursor >= 0 ? this.commandCursor : null;
+  }
+
+  /** A new object at `address` from document line `line` on: the one at that address before is over. */
+  private startIncarnation(address: string, line: number, hitsBefore: number): ObjectIdentity {
+    const before = this.current.get(address);
+    if (before && before.endsAfter === null) {
+      before.endsAfter = hitsBefore;
+      before.identity.ended = 'deleted';
+    }
+    const list = this.byAddress.get(address) ?? [];
+    const identity: ObjectIdentity = { address, incarnation: list.length + 1, kind: null, name: null, driver: null, filename: null, role: null, firstLine: line, lastLine: line, firstHit: null, lastHit: null, ended: null, sightings: [], evidence: [] };
+    this.addIncarnation(list, identity);
+    this.byAddress.set(address, list);
+    this.current.set(address, { identity, established: false, endsAfter: null });
+    return identity;
+  }
+
+  /**
+   * The object at `address` as of a trace line that says it is a `kind`: the current one, or a new
+   * one when there is none, it was freed, or it was another kind of object (the address was reused).
+   */
+  private liveAt(address: string, e: LoggedTraceEvent, kind: ObjectKind | null): ObjectIdentity {
+    const cur = this.current.get(address);
+    if (cur && (cur.endsAfter === null || cur.endsAfter >= e.hitsBefore) && (kind === null || cur.identity.kind === null || cur.identity.kind === kind)) return cur.identity;
+    return this.startIncarnation(address, e.line, e.hitsBefore);
+  }
+
+  /** What a trace line tells, for the fields not known yet (each with the line as its evidence). */
+  private learn(id: ObjectIdentity, facts: Partial<Pick<ObjectIdentity, 'kind' | 'name' | 'driver' | 'filename' | 'role'>>, line: number): void {
+    for (const [k, v] of Object.entries(facts) as [keyof typeof facts, string][]) {
+      if (!v || id[k] !== null) continue;
+      (id as unknown as Record<string, unknown>)[k] = v;
+      if (k === 'name' || k === 'driver' || k === 'filename') id.evidence.push({ what: k, value: v, line });
+    }
+  }
+
+  /**
+   * One of QEMU's trace lines about block objects. `bdrv_open_common` is a node being opened: a new
+   * object at its address, even when no backtrace shows it (an image created inside a transaction,
+   * a node that fails to open); the others say what their pointers are, and a job's state.
+   */
+  private addEvent(e: LoggedTraceEvent): void {
+    switch (e.kind) {
+      case 'open': {
+        if (e.bs === '0x0') break;
+        const command = this.commandAtLine(e.line);
+        if (command !== null && this.cmd?.index !== command) {
+          this.endCommand();
+          this.cmd = { index: command, firstHit: e.hitsBefore + 1, lastHit: e.hitsBefore, rolledBack: false, topDeleted: false, created: [] };
+        }
+        const id = this.startIncarnation(e.bs, e.line, e.hitsBefore);
+        this.learn(id, { kind: 'node', driver: e.driver, filename: e.filename }, e.line);
+        if (command !== null && this.cmd) {
+          id.createdIn = command;
+          this.cmd.created.push(id);
+        }
+        break;
+      }
+      case 'root-attach':
+      case 'root-detach':
+        if (e.child !== '0x0') this.learn(this.liveAt(e.child, e, 'edge'), { kind: 'edge', name: 'root', role: `edge root of BlockBackend ${e.blk}` }, e.line);
+        if (e.blk !== '0x0') this.learn(this.liveAt(e.blk, e, 'backend'), { kind: 'backend' }, e.line);
+        if (e.bs !== '0x0') this.learn(this.liveAt(e.bs, e, 'node'), { kind: 'node' }, e.line);
+        break;
+      case 'job-state': {
+        const id = this.liveAt(e.job, e, 'job');
+        this.learn(id, { kind: 'job' }, e.line);
+        (id.states ??= []).push({ state: e.to, line: e.line });
+        break;
+      }
+      case 'job-verb':
+        this.learn(this.liveAt(e.job, e, 'job'), { kind: 'job' }, e.line);
+        break;
+    }
+    // the line's pointers are sightings of what they are now
+    for (const p of e.pointers) {
+      const id = this.liveAt(p.value, e, null);
+      id.sightings.push({ line: e.line, start: p.start, end: p.end });
+      id.lastLine = Math.max(id.lastLine, e.line);
     }
   }
 
@@ -446,6 +559,13 @@ export class Identities {
     this.lineIndex = index;
     return index;
   }
+}
+
+/** A job's state at document line `line`, as QEMU's trace last told it before then; null when it never did. */
+export function jobStateAt(id: ObjectIdentity, line: number): { state: string; line: number } | null {
+  let found: { state: string; line: number } | null = null;
+  for (const s of id.states ?? []) if (s.line <= line) found = s;
+  return found;
 }
 
 /** A short name for inline hints: node name, job id, edge name, or the file's base name. */

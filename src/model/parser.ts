@@ -9,6 +9,7 @@ import { BacktraceText, FrameAssembler, frameLevel } from './frames';
 import { classifyLine, lineBody, MAX_LINE_LENGTH, parseFrameText, type HitHeader, type LineKind } from './lines';
 import { commandFromTrace, commandOfTraceEvent, parseHmpCommand, parseQmpJson, parseQmpShellCommand, replyFromTrace, type QmpCommand } from './qmp';
 import { parseRecordedGraph } from './recorded';
+import { readBlockTraceEvent, tracePointers } from './traceEvents';
 import { Backtrace, Hit, type BacktraceKind, type Diagnostic, type DiagnosticCode, type ThreadRef, type Trace } from './trace';
 
 /** Read every backtrace now (for complete diagnostics, or to time it). */
@@ -67,7 +68,7 @@ export class TraceParser {
   private pendingCR = false;
   /** The first bytes of a UTF-8 character that the next pushBytes completes. */
   private pendingBytes: Buffer = EMPTY;
-  private readonly trace: Trace = { hits: [], backtraces: [], commands: [], breakpoints: [], diagnostics: [], jobs: new Map(), lineCount: 0 };
+  private readonly trace: Trace = { hits: [], backtraces: [], commands: [], breakpoints: [], diagnostics: [], jobs: new Map(), events: [], lineCount: 0 };
   private readonly diag = new Map<DiagnosticCode, Diagnostic>();
   /** For each hit (by position), the explicit command in effect (index) or -1. */
   private readonly hitSection: number[] = [];
@@ -179,6 +180,7 @@ export class TraceParser {
       c.diag.set(d.code, copy);
     }
     c.trace.jobs = new Map(t.jobs);
+    c.trace.events = [...t.events];
     c.hitSection.push(...this.hitSection);
     c.lineNo = this.lineNo;
     c.partial = this.partial;
@@ -392,11 +394,14 @@ export class TraceParser {
         if (HMP_COMMAND.test(line.text)) this.addCommand(parseHmpCommand(line.text, lineNo));
         break;
       case 'qemu-trace':
-        this.onQemuTrace(line.event, line.args, raw.trim(), lineNo);
+        this.onQemuTrace(line.event, line.args, raw.trim(), lineNo, line.eventStart + line.event.length + 1);
         break;
       case 'recorded-graph': {
         const graph = parseRecordedGraph(line.json);
-        if (graph && this.hit && this.hit.recorded === null) this.hit.recorded = graph;
+        if (graph && this.hit && this.hit.recorded === null) {
+          this.hit.recorded = graph;
+          this.hit.recordedLine = lineNo;
+        }
         else this.addDiagnostic('bad-recorded-graph', lineNo);
         break;
       }
@@ -580,9 +585,13 @@ export class TraceParser {
    * QEMU's `qmp_enter_<x>` / `qmp_exit_<x>` trace lines bracket each command it runs: a command the
    * log did not show as typed is known from them, and so is its outcome when no reply is logged.
    */
-  private onQemuTrace(event: string, args: string, text: string, lineNo: number): void {
+  private onQemuTrace(event: string, args: string, text: string, lineNo: number, argsStart: number): void {
     const enter = event.startsWith('qmp_enter_');
-    if (!enter && !event.startsWith('qmp_exit_')) return;
+    if (!enter && !event.startsWith('qmp_exit_')) {
+      const e = readBlockTraceEvent(event, args);
+      if (e) this.trace.events.push({ ...e, line: lineNo, hitsBefore: this.trace.hits.length, pointers: tracePointers(args, argsStart) });
+      return;
+    }
     const name = commandOfTraceEvent(event.slice(enter ? 10 : 9));
     const prev = this.trace.commands[this.trace.commands.length - 1];
     const prevHasHits = this.trace.hits.length > 0 && this.hitSection[this.hitSection.length - 1] === this.trace.commands.length - 1;

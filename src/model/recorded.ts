@@ -141,14 +141,15 @@ export interface RecordedCheck {
 
 /** Every hit with a recorded graph, held against the replay's state as that hit stopped. */
 export function checkRecorded(
-  trace: { hits: readonly { index: number; line: number; endLine: number; recorded: RecordedGraph | null }[] },
+  trace: { hits: readonly { index: number; line: number; endLine: number; recorded: RecordedGraph | null; recordedLine: number | null }[] },
   stateAtStop: (hit: number) => GraphView,
   ids: { incarnations(address: string): readonly Seen[]; at(address: string, line: number): Seen | undefined },
 ): RecordedCheck[] {
   const out: RecordedCheck[] = [];
   for (const hit of trace.hits) {
     if (!hit.recorded) continue;
-    const end = hit.endLine;
+    // what the log had printed when QEMU's graph was read (not QEMU's trace lines after `c`)
+    const end = hit.recordedLine ?? hit.endLine;
     const know: LogKnowledge = {
       printedEver: (a) => ids.incarnations(a).length > 0,
       printed: (a) => ids.incarnations(a).some((id) => id.firstLine <= end),

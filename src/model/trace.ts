@@ -43,6 +43,8 @@ export class Hit {
   job: string | null = null;
   /** QEMU's block graph as this hit stopped (a `qbt-graph` line of a recorded session), if the log has it. */
   recorded: RecordedGraph | null = null;
+  /** The document line of that graph: what the log had printed by then is what the stop could know. */
+  recordedLine: number | null = null;
 
   constructor(
     /** 1-based, in log order. */
@@ -99,6 +101,8 @@ export interface Diagnostic {
   lines: number[];
 }
 
+import type { LoggedTraceEvent } from './traceEvents';
+
 export type DiagnosticCode =
   | 'unparsed-frame'
   | 'unparsed-hit'
@@ -130,5 +134,7 @@ export interface Trace {
   diagnostics: Diagnostic[];
   /** Block jobs: job pointer → job id, learnt while attributing hits (the stacks that create a job). */
   jobs: Map<string, string>;
+  /** QEMU's trace lines about block objects (node opened, root edge, job state), in log order. */
+  events: LoggedTraceEvent[];
   lineCount: number;
 }

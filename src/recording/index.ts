@@ -10,18 +10,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Session } from '../record';
 import { LANGUAGE_ID } from '../traceStore';
+import { readProfile, type RecordProfile } from './profile';
 import { QmpTerminal } from './qmpTerminal';
-
-/** What to record: the same fields in the profile file, the settings and the command's argument. */
-export interface RecordProfile {
-  binary?: string;
-  args?: string[];
-  breakpoints?: string[];
-  gdb?: string;
-  gdbFiles?: string[];
-  /** Where the log goes (default: recordings/<time>.log in the workspace). */
-  out?: string;
-}
 
 const PROFILE_FILE = path.join('.vscode', 'qemu-block-trace.json');
 
@@ -29,12 +19,16 @@ function profileFromFile(folder: vscode.WorkspaceFolder | undefined): RecordProf
   if (!folder) return {};
   const file = path.join(folder.uri.fsPath, PROFILE_FILE);
   if (!fs.existsSync(file)) return {};
+  let text: string;
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as RecordProfile;
+    text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    void vscode.window.showWarningMessage(vscode.l10n.t('{0} is not valid JSON ({1}); it was not used.', PROFILE_FILE, (e as Error).message));
+    void vscode.window.showWarningMessage(vscode.l10n.t('{0} cannot be read ({1}); it was not used.', PROFILE_FILE, (e as Error).message));
     return {};
   }
+  const { profile, problems } = readProfile(text);
+  if (problems.length > 0) void vscode.window.showWarningMessage(vscode.l10n.t('{0}: {1}.', PROFILE_FILE, problems.join('; ')));
+  return profile;
 }
 
 function profileFromSettings(): RecordProfile {
