@@ -321,9 +321,32 @@ export function buildFrames(text: string, firstLine: number, report: Report): Fr
   return frames;
 }
 
+// A line that is one whole frame as gdb prints nearly all of them with `set width 0` (as the
+// recorder does): `#N  0xADDR in fn (args) at file:line` or `… from lib`, at the line's start. parseFrameText reads every such line as one
+// complete frame, so a backtrace made only of them has nothing for buildFrames to join or report.
+// (A frame with no location, `… in ?? ()`, is complete too: only a line that is not a frame could
+// continue it, and such a line makes the backtrace not plain.)
+const PLAIN_FRAME = /^#\d+ +(?:0x[0-9a-f]+ in )?(?:[A-Za-z_$~][^ (\t]*|\?\?) \(.*\)(?: at [^ :]+:\d+| from [^ ]+)?$/;
+
+/** How many frames a backtrace's text holds when every line is a plain one-line frame; -1 when not. */
+export function plainFrameCount(text: string): number {
+  let count = 0;
+  let start = 0;
+  for (;;) {
+    let nl = text.indexOf('\n', start);
+    if (nl < 0) nl = text.length;
+    if (!PLAIN_FRAME.test(text.slice(start, nl))) return -1;
+    count++;
+    if (nl >= text.length) return count;
+    start = nl + 1;
+  }
+}
+
 /** A backtrace as printed, turned into frames on first use. */
 export class BacktraceText {
   private parsed: Frame[] | undefined;
+  /** The frame count when known without building the frames (see frameCount). */
+  private counted = -1;
 
   constructor(
     /** The backtrace's lines, joined by \n. */
@@ -342,5 +365,15 @@ export class BacktraceText {
 
   get isParsed(): boolean {
     return this.parsed !== undefined;
+  }
+
+  /**
+   * How many frames, with every problem of its frames reported, as `frames` would: without building
+   * them when each line is a plain one-line frame (the summary of a 100 MB log reads 650,000).
+   */
+  get frameCount(): number {
+    if (this.parsed !== undefined) return this.parsed.length;
+    if (this.counted < 0) this.counted = plainFrameCount(this.text);
+    return this.counted >= 0 ? this.counted : this.frames.length;
   }
 }

@@ -18,6 +18,14 @@ export function parseAllFrames(trace: Trace): void {
   for (const b of trace.backtraces) void b.frames;
 }
 
+/** Count every backtrace's frames, with their problems reported as reading them would: the frames are built only where a line is not plain. */
+export function countAllFrames(trace: Trace): number {
+  let n = 0;
+  for (const h of trace.hits) n += h.frameCount;
+  for (const b of trace.backtraces) void b.frameCount;
+  return n;
+}
+
 const MAX_DIAGNOSTIC_LINES = 20;
 const MAX_JSON_LINES = 2000;
 

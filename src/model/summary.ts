@@ -6,7 +6,7 @@ import type { BlockGraph } from './graph';
 import { backtraceLabel, inferredBecause } from './hitGroups';
 import { checkAgainstQemu } from './qemuGraphCheck';
 import { recordedAgreementLine } from './recorded';
-import { parseAllFrames } from './parser';
+import { countAllFrames, parseAllFrames } from './parser';
 import { type Backtrace, type Frame, type Hit, type Trace } from './trace';
 import { LazyList } from './jsonStream';
 
@@ -32,9 +32,8 @@ function originNote(cmd: QmpCommand): string {
 
 /** One line per command (plus hits that ran before any command), then what was not understood. */
 export function formatSummary(trace: Trace, name: string): string[] {
-  // problems inside backtraces are found when their frames are read: read them all first
-  parseAllFrames(trace);
-  const frames = trace.hits.reduce((n, h) => n + h.frames.length, 0);
+  // problems inside backtraces are found when their frames are read: count them all first
+  const frames = countAllFrames(trace);
   const lines = [
     `${name}: ${trace.hits.length} hits (${frames} frames), ${trace.commands.length} commands, ${trace.backtraces.length} other backtraces`,
   ];

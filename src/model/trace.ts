@@ -65,6 +65,11 @@ export class Hit {
   get frames(): Frame[] {
     return this.backtrace?.frames ?? [];
   }
+
+  /** How many frames its backtrace has (read without building them when it can). */
+  get frameCount(): number {
+    return this.backtrace?.frameCount ?? 0;
+  }
 }
 
 export type BacktraceKind = 'thread' | 'sanitizer' | 'command' | 'orphan';
@@ -90,6 +95,9 @@ export class Backtrace {
   }
   get frames(): Frame[] {
     return this.text.frames;
+  }
+  get frameCount(): number {
+    return this.text.frameCount;
   }
 }
 
