@@ -74,9 +74,10 @@ export function registerPointers(store: TraceStore, navigator: SourceNavigator):
     }),
     vscode.languages.registerDocumentHighlightProvider(selector, {
       async provideDocumentHighlights(doc, pos) {
-        const p = (await store.identities(store.get(doc))).pointerAt(pos.line, pos.character);
+        const ids = await store.identities(store.get(doc));
+        const p = ids.pointerAt(pos.line, pos.character);
         if (!p) return undefined;
-        return p.identity.sightings.map((r) => new vscode.DocumentHighlight(new vscode.Range(r.line, r.start, r.line, r.end), vscode.DocumentHighlightKind.Read));
+        return ids.sightingsOf(p.identity).map((r) => new vscode.DocumentHighlight(new vscode.Range(r.line, r.start, r.line, r.end), vscode.DocumentHighlightKind.Read));
       },
     }),
     vscode.languages.registerInlayHintsProvider(selector, {

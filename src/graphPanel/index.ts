@@ -265,7 +265,7 @@ class GraphPanel implements vscode.Disposable {
     const h = this.hit > 0 ? source.trace.hits[this.hit - 1] : source.trace.hits[0];
     const identity = ids.at(address, h ? h.endLine : 0);
     if (!identity) return;
-    const ranges = identity.sightings.map((r) => new vscode.Range(r.line, r.start, r.line, r.end));
+    const ranges = ids.sightingsOf(identity).map((r) => new vscode.Range(r.line, r.start, r.line, r.end));
     for (const editor of vscode.window.visibleTextEditors) if (editor.document === source.document) editor.setDecorations(this.highlight, ranges);
   }
 

@@ -181,15 +181,13 @@ export function hitsOfNamedObjects(trace: Trace, ids: Identities, query: string)
   // the whole name, or the start of it from three letters on (`over` for over01): `0` is no name
   const names = (name: string) => name === q || (q.length >= 3 && name.startsWith(q));
   const inBacktrace = (line: number) => trace.backtraces.find((b) => b.line <= line && line <= b.endLine);
-  for (const id of ids.all()) {
-    if (id.kind === 'edge' || id.kind === 'transaction' || !id.name || !names(id.name.toLowerCase())) continue;
-    for (const r of id.sightings) {
-      const b = trace.backtraces.length > 0 ? inBacktrace(r.line) : undefined;
-      if (b) backtraces.add(b.line);
-      else {
-        const h = hitAtLine(trace, r.line);
-        if (h) hits.add(h.index);
-      }
+  const lines = ids.linesOf((id) => id.kind !== 'edge' && id.kind !== 'transaction' && !!id.name && names(id.name.toLowerCase()));
+  for (const line of lines) {
+    const b = trace.backtraces.length > 0 ? inBacktrace(line) : undefined;
+    if (b) backtraces.add(b.line);
+    else {
+      const h = hitAtLine(trace, line);
+      if (h) hits.add(h.index);
     }
   }
   return { hits, backtraces };

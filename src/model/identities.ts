@@ -31,20 +31,12 @@ export interface ObjectIdentity {
   lastHit: number | null;
   /** How it ended, when the log shows it: `deleted` (bdrv_delete, blk_delete, freed edge). */
   ended: 'deleted' | null;
-  /** Every place the pointer is printed during this incarnation. */
-  sightings: Token[];
   /** Where its name, driver and file were learnt: the log line that said so (0-based). */
   evidence: { what: 'name' | 'driver' | 'filename'; value: string; line: number }[];
   /** The command (index into Trace.commands) whose hits show it being created, when they do. */
   createdIn?: number | null;
   /** A job's states as QEMU's trace (job_state_transition) told them, in log order. */
   states?: { state: string; line: number }[];
-}
-
-/** One printed pointer and the incarnation it belongs to. */
-interface Sighting {
-  range: Token;
-  identity: ObjectIdentity;
 }
 
 // Which arguments hold which kind of object, by name (and, for a few, by function).
@@ -204,15 +196,90 @@ function contradicts(told: ObjectFacts | undefined, id: ObjectIdentity): boolean
   return (!!told.name && !!id.name && told.name !== id.name && id.kind === 'node') || (!!told.filename && !!id.filename && told.filename !== id.filename);
 }
 
+/**
+ * Every printed pointer as four columns (document line, start and end column, and the serial of its
+ * identity): a million sightings in typed arrays rather than a million objects. Sightings come in
+ * document order (hits, then the trace lines between them), but for those added after the hits
+ * (free-standing backtraces), which are sorted apart on first use.
+ */
+class SightingColumns {
+  line = new Int32Array(1024);
+  start = new Int32Array(1024);
+  end = new Int32Array(1024);
+  who = new Int32Array(1024);
+  count = 0;
+  /** Sightings [0, ordered) are in order of their lines. */
+  ordered = 0;
+  private tail: Int32Array | null = null;
+
+  push(line: number, start: number, end: number, who: number): void {
+    if (this.count === this.line.length) {
+      const grow = (a: Int32Array) => {
+        const b = new Int32Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.line = grow(this.line);
+      this.start = grow(this.start);
+      this.end = grow(this.end);
+      this.who = grow(this.who);
+    }
+    const i = this.count++;
+    this.line[i] = line;
+    this.start[i] = start;
+    this.end[i] = end;
+    this.who[i] = who;
+    if (this.ordered === i && (i === 0 || this.line[i - 1] <= line)) this.ordered++;
+    this.tail = null;
+  }
+
+  /** The sightings on document line `line` (their indexes). */
+  on(line: number): number[] {
+    const out: number[] = [];
+    // the first of the ordered part on or after `line`
+    let lo = 0;
+    let hi = this.ordered;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.line[mid] < line) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < this.ordered && this.line[i] === line; i++) out.push(i);
+    if (this.ordered < this.count) {
+      if (!this.tail) {
+        const rest = Array.from({ length: this.count - this.ordered }, (_, k) => this.ordered + k);
+        rest.sort((a, b) => this.line[a] - this.line[b]);
+        this.tail = Int32Array.from(rest);
+      }
+      const t = this.tail;
+      lo = 0;
+      hi = t.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (this.line[t[mid]] < line) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let k = lo; k < t.length && this.line[t[k]] === line; k++) out.push(t[k]);
+    }
+    return out;
+  }
+
+  token(i: number): Token {
+    return { line: this.line[i], start: this.start[i], end: this.end[i] };
+  }
+}
+
 /** Every pointer of a trace and what it is. Built once per trace (it reads every frame). */
 export class Identities {
   private readonly byAddress = new Map<string, ObjectIdentity[]>();
   /** Addresses whose incarnations are not in order of their first lines (see addIncarnation). */
   private readonly unsorted = new Set<string>();
-  /** Sightings by document line, for hovers and hints: made from the identities on first use. */
-  private lineIndex: Map<number, Sighting[]> | null = null;
+  /** Where each pointer is printed, and whose it is (by serial: `bySerial`). */
+  private readonly seen = new SightingColumns();
+  private readonly bySerial: ObjectIdentity[] = [];
+  private readonly serialOf = new Map<ObjectIdentity, number>();
 
-  private readonly current = new Map<string, { identity: ObjectIdentity; established: boolean; endsAfter: number | null }>();
+  private readonly current = new Map<string, { identity: ObjectIdentity; established: boolean; endsAfter: number | null; serial: number }>();
   /** The next of the trace's block trace events to read, and the command the last one fell in. */
   private eventCursor = 0;
   private commandCursor = -1;
@@ -319,17 +386,16 @@ export class Identities {
               firstHit: hit.index,
               lastHit: hit.index,
               ended: null,
-              sightings: [],
               evidence: [],
             };
             this.addIncarnation(list, identity);
             this.byAddress.set(p.value, list);
-            cur = { identity, established: false, endsAfter: null };
+            cur = { identity, established: false, endsAfter: null, serial: this.serial(identity) };
             current.set(p.value, cur);
           }
           const id = cur!.identity;
           id.firstHit ??= hit.index;
-          id.sightings.push(p.range);
+          this.seen.push(p.range.line, p.range.start, p.range.end, cur!.serial);
           id.lastLine = Math.max(id.lastLine, p.range.line);
           id.lastHit = hit.index;
           if (!ev.created.has(p.value)) cur!.established = true;
@@ -406,10 +472,10 @@ export class Identities {
       before.identity.ended = 'deleted';
     }
     const list = this.byAddress.get(address) ?? [];
-    const identity: ObjectIdentity = { address, incarnation: list.length + 1, kind: null, name: null, driver: null, filename: null, role: null, firstLine: line, lastLine: line, firstHit: null, lastHit: null, ended: null, sightings: [], evidence: [] };
+    const identity: ObjectIdentity = { address, incarnation: list.length + 1, kind: null, name: null, driver: null, filename: null, role: null, firstLine: line, lastLine: line, firstHit: null, lastHit: null, ended: null, evidence: [] };
     this.addIncarnation(list, identity);
     this.byAddress.set(address, list);
-    this.current.set(address, { identity, established: false, endsAfter: null });
+    this.current.set(address, { identity, established: false, endsAfter: null, serial: this.serial(identity) });
     return identity;
   }
 
@@ -473,7 +539,7 @@ export class Identities {
     // the line's pointers are sightings of what they are now
     for (const p of e.pointers) {
       const id = this.liveAt(p.value, e, null);
-      id.sightings.push({ line: e.line, start: p.start, end: p.end });
+      this.seen.push(e.line, p.start, p.end, this.serial(id));
       id.lastLine = Math.max(id.lastLine, e.line);
     }
   }
@@ -484,7 +550,7 @@ export class Identities {
       for (const f of bt.frames) {
         for (const p of f.pointers) {
           const id = this.at(p.value, p.range.line) ?? this.fresh(p.value, p.range.line);
-          id.sightings.push(p.range);
+          this.seen.push(p.range.line, p.range.start, p.range.end, this.serial(id));
         }
       }
     }
@@ -492,10 +558,41 @@ export class Identities {
 
   private fresh(address: string, line: number): ObjectIdentity {
     const list = this.byAddress.get(address) ?? [];
-    const id: ObjectIdentity = { address, incarnation: list.length + 1, kind: null, name: null, driver: null, filename: null, role: null, firstLine: line, lastLine: line, firstHit: null, lastHit: null, ended: null, sightings: [], evidence: [] };
+    const id: ObjectIdentity = { address, incarnation: list.length + 1, kind: null, name: null, driver: null, filename: null, role: null, firstLine: line, lastLine: line, firstHit: null, lastHit: null, ended: null, evidence: [] };
     this.addIncarnation(list, id);
     this.byAddress.set(address, list);
     return id;
+  }
+
+  /** The number of an identity in the sighting columns. */
+  private serial(id: ObjectIdentity): number {
+    let n = this.serialOf.get(id);
+    if (n === undefined) {
+      n = this.bySerial.length;
+      this.bySerial.push(id);
+      this.serialOf.set(id, n);
+    }
+    return n;
+  }
+
+  /** Every place this object's pointer is printed, in document order. */
+  sightingsOf(id: ObjectIdentity): Token[] {
+    const serial = this.serialOf.get(id);
+    const out: Token[] = [];
+    if (serial === undefined) return out;
+    const s = this.seen;
+    for (let i = 0; i < s.count; i++) if (s.who[i] === serial) out.push(s.token(i));
+    if (s.ordered < s.count) out.sort((a, b) => a.line - b.line || a.start - b.start);
+    return out;
+  }
+
+  /** The document lines where the objects `match` accepts are printed (one pass over every sighting). */
+  linesOf(match: (id: ObjectIdentity) => boolean): number[] {
+    const accepted = this.bySerial.map(match);
+    const s = this.seen;
+    const out: number[] = [];
+    for (let i = 0; i < s.count; i++) if (accepted[s.who[i]]) out.push(s.line[i]);
+    return out;
   }
 
   /** Lists stay in log order of their first lines, which `at` searches by halves; a backtrace's
@@ -537,27 +634,14 @@ export class Identities {
 
   /** The pointer printed at a document position, and what it is. */
   pointerAt(line: number, column: number): { range: Token; identity: ObjectIdentity } | undefined {
-    return this.byLine.get(line)?.find((s) => s.range.start <= column && column <= s.range.end);
+    return this.pointersOn(line).find((s) => s.range.start <= column && column <= s.range.end);
   }
 
   /** The pointers printed on a line, left to right. */
   pointersOn(line: number): readonly { range: Token; identity: ObjectIdentity }[] {
-    return this.byLine.get(line) ?? [];
-  }
-
-  private get byLine(): Map<number, Sighting[]> {
-    if (this.lineIndex) return this.lineIndex;
-    const index = new Map<number, Sighting[]>();
-    for (const identity of this.all()) {
-      for (const range of identity.sightings) {
-        const onLine = index.get(range.line);
-        if (onLine) onLine.push({ range, identity });
-        else index.set(range.line, [{ range, identity }]);
-      }
-    }
-    for (const onLine of index.values()) if (onLine.length > 1) onLine.sort((a, b) => a.range.start - b.range.start);
-    this.lineIndex = index;
-    return index;
+    const on = this.seen.on(line).map((i) => ({ range: this.seen.token(i), identity: this.bySerial[this.seen.who[i]] }));
+    if (on.length > 1) on.sort((a, b) => a.range.start - b.range.start);
+    return on;
   }
 }
 

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { describeIdentity, Identities, shortLabel } from '../../src/model/identities';
+import { describeIdentity, Identities, shortLabel, type ObjectIdentity } from '../../src/model/identities';
 import { parseTrace } from '../../src/model/parser';
 import { BlockGraph } from '../../src/model/graph';
 import { Cancelled } from '../../src/model/work';
@@ -186,4 +186,27 @@ describe('the incarnation at a line', () => {
     assert.ok(reused >= 5, `addresses reused in these traces: ${reused}`);
     assert.ok(checked > 10_000, `${checked} lookups`);
   });
+});
+
+describe('sightings, kept as columns: by line for hovers, by object for highlights', () => {
+  for (const name of ['traces/snapshot-commit-complete.log', 'traces/v7.2.0-drain-threads.log', 'mail/mojibake-threads.txt', 'traces/v7.2.0-recorded-events.log']) {
+    it(`${name}: each object's sightings are the lines' pointers that are it, in order, with free-standing backtraces too`, () => {
+      const text = readFixture(name);
+      const t = parseTrace(text);
+      const ids = new Identities(t);
+      const lines = text.split('\n');
+      const byObject = new Map<ObjectIdentity, string[]>();
+      lines.forEach((line, i) => {
+        const on = ids.pointersOn(i);
+        for (let k = 1; k < on.length; k++) assert.ok(on[k - 1].range.start < on[k].range.start, `line ${i + 1} left to right`);
+        for (const p of on) {
+          assert.equal(line.slice(p.range.start, p.range.end), p.identity.address, `line ${i + 1}`);
+          byObject.set(p.identity, [...(byObject.get(p.identity) ?? []), `${p.range.line}:${p.range.start}`]);
+        }
+      });
+      assert.ok(byObject.size > 0);
+      for (const id of ids.all()) assert.deepEqual(ids.sightingsOf(id).map((r) => `${r.line}:${r.start}`), byObject.get(id) ?? [], `${id.address}#${id.incarnation}`);
+      if (t.backtraces.length > 0) assert.ok(t.backtraces.some((b) => b.frames.some((f) => f.pointers.length > 0)), 'the free-standing backtraces print pointers');
+    });
+  }
 });
