@@ -370,6 +370,12 @@ function formatResolved(r: ResolvedRow): string {
   return `${where} #${r.level} ${r.function || '??'}  ${from}  →  ${to}${why}`;
 }
 
+// the output piped into a reader that stops early (`| head`): it has what it wanted, no error
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -55,6 +55,13 @@ describe('qemu-block-trace CLI', () => {
     assert.deepEqual(j.commands[1].arguments, { device: 'over01', 'job-id': 'jobA' });
   });
 
+  it('output piped into a reader that stops early (| head) ends quietly, exit 0', () => {
+    // summary --json of the sample is about 1 MB: head -c 100 closes the pipe long before the end
+    const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${CLI}" summary --json "${path.join(ROOT, 'examples', 'snapshot-commit-complete.gdb.log')}" | head -c 100 >/dev/null`], { encoding: 'utf8' });
+    assert.equal(r.stderr, '');
+    assert.equal(r.status, 0, 'the CLI exits 0 when its reader has gone');
+  });
+
   it('a missing file, or a directory, is a one-line error and exit code 2', () => {
     for (const target of [path.join(os.tmpdir(), 'no-such-trace.log'), os.tmpdir()]) {
       const r = cli('summary', target);
