@@ -577,11 +577,13 @@ export interface RawArg {
 }
 
 /**
- * Walk the items of `a=1, b=0x5 "x, y", c=<optimized out>` (offsets relative to `text`) without
- * building anything: `visit(itemStart, eq, itemEnd)` for each non-empty item, `eq` the offset of
- * its top-level `=` or -1.
+ * The items of an argument list (`a=1, b=0x5 "x, y", c=<optimized out>`), as (itemStart, eq,
+ * itemEnd) triples in ITEMS, offsets into `text`; `eq` is -1 for an item without `=` at its top
+ * level. Returns how many. One buffer, reused: read it before the next call.
  */
-function scanArgs(text: string, start: number, end: number, visit: (itemStart: number, eq: number, itemEnd: number) => void): void {
+let ITEMS = new Int32Array(3 * 64);
+function scanItems(text: string, start: number, end: number): number {
+  let count = 0;
   let i = start;
   while (i < end) {
     while (i < end && text.charCodeAt(i) === 32) i++;
@@ -604,9 +606,20 @@ function scanArgs(text: string, start: number, end: number, visit: (itemStart: n
     }
     let itemEnd = j;
     while (itemEnd > itemStart && text.charCodeAt(itemEnd - 1) === 32) itemEnd--;
-    if (itemEnd > itemStart) visit(itemStart, eq, itemEnd);
+    if (itemEnd > itemStart) {
+      if (3 * count + 3 > ITEMS.length) {
+        const grown = new Int32Array(ITEMS.length * 2);
+        grown.set(ITEMS);
+        ITEMS = grown;
+      }
+      ITEMS[3 * count] = itemStart;
+      ITEMS[3 * count + 1] = eq;
+      ITEMS[3 * count + 2] = itemEnd;
+      count++;
+    }
     i = j + 1;
   }
+  return count;
 }
 
 /** `text[from, to)` is a C identifier, optionally followed by `@entry`. */
@@ -627,25 +640,31 @@ function isArgName(text: string, from: number, to: number): boolean {
  * else the first `@entry` one; found without splitting the others.
  */
 export function findArg(text: string, start: number, end: number, name: string): RawArg | undefined {
-  let plain: RawArg | undefined;
   let entry: RawArg | undefined;
-  scanArgs(text, start, end, (itemStart, eq, itemEnd) => {
-    if (plain !== undefined || !text.startsWith(name, itemStart)) return;
+  const n = scanItems(text, start, end);
+  for (let k = 0; k < n; k++) {
+    const itemStart = ITEMS[3 * k];
+    const eq = ITEMS[3 * k + 1];
+    if (!text.startsWith(name, itemStart)) continue;
     const after = itemStart + name.length;
     const isEntry = after !== eq;
-    if (isEntry && (entry !== undefined || eq !== after + 6 || !text.startsWith('@entry', after))) return;
-    if (!isArgName(text, itemStart, eq)) return;
-    const arg = { name, entry: isEntry, value: text.slice(eq + 1, itemEnd), nameStart: itemStart, valueStart: eq + 1 };
-    if (isEntry) entry = arg;
-    else plain = arg;
-  });
-  return plain ?? entry;
+    if (isEntry && (entry !== undefined || eq !== after + 6 || !text.startsWith('@entry', after))) continue;
+    if (!isArgName(text, itemStart, eq)) continue;
+    const arg = { name, entry: isEntry, value: text.slice(eq + 1, ITEMS[3 * k + 2]), nameStart: itemStart, valueStart: eq + 1 };
+    if (!isEntry) return arg;
+    entry = arg;
+  }
+  return entry;
 }
 
 /** Split `a=1, b=0x5 "x, y", c=<optimized out>` (offsets relative to `text`). */
 export function splitArgs(text: string, start: number, end: number): RawArg[] {
   const args: RawArg[] = [];
-  scanArgs(text, start, end, (itemStart, eq, itemEnd) => {
+  const n = scanItems(text, start, end);
+  for (let k = 0; k < n; k++) {
+    const itemStart = ITEMS[3 * k];
+    const eq = ITEMS[3 * k + 1];
+    const itemEnd = ITEMS[3 * k + 2];
     if (eq > 0 && isArgName(text, itemStart, eq)) {
       let name = text.slice(itemStart, eq);
       const entry = name.endsWith('@entry');
@@ -654,7 +673,7 @@ export function splitArgs(text: string, start: number, end: number): RawArg[] {
     } else {
       args.push({ name: '', entry: false, value: text.slice(itemStart, itemEnd), nameStart: itemStart, valueStart: itemStart });
     }
-  });
+  }
   return args;
 }
 
@@ -665,25 +684,29 @@ export function splitArgs(text: string, start: number, end: number): RawArg[] {
  */
 export function pointerArgs(text: string, start: number, end: number): { name: string; value: string; start: number }[] {
   const out: { name: string; value: string; start: number }[] = [];
-  scanArgs(text, start, end, (itemStart, eq, itemEnd) => {
+  const n = scanItems(text, start, end);
+  for (let k = 0; k < n; k++) {
+    const itemStart = ITEMS[3 * k];
+    const eq = ITEMS[3 * k + 1];
+    const itemEnd = ITEMS[3 * k + 2];
     // as splitArgs: an item that is not `name=value` is a value without a name
     const named = eq > 0 && isArgName(text, itemStart, eq);
     const v = named ? eq + 1 : itemStart;
-    if (text.charCodeAt(v) !== 48 || text.charCodeAt(v + 1) !== 120 /* 0x */) return;
+    if (text.charCodeAt(v) !== 48 || text.charCodeAt(v + 1) !== 120 /* 0x */) continue;
     let h = v + 2;
     for (let c = text.charCodeAt(h); h < itemEnd && ((c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102)); c = text.charCodeAt(++h));
-    if (h === v + 2) return;
+    if (h === v + 2) continue;
     if (h < itemEnd) {
       // the same three forms as classifyValue's patterns, on the item in place
       const rest = text.slice(h, itemEnd);
-      if (!POINTER_STRING_REST.test(rest) && !POINTER_SYMBOL_REST.test(rest)) return;
+      if (!POINTER_STRING_REST.test(rest) && !POINTER_SYMBOL_REST.test(rest)) continue;
     }
     const value = text.slice(v, h);
-    if (value === '0x0') return;
+    if (value === '0x0') continue;
     let name = named ? text.slice(itemStart, eq) : '';
     if (name.endsWith('@entry')) name = name.slice(0, -6);
     out.push({ name, value, start: v });
-  });
+  }
   return out;
 }
 
