@@ -228,43 +228,55 @@ export function problemIn(output: string): string | null {
 
 /**
  * The log file: gdb's output (with QEMU's, which shares its pipe) as it comes, and the recorder's
- * own lines (commands as typed, replies, QMP events) between gdb's lines, never inside one: gdb may
- * write a frame in two pieces, and an event arriving between them would cut it.
+ * own lines (commands as typed, replies, QMP events) between gdb's lines, never inside one (gdb may
+ * write a frame in two pieces) nor inside a backtrace: QEMU's events reach the recorder's socket
+ * late, while gdb prints the stop they came before.
  */
 export class SessionLog {
   private atLineStart = true;
+  /** The gdb line being written (since its last newline). */
+  private line = '';
+  /** gdb's last whole line was `(gdb) bt` or a frame: its backtrace may go on. */
+  private inBacktrace = false;
   private held = '';
 
   constructor(private readonly out: { write(text: string): unknown; end(done: () => void): unknown }) {}
 
   /** What gdb printed, as it came. */
   gdb(text: string): void {
-    if (text === '') return;
-    if (this.held !== '') {
-      const nl = text.indexOf('\n');
+    let rest = text;
+    while (rest !== '') {
+      const nl = rest.indexOf('\n');
       if (nl < 0) {
-        this.out.write(text);
+        this.out.write(rest);
+        this.line += rest;
+        this.atLineStart = false;
         return;
       }
-      this.out.write(text.slice(0, nl + 1));
-      this.out.write(this.held);
-      this.held = '';
-      text = text.slice(nl + 1);
+      this.out.write(rest.slice(0, nl + 1));
+      const whole = this.line + rest.slice(0, nl);
+      this.line = '';
       this.atLineStart = true;
-      if (text === '') return;
+      this.inBacktrace = /^(?:\(gdb\) bt\s*$|#\d+ )/.test(whole);
+      if (!this.inBacktrace && this.held !== '') {
+        this.out.write(this.held);
+        this.held = '';
+      }
+      rest = rest.slice(nl + 1);
     }
-    this.out.write(text);
-    this.atLineStart = text.endsWith('\n');
   }
 
-  /** Whole lines of the recorder's own, written as soon as gdb's output is at a line's end. */
+  /**
+   * Whole lines of the recorder's own, written as soon as gdb's output is at a line's end and not
+   * inside a backtrace (an event that arrives while gdb prints one would cut it in two).
+   */
   own(lines: string): void {
-    if (this.atLineStart) this.out.write(lines);
+    if (this.atLineStart && !this.inBacktrace) this.out.write(lines);
     else this.held += lines;
   }
 
   end(): Promise<void> {
-    if (this.held !== '') this.out.write(`\n${this.held}`);
+    if (this.held !== '') this.out.write(this.atLineStart ? this.held : `\n${this.held}`);
     this.held = '';
     return new Promise<void>((r) => this.out.end(r));
   }

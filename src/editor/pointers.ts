@@ -13,7 +13,8 @@ const line1 = (n: number) => n + 1;
 function lifetime(id: ObjectIdentity): string {
   const hits = id.firstHit === null ? '' : id.firstHit === id.lastHit ? ` (hit ${id.firstHit})` : ` (hits ${id.firstHit}–${id.lastHit})`;
   const span = id.firstLine === id.lastLine ? `Seen on line ${line1(id.firstLine)}` : `Seen from line ${line1(id.firstLine)} to line ${line1(id.lastLine)}`;
-  return `${span}${hits}${id.ended === 'deleted' ? `; freed after hit ${id.lastHit}` : ''}.`;
+  const freed = id.ended !== 'deleted' ? '' : id.lastHit !== null ? `; freed after hit ${id.lastHit}` : '; freed before any hit printed it';
+  return `${span}${hits}${freed}.`;
 }
 
 function pointerHover(ids: Identities, id: ObjectIdentity, line: number): vscode.MarkdownString {

@@ -7,6 +7,7 @@ import {
   classifyValue,
   continuesFrame,
   findArg,
+  findClosingParen,
   lineBody,
   parseFrameText,
   pointerArgs,
@@ -335,7 +336,12 @@ export function plainFrameCount(text: string): number {
   for (;;) {
     let nl = text.indexOf('\n', start);
     if (nl < 0) nl = text.length;
-    if (!PLAIN_FRAME.test(text.slice(start, nl))) return -1;
+    const line = text.slice(start, nl);
+    if (!PLAIN_FRAME.test(line)) return -1;
+    // and its argument list closes where the location starts (not inside a string cut off, not
+    // before more text: `f (x) junk (y)`)
+    const close = line.endsWith(')') ? line.length - 1 : Math.max(line.lastIndexOf(') at '), line.lastIndexOf(') from '));
+    if (findClosingParen(line, line.indexOf('(') + 1) !== close) return -1;
     count++;
     if (nl >= text.length) return count;
     start = nl + 1;

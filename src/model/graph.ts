@@ -870,20 +870,27 @@ export class BlockGraph {
     this.emit({ op: 'state', key, state: 'probably-freed' });
   }
 
-  /** Whether a later hit runs `bdrv_schedule_unref_bh` for this node (the same object at `address`). */
+  /**
+   * Whether a later hit of the same command shows the bottom half of `bdrv_schedule_unref` deleting
+   * this node (bdrv_schedule_unref_bh, then bdrv_delete of it, on the stack), the same object at
+   * `address`.
+   */
   private unrefScheduledLater(address: string, identity: ObjectIdentity | null): boolean {
     if (this.scheduledUnrefs === undefined) {
       this.scheduledUnrefs = new Map();
       for (const h of this.trace.hits) {
         if (!h.backtrace?.text.includes('bdrv_schedule_unref_bh')) continue;
-        for (const f of h.frames) {
+        const frames = h.frames;
+        frames.forEach((f, i) => {
           const bs = f.function === 'bdrv_schedule_unref_bh' ? ptr(f, 'opaque') : undefined;
-          if (bs) this.scheduledUnrefs.set(bs, [...(this.scheduledUnrefs.get(bs) ?? []), h]);
-        }
+          const deletes = bs !== undefined && frames.slice(0, i).some((g) => g.function === 'bdrv_delete' && ptr(g, 'bs') === bs);
+          if (bs && deletes) this.scheduledUnrefs!.set(bs, [...(this.scheduledUnrefs!.get(bs) ?? []), h]);
+        });
       }
     }
     const now = this.changes.length + 1;
-    return (this.scheduledUnrefs.get(address) ?? []).some((h) => h.index > now && (this.ids?.at(address, h.line) ?? null) === identity);
+    const command = this.cmd?.index ?? null;
+    return (this.scheduledUnrefs.get(address) ?? []).some((h) => h.index > now && h.command === command && (this.ids?.at(address, h.line) ?? null) === identity);
   }
 
   /**

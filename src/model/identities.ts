@@ -283,6 +283,8 @@ export class Identities {
   /** The next of the trace's block trace events to read, and the command the last one fell in. */
   private eventCursor = 0;
   private commandCursor = -1;
+  /** Objects a `bdrv_open_common` line opened: another such line at their address is another object. */
+  private readonly opened = new Set<ObjectIdentity>();
   /** The nodes the commands name (`blockdev-add node-name=…`), as of each hit's command. */
   private readonly declared: DeclaredNodes;
 
@@ -489,6 +491,22 @@ export class Identities {
     return this.startIncarnation(address, e.line, e.hitsBefore);
   }
 
+  /**
+   * The node a `bdrv_open_common` line is about when the log printed it already: hits inside its
+   * own open (bdrv_new, then its children attached through bdrv_open_child, then this line) show it
+   * first. That is the object at the address, alive, not opened by an earlier line, and first
+   * printed in the hit just before or since its command's line; else the address was reused.
+   */
+  private openedHere(e: Extract<LoggedTraceEvent, { kind: 'open' }>): ObjectIdentity | undefined {
+    const cur = this.current.get(e.bs);
+    if (!cur || cur.endsAfter !== null || this.opened.has(cur.identity)) return undefined;
+    const id = cur.identity;
+    if (id.kind !== null && id.kind !== 'node') return undefined;
+    const command = this.cmd?.index ?? null;
+    const since = command !== null ? this.trace.commands[command].line : null;
+    return (id.firstHit !== null && id.firstHit >= e.hitsBefore) || (since !== null && id.firstLine > since) ? id : undefined;
+  }
+
   /** What a trace line tells, for the fields not known yet (each with the line as its evidence). */
   private learn(id: ObjectIdentity, facts: Partial<Pick<ObjectIdentity, 'kind' | 'name' | 'driver' | 'filename' | 'role'>>, line: number): void {
     for (const [k, v] of Object.entries(facts) as [keyof typeof facts, string][]) {
@@ -508,14 +526,21 @@ export class Identities {
       case 'open': {
         if (e.bs === '0x0') break;
         const command = this.commandAtLine(e.line);
+        // the open is of the command the hits around it are in; it starts the context of a typed
+        // command of its own when the next hit is that command's, or the command has no hits (a
+        // blockdev-add that failed before any): not inside an inferred command's hits
         if (command !== null && this.cmd?.index !== command) {
-          this.endCommand();
-          this.cmd = { index: command, firstHit: e.hitsBefore + 1, lastHit: e.hitsBefore, rolledBack: false, topDeleted: false, created: [] };
+          const next = this.trace.hits[e.hitsBefore];
+          if (!this.cmd || (next?.command ?? null) === command || this.trace.commands[command].hits.length === 0) {
+            this.endCommand();
+            this.cmd = { index: command, firstHit: e.hitsBefore + 1, lastHit: e.hitsBefore, rolledBack: false, topDeleted: false, created: [] };
+          }
         }
-        const id = this.startIncarnation(e.bs, e.line, e.hitsBefore);
+        const id = this.openedHere(e) ?? this.startIncarnation(e.bs, e.line, e.hitsBefore);
+        this.opened.add(id);
         this.learn(id, { kind: 'node', driver: e.driver, filename: e.filename }, e.line);
-        if (command !== null && this.cmd) {
-          id.createdIn = command;
+        if (this.cmd && this.cmd.index !== null && (id.createdIn ?? null) === null) {
+          id.createdIn = this.cmd.index;
           this.cmd.created.push(id);
         }
         break;
@@ -527,7 +552,8 @@ export class Identities {
         if (e.bs !== '0x0') this.learn(this.liveAt(e.bs, e, 'node'), { kind: 'node' }, e.line);
         break;
       case 'job-state': {
-        const id = this.liveAt(e.job, e, 'job');
+        // a job made (undefined → created) is a new object, wherever an old one was
+        const id = e.from === 'undefined' ? this.startIncarnation(e.job, e.line, e.hitsBefore) : this.liveAt(e.job, e, 'job');
         this.learn(id, { kind: 'job' }, e.line);
         (id.states ??= []).push({ state: e.to, line: e.line });
         break;

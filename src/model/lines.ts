@@ -533,7 +533,7 @@ export function continuesFrame(open: FrameText['open'], cont: string): boolean {
 }
 
 /** Index of the `)` closing the argument list that starts at `from`, or -1. */
-function findClosingParen(text: string, from: number): number {
+export function findClosingParen(text: string, from: number): number {
   let depth = 0;
   const n = text.length;
   for (let i = from; i < n; i++) {

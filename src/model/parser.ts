@@ -9,7 +9,7 @@ import { BacktraceText, FrameAssembler, frameLevel } from './frames';
 import { classifyLine, lineBody, MAX_LINE_LENGTH, parseFrameText, type HitHeader, type LineKind } from './lines';
 import { commandFromTrace, commandOfTraceEvent, parseHmpCommand, parseQmpJson, parseQmpShellCommand, replyFromTrace, type QmpCommand } from './qmp';
 import { parseRecordedGraph } from './recorded';
-import { readBlockTraceEvent, tracePointers } from './traceEvents';
+import { readTraceLine } from './traceEvents';
 import { Backtrace, Hit, type BacktraceKind, type Diagnostic, type DiagnosticCode, type ThreadRef, type Trace } from './trace';
 
 /** Read every backtrace now (for complete diagnostics, or to time it). */
@@ -47,6 +47,7 @@ const THREAD_APPLY = /^(?:thr(?:ead)? a(?:pply)?|taas|tfaas)(?:\s|$)/;
 const RESUME = /^(?:c|cont|continue|n|next|s|step|fin|finish|r|run|u|until|advance|ni|si|nexti|stepi|k|kill|q|quit)(?:\s|$)/;
 const SANITIZER_TITLE = /^(?:==\d+==|READ of size|WRITE of size|freed by thread|previously allocated by thread|SUMMARY: |Thread T\d+ created by|Direct leak|Indirect leak)/;
 const HMP_COMMAND = /^[a-z][a-z0-9_-]*(?:\s|$)/;
+const QMP_EVENT = /^\{.*"event" ?: ?"[A-Z0-9_]+"/;
 // eslint-disable-next-line no-control-regex
 const BINARY = /[\x00-\x08\x0e-\x1a\x1c-\x1f]/;
 
@@ -372,6 +373,13 @@ export class TraceParser {
   private onLineOfKind(line: LineKind, raw: string, lineNo: number): void {
     const expectSource = this.expectSource;
     this.expectSource = false;
+    // a QMP event printed between two frames (qmp-shell and gdb in one terminal, the event arriving
+    // late): the backtrace goes on after it, the event's line left blank in it
+    if (line.kind === 'json' && this.bt && this.json === null && jsonDepth(line.text) === 0 && QMP_EVENT.test(line.text)) {
+      appendLine(this.bt, '', 0, 0);
+      this.onJson(line.text, lineNo);
+      return;
+    }
     if (line.kind !== 'frame') this.closeBacktrace();
 
     switch (line.kind) {
@@ -596,8 +604,8 @@ export class TraceParser {
   private onQemuTrace(event: string, args: string, text: string, lineNo: number, argsStart: number): void {
     const enter = event.startsWith('qmp_enter_');
     if (!enter && !event.startsWith('qmp_exit_')) {
-      const e = readBlockTraceEvent(event, args);
-      if (e) this.trace.events.push({ ...e, line: lineNo, hitsBefore: this.trace.hits.length, pointers: tracePointers(args, argsStart) });
+      const e = readTraceLine(event, args, argsStart);
+      if (e) this.trace.events.push({ ...e, line: lineNo, hitsBefore: this.trace.hits.length });
       return;
     }
     const name = commandOfTraceEvent(event.slice(enter ? 10 : 9));

@@ -24,48 +24,56 @@ export type LoggedTraceEvent = BlockTraceEvent & {
   pointers: { value: string; start: number; end: number }[];
 };
 
-// %p prints 0x… (glibc), or (nil) for NULL
+// %p prints 0x… (glibc), or (nil) for NULL; %s is printed as it is (a filename may hold quotes:
+// `json:{"driver": …}`), so the filename runs to the last `" flags`
 const P = '(0x[0-9a-f]+|\\(nil\\))';
-const OPEN_RE = new RegExp(`^bs ${P} filename "((?:[^"\\\\]|\\\\.)*)" flags 0x[0-9a-f]+ format_name "([^"]*)"`);
-const ROOT_RE = new RegExp(`^child ${P} blk ${P} bs ${P}`);
-const STATE_RE = new RegExp(`^job ${P} \\(ret: -?\\d+\\) attempting (allowed|disallowed) transition \\((\\w+)-->(\\w+)\\)`);
-const VERB_RE = new RegExp(`^job ${P} in state (\\w+); applying verb (\\w+) \\((allowed|prohibited|disallowed)\\)`);
+const OPEN_RE = new RegExp(`^bs ${P} filename "(.*)" flags 0x[0-9a-f]+ format_name "([^"]*)"\\s*$`, 'd');
+const ROOT_RE = new RegExp(`^child ${P} blk ${P} bs ${P}`, 'd');
+const STATE_RE = new RegExp(`^job ${P} \\(ret: -?\\d+\\) attempting (allowed|disallowed) transition \\((\\w+)-->(\\w+)\\)`, 'd');
+const VERB_RE = new RegExp(`^job ${P} in state (\\w+); applying verb (\\w+) \\((allowed|prohibited|disallowed)\\)`, 'd');
 
 const ptr = (s: string) => (s === '(nil)' ? '0x0' : s);
 
-/** What a trace line of one of these events says; null for other events, or arguments not in QEMU's format. */
-export function readBlockTraceEvent(event: string, args: string): BlockTraceEvent | null {
+/** An event and where its pointer arguments are in `args` (groups `groups` of the match). */
+function read(event: string, args: string): { e: BlockTraceEvent; m: RegExpExecArray; groups: number[] } | null {
   switch (event) {
     case 'bdrv_open_common': {
       const m = OPEN_RE.exec(args);
-      return m ? { kind: 'open', bs: ptr(m[1]), filename: m[2], driver: m[3] } : null;
+      return m ? { e: { kind: 'open', bs: ptr(m[1]), filename: m[2], driver: m[3] }, m, groups: [1] } : null;
     }
     case 'blk_root_attach':
     case 'blk_root_detach': {
       const m = ROOT_RE.exec(args);
-      return m ? { kind: event === 'blk_root_attach' ? 'root-attach' : 'root-detach', child: ptr(m[1]), blk: ptr(m[2]), bs: ptr(m[3]) } : null;
+      return m ? { e: { kind: event === 'blk_root_attach' ? 'root-attach' : 'root-detach', child: ptr(m[1]), blk: ptr(m[2]), bs: ptr(m[3]) }, m, groups: [1, 2, 3] } : null;
     }
     case 'job_state_transition': {
       const m = STATE_RE.exec(args);
       // a disallowed transition does not happen (QEMU asserts on it)
-      return m && m[2] === 'allowed' ? { kind: 'job-state', job: ptr(m[1]), from: m[3], to: m[4] } : null;
+      return m && m[2] === 'allowed' ? { e: { kind: 'job-state', job: ptr(m[1]), from: m[3], to: m[4] }, m, groups: [1] } : null;
     }
     case 'job_apply_verb': {
       const m = VERB_RE.exec(args);
-      return m ? { kind: 'job-verb', job: ptr(m[1]), state: m[2], verb: m[3], allowed: m[4] === 'allowed' } : null;
+      return m ? { e: { kind: 'job-verb', job: ptr(m[1]), state: m[2], verb: m[3], allowed: m[4] === 'allowed' }, m, groups: [1] } : null;
     }
     default:
       return null;
   }
 }
 
-/** Where the pointers of `args` (starting at column `argsStart`) are on the line. */
-export function tracePointers(args: string, argsStart: number): { value: string; start: number; end: number }[] {
-  const out: { value: string; start: number; end: number }[] = [];
-  for (const m of args.matchAll(/0x[0-9a-f]+/g)) {
-    // flags 0x… is a number, not a pointer
-    if (args.slice(Math.max(0, m.index! - 6), m.index!) === 'flags ') continue;
-    out.push({ value: m[0], start: argsStart + m.index!, end: argsStart + m.index! + m[0].length });
+/** What a trace line of one of these events says; null for other events, or arguments not in QEMU's format. */
+export function readBlockTraceEvent(event: string, args: string): BlockTraceEvent | null {
+  return read(event, args)?.e ?? null;
+}
+
+/** The event with its pointer arguments' places on the line (`args` starts at column `argsStart`). */
+export function readTraceLine(event: string, args: string, argsStart: number): (BlockTraceEvent & Pick<LoggedTraceEvent, 'pointers'>) | null {
+  const r = read(event, args);
+  if (!r) return null;
+  const pointers: LoggedTraceEvent['pointers'] = [];
+  for (const g of r.groups) {
+    const value = r.m[g];
+    const at = r.m.indices?.[g];
+    if (value.startsWith('0x') && at) pointers.push({ value, start: argsStart + at[0], end: argsStart + at[1] });
   }
-  return out;
+  return { ...r.e, pointers };
 }

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Session } from '../record';
 import { LANGUAGE_ID } from '../traceStore';
-import { readProfile, type RecordProfile } from './profile';
+import { readProfile, resolveProfile, type RecordProfile } from './profile';
 import { QmpTerminal } from './qmpTerminal';
 
 const PROFILE_FILE = path.join('.vscode', 'qemu-block-trace.json');
@@ -77,7 +77,9 @@ class Recordings implements vscode.Disposable {
       return;
     }
     const folder = vscode.workspace.workspaceFolders?.[0];
-    const p: RecordProfile = { ...profileFromSettings(), ...profileFromFile(folder), ...(given ?? {}) };
+    // relative paths are the workspace's, not the extension host's working directory
+    const merged: RecordProfile = { ...profileFromSettings(), ...profileFromFile(folder), ...(given ?? {}) };
+    const p = folder ? resolveProfile(merged, folder.uri.fsPath) : merged;
     if (!p.binary) {
       const picked = await vscode.window.showOpenDialog({ canSelectFiles: true, canSelectMany: false, title: vscode.l10n.t('QEMU binary to record (qemu-storage-daemon, qemu-system-…), built with debug info'), openLabel: vscode.l10n.t('Record It') });
       if (!picked?.[0]) return;

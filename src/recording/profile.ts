@@ -3,6 +3,8 @@
 // of starting QEMU with arguments it never meant (a string spread into letters, say). No vscode
 // import: tested in Node.
 
+import * as path from 'node:path';
+
 /** What to record: the same fields in the profile file, the settings and the command's argument. */
 export interface RecordProfile {
   binary?: string;
@@ -45,4 +47,16 @@ export function readProfile(text: string): { profile: RecordProfile; problems: s
   const unknown = Object.keys(o).filter((k) => !known.has(k));
   if (unknown.length > 0) problems.push(`${unknown.map((k) => `"${k}"`).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not a profile field (${[...known].join(', ')}); ignored`);
   return { profile, problems };
+}
+
+/** Paths of a profile (binary, gdb, the log, gdb files) relative to `base` (the workspace folder) made absolute; a bare `gdb` stays a command name. */
+export function resolveProfile(p: RecordProfile, base: string): RecordProfile {
+  const abs = (f: string) => (path.isAbsolute(f) ? f : path.resolve(base, f));
+  return {
+    ...p,
+    ...(p.binary ? { binary: abs(p.binary) } : {}),
+    ...(p.out ? { out: abs(p.out) } : {}),
+    ...(p.gdb && p.gdb.includes('/') ? { gdb: abs(p.gdb) } : {}),
+    ...(p.gdbFiles ? { gdbFiles: p.gdbFiles.map(abs) } : {}),
+  };
 }

@@ -38,6 +38,8 @@ describe('counting frames without building them', () => {
       '#9  0x00007ffff5043190 in __start_context () at /lib64/libc.so.6', // a library printed with at
       '#10 0x00007fffffffcd60 in  ()', // no name
       '#2  0x0000 in f (a=1, b=', // cut off
+      '#0  foo (a=0x1 "x(y)', // cut off inside a string that holds a )
+      '#0  foo (x) junk (y)', // more after the argument list
     ]) {
       assert.equal(plainFrameCount(text), -1, text);
     }

@@ -410,10 +410,22 @@ describe('the recorder’s log: its own lines go between gdb’s, never inside o
     log.gdb(', argv=0x7ffe) at ../qemu-storage-daemon.c:439\nqbt-graph {}\n');
     log.own('(QEMU) quit\n');
     await log.end();
+    // and not inside the backtrace either: after its first line that is not a frame
     assert.equal(
       out.text,
-      '#8  0x0000 in bdrv_close_all () at ../block.c:4968\n#9  0x0000 in main (argc=17, argv=0x7ffe) at ../qemu-storage-daemon.c:439\n{"event":"BLOCK_EXPORT_DELETED"}\n{"return":{}}\nqbt-graph {}\n(QEMU) quit\n',
+      '#8  0x0000 in bdrv_close_all () at ../block.c:4968\n#9  0x0000 in main (argc=17, argv=0x7ffe) at ../qemu-storage-daemon.c:439\nqbt-graph {}\n{"event":"BLOCK_EXPORT_DELETED"}\n{"return":{}}\n(QEMU) quit\n',
     );
+  });
+
+  it('an event that arrives between two frames waits for the end of the backtrace', async () => {
+    const { SessionLog } = await import('../../src/record');
+    const out = writer();
+    const log = new SessionLog(out);
+    log.gdb('(gdb) bt\n#0  bdrv_replace_child_noperm (child=0x1, new_bs=0x0) at ../block.c:2832\n');
+    log.own('{"event":"BLOCK_EXPORT_DELETED"}\n');
+    log.gdb('#1  0x5 in bdrv_detach_child (child=0x1) at ../block.c:3078\nqbt-graph {}\n(gdb) c\n');
+    await log.end();
+    assert.equal(out.text, '(gdb) bt\n#0  bdrv_replace_child_noperm (child=0x1, new_bs=0x0) at ../block.c:2832\n#1  0x5 in bdrv_detach_child (child=0x1) at ../block.c:3078\nqbt-graph {}\n{"event":"BLOCK_EXPORT_DELETED"}\n(gdb) c\n');
   });
 
   it('a log that ends inside a gdb line still gets the lines held for it, on a line of their own', async () => {

@@ -1,7 +1,7 @@
 // The recording profile (.vscode/qemu-block-trace.json) as Record Session… reads it: each field
 // checked, and a mistake told by its field instead of starting QEMU with what it never meant.
 import * as assert from 'node:assert/strict';
-import { readProfile } from '../../src/recording/profile';
+import { readProfile, resolveProfile } from '../../src/recording/profile';
 
 describe('the recording profile, .vscode/qemu-block-trace.json', () => {
   it('a profile as the README shows it', () => {
@@ -30,5 +30,16 @@ describe('the recording profile, .vscode/qemu-block-trace.json', () => {
     const r = readProfile(JSON.stringify({ binary: '/q/qsd', breakpoint: ['x'] }));
     assert.deepEqual(r.profile, { binary: '/q/qsd' });
     assert.deepEqual(r.problems, ['"breakpoint" is not a profile field (binary, gdb, out, args, breakpoints, gdbFiles); ignored']);
+  });
+
+  it('paths are the workspace folder’s: binary, log, gdb files, and gdb when it is a path (a bare name is looked up on PATH)', () => {
+    assert.deepEqual(resolveProfile({ binary: 'build/qemu-storage-daemon', out: 'rec/s.log', gdb: 'gdb', gdbFiles: ['mine.gdb', '/etc/other.gdb'], args: ['--blockdev', 'x'] }, '/ws'), {
+      binary: '/ws/build/qemu-storage-daemon',
+      out: '/ws/rec/s.log',
+      gdb: 'gdb',
+      gdbFiles: ['/ws/mine.gdb', '/etc/other.gdb'],
+      args: ['--blockdev', 'x'],
+    });
+    assert.equal(resolveProfile({ gdb: 'tools/gdb' }, '/ws').gdb, '/ws/tools/gdb');
   });
 });

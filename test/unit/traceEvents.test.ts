@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import { BlockGraph } from '../../src/model/graph';
 import { Identities } from '../../src/model/identities';
 import { parseTrace } from '../../src/model/parser';
-import { readBlockTraceEvent, tracePointers } from '../../src/model/traceEvents';
+import { readBlockTraceEvent, readTraceLine } from '../../src/model/traceEvents';
 import { readFixture } from './helpers';
 
 describe('QEMU’s block trace events, read as QEMU’s trace-events files format them', () => {
@@ -19,8 +19,6 @@ describe('QEMU’s block trace events, read as QEMU’s trace-events files forma
       filename: '/tmp/rx/base.qcow2',
       driver: 'file',
     });
-    // a file name with a quote, escaped as C does
-    assert.equal((readBlockTraceEvent('bdrv_open_common', 'bs 0x55 filename "a \\"b\\".img" flags 0x2 format_name "raw"') as { filename: string }).filename, 'a \\"b\\".img');
   });
 
   it('blk_root_attach / blk_root_detach, with (nil) as glibc prints NULL', () => {
@@ -41,8 +39,17 @@ describe('QEMU’s block trace events, read as QEMU’s trace-events files forma
     assert.equal(readBlockTraceEvent('qmp_enter_blockdev_add', '{}'), null);
   });
 
-  it('the pointers of a line and where they are; flags are not pointers', () => {
-    assert.deepEqual(tracePointers('bs 0x55 filename "x" flags 0x2 format_name "raw"', 17), [{ value: '0x55', start: 20, end: 24 }]);
+  it('the pointers of a line and where they are: the %p arguments only, not flags or a file name with hex in it', () => {
+    assert.deepEqual(readTraceLine('bdrv_open_common', 'bs 0x55 filename "/tmp/0xdeadbeef.qcow2" flags 0x2 format_name "raw"', 17)?.pointers, [{ value: '0x55', start: 20, end: 24 }]);
+    assert.deepEqual(readTraceLine('blk_root_detach', 'child 0x1 blk 0x22 bs (nil)', 0)?.pointers, [
+      { value: '0x1', start: 6, end: 9 },
+      { value: '0x22', start: 14, end: 18 },
+    ]);
+  });
+
+  it('a file name QEMU prints with quotes in it (json:{…}) is read whole', () => {
+    const e = readBlockTraceEvent('bdrv_open_common', 'bs 0x55 filename "json:{"driver": "raw", "file": {"filename": "/a"}}" flags 0x2002 format_name "raw"');
+    assert.deepEqual(e, { kind: 'open', bs: '0x55', filename: 'json:{"driver": "raw", "file": {"filename": "/a"}}', driver: 'raw' });
   });
 });
 
@@ -159,5 +166,96 @@ describe('QEMU 8.2 and later drop a child’s last reference in a bottom half (b
     // its last parent went two hits before (o0's backing edge); the half deletes it at `bh`
     assert.deepEqual([d0(bh.index - 2), d0(bh.index - 1)], ['live', 'live']);
     assert.equal(graph.stateAtStop(bh.index).nodes.find((x) => x.name === 'd0')?.state, 'probably-freed');
+  });
+});
+
+describe('trace lines and the backtraces around them', () => {
+  it('a node printed by the hits of its own open before its bdrv_open_common line is one object, not two', () => {
+    // as with a breakpoint inside the open: the format node's children attach (hits that print
+    // it as their parent) before QEMU traces its open; here the recorded line is moved after the next stop
+    const lines = readFixture('traces/v7.2.0-recorded-events.log').split('\n');
+    const at = lines.findIndex((l) => l.startsWith('bdrv_open_common ') && l.endsWith('format_name "qcow2"'));
+    const open = lines.splice(at, 1)[0];
+    const after = lines.findIndex((l, i) => i > at && l === '(gdb) c');
+    lines.splice(after + 1, 0, open);
+    const t = parseTrace(lines.join('\n'));
+    const ids = new Identities(t);
+    const bs = open.split(' ')[2];
+    assert.deepEqual(
+      ids.incarnations(bs).map((id) => [id.name, id.driver]).slice(0, 1),
+      [['base0', 'qcow2']],
+    );
+    // the same object before and after the moved line
+    const moved = lines.indexOf(open);
+    const first = ids.incarnations(bs)[0];
+    assert.ok(first.firstLine < moved && first.lastLine > moved, `${first.firstLine + 1}–${first.lastLine + 1} around ${moved + 1}`);
+    assert.deepEqual(
+      BlockGraph.build(t, ids)
+        .checkRecorded()
+        .filter((c) => c.differences.length > 0),
+      [],
+    );
+  });
+
+  it('two jobs one after the other at the same address are two objects, each with its states', () => {
+    const log = [
+      '(QEMU) block-stream job-id=j1 device=a',
+      'job_state_transition job 0x5555558c0000 (ret: 0) attempting allowed transition (undefined-->created)',
+      'job_state_transition job 0x5555558c0000 (ret: 0) attempting allowed transition (created-->running)',
+      'job_state_transition job 0x5555558c0000 (ret: 0) attempting allowed transition (concluded-->null)',
+      '(QEMU) block-stream job-id=j2 device=a',
+      'job_state_transition job 0x5555558c0000 (ret: 0) attempting allowed transition (undefined-->created)',
+      'job_state_transition job 0x5555558c0000 (ret: 0) attempting allowed transition (created-->running)',
+    ].join('\n');
+    const ids = new Identities(parseTrace(log));
+    assert.deepEqual(
+      ids.incarnations('0x5555558c0000').map((id) => [id.kind, id.states!.map((s) => s.state).join(' ')]),
+      [
+        ['job', 'created running null'],
+        ['job', 'created running'],
+      ],
+    );
+  });
+
+  it('a node opened by a command that failed before any hit ends with it; hex in its file name is no pointer', () => {
+    const log = [
+      '(QEMU) blockdev-add driver=qcow2 node-name=base0 file.driver=file file.filename=/tmp/0xdeadbeef.qcow2',
+      'bdrv_open_common bs 0x5555558bf110 filename "/tmp/0xdeadbeef.qcow2" flags 0x2002 format_name "qcow2"',
+      '{"error": {"class": "GenericError", "desc": "Image is not in qcow2 format"}}',
+    ].join('\n');
+    const ids = new Identities(parseTrace(log));
+    const [node] = ids.incarnations('0x5555558bf110');
+    assert.deepEqual([node.kind, node.driver, node.ended, node.createdIn], ['node', 'qcow2', 'deleted', 0]);
+    assert.deepEqual(ids.incarnations('0xdeadbeef'), []);
+    assert.deepEqual(
+      ids.pointersOn(1).map((p) => p.identity.address),
+      ['0x5555558bf110'],
+    );
+  });
+
+  it('a QMP event printed between two frames leaves the backtrace whole, its frames on their own lines', () => {
+    const log = [
+      'Thread 1 "qemu-storage-da" hit Breakpoint 1, bdrv_replace_child_noperm (child=0x55555591f010, new_bs=0x0) at ../block.c:2832',
+      '2832\t    BlockDriverState *old_bs = child->bs;',
+      '(gdb) bt',
+      '#0  bdrv_replace_child_noperm (child=0x55555591f010, new_bs=0x0) at ../block.c:2832',
+      '{"timestamp": {"seconds": 1796135812, "microseconds": 988411}, "event": "BLOCK_EXPORT_DELETED", "data": {"id": "exp0"}}',
+      '#1  0x00005555555e93b5 in bdrv_detach_child (child=0x55555591f010) at ../block.c:3078',
+      '#2  0x00005555555e9809 in bdrv_unref_child (parent=0x5555558ed020, child=0x55555591f010) at ../block.c:3269',
+      '(gdb) c',
+    ].join('\n');
+    const t = parseTrace(log);
+    assert.deepEqual(t.backtraces, []);
+    assert.deepEqual(
+      t.hits[0].frames.map((f) => [f.level, f.function, f.logLine]),
+      [
+        [0, 'bdrv_replace_child_noperm', 3],
+        [1, 'bdrv_detach_child', 5],
+        [2, 'bdrv_unref_child', 6],
+      ],
+    );
+    assert.equal(t.hits[0].frameCount, 3);
+    assert.deepEqual(t.diagnostics, []);
+    assert.equal(new Identities(t).pointersOn(6)[0]?.identity.address, '0x5555558ed020');
   });
 });
