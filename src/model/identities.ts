@@ -84,17 +84,18 @@ function evidenceOf(frames: Frame[], hp: HitPointers, jobIds: ReadonlyMap<string
     for (const [k, v] of Object.entries(f) as [keyof typeof f, string | null][]) if (v !== null && v !== undefined && cur[k] === undefined) (cur as Record<string, unknown>)[k] = v;
     ev.facts.set(address, cur);
   };
-  // every pointer gets an entry, with the kind its argument's name gives (fact, without its
-  // generality: this runs for each of millions of pointers)
+  // the kind an argument's name gives (fact, without its generality: this runs for each of
+  // millions of pointers); a pointer whose argument says nothing (errp, options, opaque) gets no entry
   hp.all.forEach((f, i) => {
     for (const p of hp.pointers[i]) {
       const kind = kindOf(f, p.arg);
+      if (kind === null) continue;
       let cur = ev.facts.get(p.value);
       if (cur === undefined) {
         cur = {};
         ev.facts.set(p.value, cur);
       }
-      if (kind !== null && cur.kind === undefined) cur.kind = kind;
+      if (cur.kind === undefined) cur.kind = kind;
     }
   });
 
