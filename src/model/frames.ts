@@ -351,8 +351,9 @@ export function plainFrameCount(text: string): number {
 /** A backtrace as printed, turned into frames on first use. */
 export class BacktraceText {
   private parsed: Frame[] | undefined;
-  /** The frame count when known without building the frames (see frameCount). */
+  /** The frame count when known without keeping the frames (see frameCount). */
   private counted = -1;
+  private reported = false;
 
   constructor(
     /** The backtrace's lines, joined by \n. */
@@ -365,8 +366,15 @@ export class BacktraceText {
   ) {}
 
   get frames(): Frame[] {
-    if (this.parsed === undefined) this.parsed = buildFrames(this.text, this.firstLine, this.report);
+    if (this.parsed === undefined) this.parsed = buildFrames(this.text, this.firstLine, this.reportOnce());
     return this.parsed;
+  }
+
+  /** Problems of the frames are told once, whether they were counted or read first. */
+  private reportOnce(): Report {
+    if (this.reported) return () => undefined;
+    this.reported = true;
+    return this.report;
   }
 
   get isParsed(): boolean {
@@ -375,11 +383,14 @@ export class BacktraceText {
 
   /**
    * How many frames, with every problem of its frames reported, as `frames` would: without building
-   * them when each line is a plain one-line frame (the summary of a 100 MB log reads 650,000).
+   * them when each line is a plain one-line frame, and without keeping them when it builds them
+   * (the summary of a 100 MB log counts 650,000).
    */
   get frameCount(): number {
     if (this.parsed !== undefined) return this.parsed.length;
+    // counted, not kept: a summary of a large log would otherwise hold millions of frames
     if (this.counted < 0) this.counted = plainFrameCount(this.text);
-    return this.counted >= 0 ? this.counted : this.frames.length;
+    if (this.counted < 0) this.counted = buildFrames(this.text, this.firstLine, this.reportOnce()).length;
+    return this.counted;
   }
 }
