@@ -99,3 +99,44 @@ describe('What a pointer is', () => {
     await screenshotInThemes('highlight');
   });
 });
+
+describe('What QEMU’s own trace lines say about a pointer (a recorded session, as a plain .log)', () => {
+  const RECORDED = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'traces', 'v7.2.0-recorded-events.log');
+  let doc: vscode.TextDocument;
+
+  before(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    doc = await vscode.workspace.openTextDocument(RECORDED);
+    await vscode.window.showTextDocument(doc);
+    doc = await eventually(() => (vscode.window.activeTextEditor?.document.languageId === 'gdb-trace' ? vscode.window.activeTextEditor.document : undefined), 'trace language');
+  });
+
+  const hoverAt = async (line: number, col: number) =>
+    (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(line, col)))
+      .flatMap((h) => h.contents)
+      .map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))
+      .join('\n');
+
+  it('a job pointer on a job_state_transition line: the mirror job, its state there, and its states', async () => {
+    const line = doc.getText().split('\n').findIndex((l) => l.includes('transition (running-->ready)'));
+    assert.ok(line >= 0);
+    const text = await eventually(async () => {
+      const t = await hoverAt(line, doc.lineAt(line).text.indexOf('0x') + 4);
+      return /Job state here/.test(t) ? t : undefined;
+    }, 'job hover');
+    assert.match(text, /block job m0/);
+    assert.match(text, new RegExp(`Job state here: \\*\\*ready\\*\\*, as QEMU's trace said on line ${line + 1}\\.`));
+    assert.match(text, /States: created \(line \d+\) → running \(line \d+\) → ready/);
+  });
+
+  it('a node QEMU opened at a reused address inside the failed transaction: a new node, told by its bdrv_open_common line', async () => {
+    const lines = doc.getText().split('\n');
+    const line = lines.findIndex((l) => l.startsWith('bdrv_open_common ') && l.includes('/s2.qcow2') && l.endsWith('format_name "file"'));
+    assert.ok(line >= 0);
+    const text = await hoverAt(line, lines[line].indexOf('0x') + 4);
+    assert.match(text, /node \(BlockDriverState\) \(file\), \/tmp\/rx\/s2\.qcow2/);
+    // and the node it was taken for before: s1's protocol node, freed earlier at the same address
+    assert.match(text, /The address is reused/);
+    assert.match(text, /- lines \d+–\d+: unnamed node \(BlockDriverState\) \(file\), \/tmp\/rx\/s1\.qcow2/);
+  });
+});
