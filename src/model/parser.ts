@@ -373,12 +373,18 @@ export class TraceParser {
   private onLineOfKind(line: LineKind, raw: string, lineNo: number): void {
     const expectSource = this.expectSource;
     this.expectSource = false;
-    // a QMP event printed between two frames (qmp-shell and gdb in one terminal, the event arriving
-    // late): the backtrace goes on after it, the event's line left blank in it
-    if (line.kind === 'json' && this.bt && this.json === null && jsonDepth(line.text) === 0 && QMP_EVENT.test(line.text)) {
-      appendLine(this.bt, '', 0, 0);
-      this.onJson(line.text, lineNo);
-      return;
+    // a QMP event or one of QEMU's trace lines printed between two frames (qmp-shell, QEMU and gdb
+    // in one terminal; an event arriving late, a thread gdb does not stop): the backtrace goes on
+    // after it, its line left blank in it (not a command's own trace line: that starts a command)
+    if (this.bt && this.json === null) {
+      const event = line.kind === 'json' && jsonDepth(line.text) === 0 && QMP_EVENT.test(line.text);
+      const traced = line.kind === 'qemu-trace' && !/^qmp_(?:enter|exit)_/.test(line.event);
+      if (event || traced) {
+        appendLine(this.bt, '', 0, 0);
+        if (line.kind === 'json') this.onJson(line.text, lineNo);
+        else if (line.kind === 'qemu-trace') this.onQemuTrace(line.event, line.args, raw.trim(), lineNo, line.eventStart + line.event.length + 1);
+        return;
+      }
     }
     if (line.kind !== 'frame') this.closeBacktrace();
 

@@ -257,5 +257,16 @@ describe('trace lines and the backtraces around them', () => {
     assert.equal(t.hits[0].frameCount, 3);
     assert.deepEqual(t.diagnostics, []);
     assert.equal(new Identities(t).pointersOn(6)[0]?.identity.address, '0x5555558ed020');
+    // and the same for one of QEMU's trace lines there, which is read as well
+    const traced = parseTrace(log.replace(/^\{"timestamp".*$/m, 'blk_root_detach child 0x5555558c72f0 blk 0x5555558c46e0 bs 0x5555558ed020'));
+    assert.deepEqual(traced.backtraces, []);
+    assert.deepEqual(
+      traced.hits[0].frames.map((f) => f.logLine),
+      [3, 5, 6],
+    );
+    assert.deepEqual(
+      traced.events.map((e) => [e.kind, e.line, e.hitsBefore]),
+      [['root-detach', 4, 1]],
+    );
   });
 });
