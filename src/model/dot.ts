@@ -30,7 +30,7 @@ export function nodeText(n: GraphNodeView): string {
     return text;
   }
   // render_block_graph.py: `commit job (jobA)`
-  if (n.type === 'block-job') return `${n.jobType ? `${n.jobType} job (${n.name ?? n.address})` : n.label}${n.jobState ? ` ${n.jobState}` : ''}${n.address ? `\n${n.address}` : ''}`;
+  if (n.type === 'block-job') return `${n.jobType ? `${n.jobType} job (${n.name ?? n.address})` : n.label}${n.jobState ? `\n${n.jobState}` : ''}${n.address ? `\n${n.address}` : ''}`;
   if (n.state === 'placeholder') return `${n.label}\n(before the log)`;
   return n.name ? `${n.name}${n.address ? `\n${n.address}` : ''}` : n.label.startsWith('BlockBackend') ? `unnamed blk\n${n.address ?? ''}`.trim() : n.label;
 }

@@ -6,7 +6,8 @@
 // node at the address of a node freed earlier, which no backtrace shows being opened.
 import * as assert from 'node:assert/strict';
 import { BlockGraph } from '../../src/model/graph';
-import { Identities } from '../../src/model/identities';
+import { graphToDot } from '../../src/model/dot';
+import { Identities, jobStateAt } from '../../src/model/identities';
 import { parseTrace } from '../../src/model/parser';
 import { readBlockTraceEvent, readTraceLine } from '../../src/model/traceEvents';
 import { readFixture } from './helpers';
@@ -136,6 +137,13 @@ describe('a recorded session whose failed transaction reopens a freed address (r
     );
     const mirror = [...ids.all()].find((id) => id.kind === 'job' && id.name === 'm0')!;
     assert.ok(mirror.states!.map((s) => s.state).includes('ready'));
+    // the graph after the first hit once the mirror is ready draws the job with that state
+    const ready = mirror.states!.find((s) => s.state === 'ready')!;
+    const hit = t.hits.find((h) => h.line > ready.line)!;
+    const view = BlockGraph.build(t, ids).stateAfter(hit.index);
+    const job = view.nodes.find((n) => n.type === 'block-job' && n.name === 'm0')!;
+    assert.equal(job.jobState, jobStateAt(mirror, hit.endLine)!.state);
+    assert.match(graphToDot(view), new RegExp(`mirror job \\(m0\\)\\\\n${job.jobState}\\\\n${job.address}`));
   });
 });
 
