@@ -23,7 +23,7 @@ function pointerHover(ids: Identities, id: ObjectIdentity, line: number): vscode
   const state = jobStateAt(id, line);
   if (id.states && id.states.length > 0) {
     const states = id.states.map((s) => `${s.state} (line ${line1(s.line)})`).join(' → ');
-    md.appendMarkdown(`\n\n${state ? vscode.l10n.t('Job state here: **{0}**, as QEMU\'s trace said on line {1}.', state.state, line1(state.line)) : vscode.l10n.t('Not created yet here, by QEMU\'s trace.')} ${vscode.l10n.t('States: {0}', states)}`);
+    md.appendMarkdown(`\n\n${state ? vscode.l10n.t('Job state here: **{0}**, as QEMU\'s trace said on line {1}.', state.state, line1(state.line)) : vscode.l10n.t('QEMU\'s trace shows no state for it yet here.')} ${vscode.l10n.t('States: {0}', states)}`);
   }
   const others = ids.incarnations(id.address).filter((o) => o !== id);
   if (others.length > 0) {

@@ -323,10 +323,11 @@ export function buildFrames(text: string, firstLine: number, report: Report): Fr
 }
 
 // A line that is one whole frame as gdb prints nearly all of them with `set width 0` (as the
-// recorder does): `#N  0xADDR in fn (args) at file:line` or `… from lib`, at the line's start. parseFrameText reads every such line as one
-// complete frame, so a backtrace made only of them has nothing for buildFrames to join or report.
-// (A frame with no location, `… in ?? ()`, is complete too: only a line that is not a frame could
-// continue it, and such a line makes the backtrace not plain.)
+// recorder does): `#N  0xADDR in fn (args) at file:line` or `… from lib`, at the line's start.
+// parseFrameText reads every such line as one complete frame, so a backtrace made only of them has
+// nothing for buildFrames to join or report. (A frame with no location, `… in ?? ()`, is complete
+// too: only a line that is not a frame could continue it, and such a line makes the backtrace not
+// plain.)
 const PLAIN_FRAME = /^#\d+ +(?:0x[0-9a-f]+ in )?(?:[A-Za-z_$~][^ (\t]*|\?\?) \(.*\)(?: at [^ :]+:\d+| from [^ ]+)?$/;
 
 /** How many frames a backtrace's text holds when every line is a plain one-line frame; -1 when not. */

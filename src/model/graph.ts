@@ -141,8 +141,7 @@ export class BlockGraph {
   private change: HitChange = BlockGraph.noChange('');
 
   private declared: DeclaredNodes | undefined;
-  /** Nodes left without a parent while the code that opens them holds them. */
-  /** Hits that run `bdrv_schedule_unref_bh`, by the node they unref (read on first need). */
+  /** Hits whose stack deletes a node from bdrv_schedule_unref's bottom half, by that node (read on first need). */
   private scheduledUnrefs: Map<string, Hit[]> | undefined;
   /** Nodes the code opening or creating them still holds, with that code's frames (function and arguments: one invocation). */
   private readonly held = new Map<string, Set<string>>();

@@ -237,15 +237,7 @@ class SightingColumns {
   /** The sightings on document line `line` (their indexes). */
   on(line: number): number[] {
     const out: number[] = [];
-    // the first of the ordered part on or after `line`
-    let lo = 0;
-    let hi = this.ordered;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.line[mid] < line) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = lo; i < this.ordered && this.line[i] === line; i++) out.push(i);
+    for (let i = partitionPoint(this.ordered, (k) => this.line[k] < line); i < this.ordered && this.line[i] === line; i++) out.push(i);
     if (this.ordered < this.count) {
       if (!this.tail) {
         const rest = Array.from({ length: this.count - this.ordered }, (_, k) => this.ordered + k);
@@ -253,14 +245,7 @@ class SightingColumns {
         this.tail = Int32Array.from(rest);
       }
       const t = this.tail;
-      lo = 0;
-      hi = t.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (this.line[t[mid]] < line) lo = mid + 1;
-        else hi = mid;
-      }
-      for (let k = lo; k < t.length && this.line[t[k]] === line; k++) out.push(t[k]);
+      for (let k = partitionPoint(t.length, (j) => this.line[t[j]] < line); k < t.length && this.line[t[k]] === line; k++) out.push(t[k]);
     }
     return out;
   }
@@ -268,6 +253,29 @@ class SightingColumns {
   token(i: number): Token {
     return { line: this.line[i], start: this.start[i], end: this.end[i] };
   }
+}
+
+/** The object a pointer's address stands for now, while the hits are read. */
+interface Current {
+  identity: ObjectIdentity;
+  /** Printed in a hit that does not create it. */
+  established: boolean;
+  /** Freed after this hit, when the log shows it. */
+  endsAfter: number | null;
+  /** Its number in the sighting columns. */
+  serial: number;
+}
+
+/** The first index in [0, n) for which `before(i)` is false (those for which it is true come first). */
+function partitionPoint(n: number, before: (i: number) => boolean): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (before(mid)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Every pointer of a trace and what it is. Built once per trace (it reads every frame). */
@@ -280,7 +288,7 @@ export class Identities {
   private readonly bySerial: ObjectIdentity[] = [];
   private readonly serialOf = new Map<ObjectIdentity, number>();
 
-  private readonly current = new Map<string, { identity: ObjectIdentity; established: boolean; endsAfter: number | null; serial: number }>();
+  private readonly current = new Map<string, Current>();
   /** The next of the trace's block trace events to read, and the command the last one fell in. */
   private eventCursor = 0;
   private commandCursor = -1;
@@ -374,28 +382,7 @@ export class Identities {
             (firstInHit && kindHere !== undefined && cur.identity.kind !== null && kindHere !== cur.identity.kind) ||
             // nor its name or file: a command that names it otherwise speaks of another object
             (firstInHit && contradicts(told.get(p.value), cur.identity));
-          if (startNew) {
-            const list = this.byAddress.get(p.value) ?? [];
-            const identity: ObjectIdentity = {
-              address: p.value,
-              incarnation: list.length + 1,
-              kind: null,
-              name: null,
-              driver: null,
-              filename: null,
-              role: null,
-              firstLine: p.range.line,
-              lastLine: p.range.line,
-              firstHit: hit.index,
-              lastHit: hit.index,
-              ended: null,
-              evidence: [],
-            };
-            this.addIncarnation(list, identity);
-            this.byAddress.set(p.value, list);
-            cur = { identity, established: false, endsAfter: null, serial: this.serial(identity) };
-            current.set(p.value, cur);
-          }
+          if (startNew) cur = this.follow(this.fresh(p.value, p.range.line));
           const id = cur!.identity;
           id.firstHit ??= hit.index;
           this.seen.push(p.range.line, p.range.start, p.range.end, cur!.serial);
@@ -474,12 +461,14 @@ export class Identities {
       before.endsAfter = hitsBefore;
       before.identity.ended = 'deleted';
     }
-    const list = this.byAddress.get(address) ?? [];
-    const identity: ObjectIdentity = { address, incarnation: list.length + 1, kind: null, name: null, driver: null, filename: null, role: null, firstLine: line, lastLine: line, firstHit: null, lastHit: null, ended: null, evidence: [] };
-    this.addIncarnation(list, identity);
-    this.byAddress.set(address, list);
-    this.current.set(address, { identity, established: false, endsAfter: null, serial: this.serial(identity) });
-    return identity;
+    return this.follow(this.fresh(address, line)).identity;
+  }
+
+  /** From now on, the pointers printed at the identity's address are it. */
+  private follow(identity: ObjectIdentity): Current {
+    const cur: Current = { identity, established: false, endsAfter: null, serial: this.serial(identity) };
+    this.current.set(identity.address, cur);
+    return cur;
   }
 
   /**
@@ -649,14 +638,8 @@ export class Identities {
       return found ?? list[0];
     }
     // the last incarnation whose first line is at or before `line`
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (list[mid].firstLine <= line) lo = mid + 1;
-      else hi = mid;
-    }
-    return list[lo > 0 ? lo - 1 : 0];
+    const after = partitionPoint(list.length, (k) => list[k].firstLine <= line);
+    return list[after > 0 ? after - 1 : 0];
   }
 
   /** The pointer printed at a document position, and what it is. */

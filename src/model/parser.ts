@@ -382,7 +382,7 @@ export class TraceParser {
       if (event || traced) {
         appendLine(this.bt, '', 0, 0);
         if (line.kind === 'json') this.onJson(line.text, lineNo);
-        else if (line.kind === 'qemu-trace') this.onQemuTrace(line.event, line.args, raw.trim(), lineNo, line.eventStart + line.event.length + 1);
+        else if (line.kind === 'qemu-trace') this.onQemuTrace(line, raw.trim(), lineNo);
         return;
       }
     }
@@ -416,7 +416,7 @@ export class TraceParser {
         if (HMP_COMMAND.test(line.text)) this.addCommand(parseHmpCommand(line.text, lineNo));
         break;
       case 'qemu-trace':
-        this.onQemuTrace(line.event, line.args, raw.trim(), lineNo, line.eventStart + line.event.length + 1);
+        this.onQemuTrace(line, raw.trim(), lineNo);
         break;
       case 'recorded-graph': {
         const graph = parseRecordedGraph(line.json);
@@ -607,10 +607,11 @@ export class TraceParser {
    * QEMU's `qmp_enter_<x>` / `qmp_exit_<x>` trace lines bracket each command it runs: a command the
    * log did not show as typed is known from them, and so is its outcome when no reply is logged.
    */
-  private onQemuTrace(event: string, args: string, text: string, lineNo: number, argsStart: number): void {
+  private onQemuTrace(line: Extract<LineKind, { kind: 'qemu-trace' }>, text: string, lineNo: number): void {
+    const { event, args } = line;
     const enter = event.startsWith('qmp_enter_');
     if (!enter && !event.startsWith('qmp_exit_')) {
-      const e = readTraceLine(event, args, argsStart);
+      const e = readTraceLine(event, args, line.eventStart + event.length + 1);
       if (e) this.trace.events.push({ ...e, line: lineNo, hitsBefore: this.trace.hits.length });
       return;
     }

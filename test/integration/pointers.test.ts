@@ -7,14 +7,19 @@ import { screenshotInThemes } from './workbench';
 const SAMPLE = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'traces', 'snapshot-commit-complete.log');
 const POINTER = '0x5555578ddc80';
 
-async function hoverText(doc: vscode.TextDocument, line1: number): Promise<string> {
-  const col = doc.lineAt(line1 - 1).text.indexOf(POINTER);
-  assert.ok(col >= 0, `${POINTER} is on line ${line1}`);
-  const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(line1 - 1, col + 4));
+/** The hover's text at a position, as the hover provider gives it. */
+async function hoverAt(doc: vscode.TextDocument, line: number, col: number): Promise<string> {
+  const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(line, col));
   return hovers
     .flatMap((h) => h.contents)
     .map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))
     .join('\n');
+}
+
+async function hoverText(doc: vscode.TextDocument, line1: number): Promise<string> {
+  const col = doc.lineAt(line1 - 1).text.indexOf(POINTER);
+  assert.ok(col >= 0, `${POINTER} is on line ${line1}`);
+  return hoverAt(doc, line1 - 1, col + 4);
 }
 
 describe('What a pointer is', () => {
@@ -111,17 +116,11 @@ describe('What QEMU’s own trace lines say about a pointer (a recorded session,
     doc = await eventually(() => (vscode.window.activeTextEditor?.document.languageId === 'gdb-trace' ? vscode.window.activeTextEditor.document : undefined), 'trace language');
   });
 
-  const hoverAt = async (line: number, col: number) =>
-    (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(line, col)))
-      .flatMap((h) => h.contents)
-      .map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))
-      .join('\n');
-
   it('a job pointer on a job_state_transition line: the mirror job, its state there, and its states', async () => {
     const line = doc.getText().split('\n').findIndex((l) => l.includes('transition (running-->ready)'));
     assert.ok(line >= 0);
     const text = await eventually(async () => {
-      const t = await hoverAt(line, doc.lineAt(line).text.indexOf('0x') + 4);
+      const t = await hoverAt(doc, line, doc.lineAt(line).text.indexOf('0x') + 4);
       return /Job state here/.test(t) ? t : undefined;
     }, 'job hover');
     assert.match(text, /block job m0/);
@@ -133,7 +132,7 @@ describe('What QEMU’s own trace lines say about a pointer (a recorded session,
     const lines = doc.getText().split('\n');
     const line = lines.findIndex((l) => l.startsWith('bdrv_open_common ') && l.includes('/s2.qcow2') && l.endsWith('format_name "file"'));
     assert.ok(line >= 0);
-    const text = await hoverAt(line, lines[line].indexOf('0x') + 4);
+    const text = await hoverAt(doc, line, lines[line].indexOf('0x') + 4);
     assert.match(text, /node \(BlockDriverState\) \(file\), \/tmp\/rx\/s2\.qcow2/);
     // and the node it was taken for before: s1's protocol node, freed earlier at the same address
     assert.match(text, /The address is reused/);
