@@ -322,31 +322,57 @@ export function buildFrames(text: string, firstLine: number, report: Report): Fr
   return frames;
 }
 
-// A line that is one whole frame as gdb prints nearly all of them with `set width 0` (as the
-// recorder does): `#N  0xADDR in fn (args) at file:line` or `… from lib`, at the line's start.
-// parseFrameText reads every such line as one complete frame, so a backtrace made only of them has
-// nothing for buildFrames to join or report. (A frame with no location, `… in ?? ()`, is complete
-// too: only a line that is not a frame could continue it, and such a line makes the backtrace not
-// plain.)
-const PLAIN_FRAME = /^#\d+ +(?:0x[0-9a-f]+ in )?(?:[A-Za-z_$~][^ (\t]*|\?\?) \(.*\)(?: at [^ :]+:\d+| from [^ ]+)?$/;
+// Counting frames without building them. A line that is one whole frame, as gdb prints nearly all
+// of them: `#N  0xADDR in fn (args) at file:line`, `… at /lib/libc.so.6`, `… from lib`, or
+// `#N  0xADDR in  ()` (no name), at the line's start. parseFrameText reads every such line as one
+// complete frame. (A frame with no location is complete too: only a line that is not a frame could
+// continue it, and such a line makes the backtrace not plain.) With gdb's default width, a frame too
+// long for the terminal is wrapped before its argument list, and the location may go on a third
+// line: `#1  0x… in bdrv_attach_child_common` / `    (child_bs=…, errp=…)` / `    at ../block.c:3159`.
+// buildFrames joins the pieces with a space, and the joined text is again such a line.
+const FUNCTION = '(?:[A-Za-z_$~][^ (\\t]*|\\?\\?)';
+// the argument list opens with `(`, not with a sanitizer's module (`(/usr/bin/qemu+0x12)`)
+const PLAIN_FRAME = new RegExp(`^#\\d+ +(?:0x[0-9a-f]+ in (?:${FUNCTION} | )|${FUNCTION} )\\((?!/).*\\)(?: at \\S+| from \\S+)?$`);
+/** The first line of a wrapped frame: its name, and nothing after it. */
+const NAME_ONLY = new RegExp(`^#\\d+ +(?:0x[0-9a-f]+ in )?${FUNCTION}$`);
+const ARGS_LINE = /^ +\((?!\/).*\)(?: at \S+| from \S+)?$/;
+const LOCATION_LINE = /^ +(?:at|from) \S+$/;
 
-/** How many frames a backtrace's text holds when every line is a plain one-line frame; -1 when not. */
+/** `line` is one whole frame, its argument list closing where the location starts (not inside a string cut off, not before more text: `f (x) junk (y)`). */
+function plainFrame(line: string): boolean {
+  if (!PLAIN_FRAME.test(line)) return false;
+  const close = line.endsWith(')') ? line.length - 1 : Math.max(line.lastIndexOf(') at '), line.lastIndexOf(') from '));
+  return findClosingParen(line, line.indexOf('(') + 1) === close;
+}
+
+/**
+ * How many frames a backtrace's text holds when every frame is a plain one (one line, or wrapped as
+ * gdb wraps them), which buildFrames reads without a problem to report; -1 when not.
+ */
 export function plainFrameCount(text: string): number {
+  const lines = text.split('\n');
   let count = 0;
-  let start = 0;
-  for (;;) {
-    let nl = text.indexOf('\n', start);
-    if (nl < 0) nl = text.length;
-    const line = text.slice(start, nl);
-    if (!PLAIN_FRAME.test(line)) return -1;
-    // and its argument list closes where the location starts (not inside a string cut off, not
-    // before more text: `f (x) junk (y)`)
-    const close = line.endsWith(')') ? line.length - 1 : Math.max(line.lastIndexOf(') at '), line.lastIndexOf(') from '));
-    if (findClosingParen(line, line.indexOf('(') + 1) !== close) return -1;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (plainFrame(line)) {
+      count++;
+      continue;
+    }
+    if (!NAME_ONLY.test(line)) return -1;
+    // `#1  0x… in fn` alone: a frame, whether or not its argument list follows
     count++;
-    if (nl >= text.length) return count;
-    start = nl + 1;
+    const args = lines[i + 1];
+    if (args === undefined || !ARGS_LINE.test(args)) continue;
+    let joined = `${line} ${args.trimStart()}`;
+    if (!plainFrame(joined)) return -1;
+    i++;
+    const location = lines[i + 1];
+    if (!joined.endsWith(')') || location === undefined || !LOCATION_LINE.test(location)) continue;
+    joined = `${joined} ${location.trimStart()}`;
+    if (!plainFrame(joined)) return -1;
+    i++;
   }
+  return count;
 }
 
 /** A backtrace as printed, turned into frames on first use. */

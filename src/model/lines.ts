@@ -532,15 +532,21 @@ export function continuesFrame(open: FrameText['open'], cont: string): boolean {
   }
 }
 
+/** Where findClosingParen looks: quotes and brackets, found by the regular expression engine rather than character by character. */
+const PAREN_STOPS = /["'(){}[\]]/g;
+
 /** Index of the `)` closing the argument list that starts at `from`, or -1. */
 export function findClosingParen(text: string, from: number): number {
   let depth = 0;
-  const n = text.length;
-  for (let i = from; i < n; i++) {
+  const stops = PAREN_STOPS;
+  stops.lastIndex = from;
+  for (let m = stops.exec(text); m !== null; m = stops.exec(text)) {
+    const i = m.index;
     const ch = text.charCodeAt(i);
     if (ch === 34 /* " */ || ch === 39 /* ' */) {
-      i = skipQuoted(text, i);
-      if (i < 0) return -1;
+      const q = skipQuoted(text, i);
+      if (q < 0) return -1;
+      stops.lastIndex = q + 1;
     } else if (ch === 40 || ch === 123 /* { */ || ch === 91 /* [ */) {
       depth++;
     } else if (ch === 125 || ch === 93) {
@@ -580,9 +586,26 @@ export interface RawArg {
  * The items of an argument list (`a=1, b=0x5 "x, y", c=<optimized out>`), as (itemStart, eq,
  * itemEnd) triples in ITEMS, offsets into `text`; `eq` is -1 for an item without `=` at its top
  * level. Returns how many. One buffer, reused: read it before the next call.
+ *
+ * The last list scanned is remembered: a frame is asked for its pointers and then for one argument
+ * after another (identities look up `bs`, `drv`, `child_class`, `filename` of the same frame), and
+ * each lookup would scan its whole list again.
  */
 let ITEMS = new Int32Array(3 * 64);
+let scannedText = '';
+let scannedStart = -1;
+let scannedEnd = -1;
+let scannedCount = 0;
 function scanItems(text: string, start: number, end: number): number {
+  if (scannedStart === start && scannedEnd === end && scannedText === text) return scannedCount;
+  scannedCount = scanItemsAfresh(text, start, end);
+  scannedText = text;
+  scannedStart = start;
+  scannedEnd = end;
+  return scannedCount;
+}
+
+function scanItemsAfresh(text: string, start: number, end: number): number {
   let count = 0;
   let i = start;
   while (i < end) {

@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { plainFrameCount } from '../../src/model/frames';
+import { buildFrames, plainFrameCount } from '../../src/model/frames';
 import { countAllFrames, parseAllFrames, parseTrace } from '../../src/model/parser';
 import { fixturePath, ROOT } from './helpers';
 
@@ -31,17 +31,83 @@ describe('counting frames without building them', () => {
 
   it('a plain frame per line is counted; anything else is left to the frame reader', () => {
     assert.equal(plainFrameCount('#0  bdrv_replace_child_noperm (child=0x1, new_bs=0x2) at ../block.c:2832\n#1  0x0000555555 in f (a="x) at y") at ../b.c:3\n#2  0x00007ffff7 in ?? () from /lib/libc.so.6\n#3  0x0000000000000000 in ?? ()'), 4);
+    assert.equal(plainFrameCount('#9  0x00007ffff5043190 in __start_context () at /lib64/libc.so.6\n#10 0x00007fffffffcd60 in  ()'), 2, 'a library printed with at; no name');
     for (const text of [
-      '#1  0x0000555555d68bcb in bdrv_attach_child_common', // arguments on the next line
       '#0  f (a=1) at ../b.c:1\n    a = 1', // bt full locals
       '> #0  f (a=1) at ../b.c:1', // quoted
-      '#9  0x00007ffff5043190 in __start_context () at /lib64/libc.so.6', // a library printed with at
-      '#10 0x00007fffffffcd60 in  ()', // no name
       '#2  0x0000 in f (a=1, b=', // cut off
       '#0  foo (a=0x1 "x(y)', // cut off inside a string that holds a )
       '#0  foo (x) junk (y)', // more after the argument list
+      '#1  0x0000555555d68bcb in f\n    (a=1, b=', // wrapped, then cut off
+      '#1  0x0000555555d68bcb in f\n    (a=1) junk (y)', // wrapped, more after the argument list
+      '#1  0x0000555555d68bcb in f (a=1)\n    at ../b.c:1', // the location alone on the next line
+      '#2  0x55d3 in  (/usr/bin/qemu+0x1234)', // a sanitizer's module
     ]) {
       assert.equal(plainFrameCount(text), -1, text);
     }
+  });
+
+  it('a frame wrapped as gdb wraps it (argument list, then location, on lines of their own) is counted', () => {
+    const wrapped = [
+      '#0  bdrv_replace_child_noperm (childp=0x7ffd3ebf2b78, new_bs=0x5555578ddc80) at ../block.c:2843',
+      '#1  0x0000555555d68bcb in bdrv_attach_child_common',
+      '    (child_bs=0x5555578ddc80, child_name=0x5555560db1d8 "root", tran=0x555557573e70) at ../block.c:3074',
+      '#2  0x0000555555d68f74 in bdrv_root_attach_child',
+      '    (child_bs=0x5555578ddc80, child_name=0x5555560db1d8 "root", errp=0x7ffd3ebf2f38)',
+      '    at ../block.c:3159',
+      '#3  0x0000555555d912af in blk_insert_bs',
+      '#4  0x00007fffffffcd60 in  ()',
+    ].join('\n');
+    assert.equal(plainFrameCount(wrapped), 5);
+    assert.equal(buildFrames(wrapped, 0, () => assert.fail('no problem to report')).length, 5);
+  });
+
+  it('counts what the frame reader reads, or leaves it to the reader, on backtraces made of every kind of line', () => {
+    // lines of every shape the counter tells apart, and near misses of each
+    const pool = [
+      '#0  f (a=1) at ../b.c:1',
+      '#1  0x00005555 in g (a=0x1 "x, y", b=0x2 <sym>) at ../c.c:22',
+      '#2  0x00007fff in ?? () from /lib/libc.so.6',
+      '#3  0x00007fff in __start_context () at /lib64/libc.so.6',
+      '#4  0x00007fff in  ()',
+      '#5  0x00005555 in wrapped',
+      '#6  wrapped_at_level_zero',
+      '    (a=1, b=0x5555 "s")',
+      '    (a=1, b=0x5555 "s") at ../d.c:4',
+      '    (a=1, b=0x5555 "s") from /lib/x.so',
+      '    (a=1, b=',
+      '    (a="x) y")',
+      '    (/usr/bin/qemu+0x12)',
+      '    at ../e.c:5',
+      '    from /lib/y.so',
+      '    at a path with spaces.c:5',
+      '    c=3) at ../f.c:6',
+      '#7  0x00005555 in h (a=1, b=',
+      '#8  0x00005555 in k (a=1) junk (b)',
+      '#9  <signal handler called>',
+      '#10 0x00005555 in m (a=1)  ',
+      '        local = 0x0',
+      '',
+      '> #11 0x00005555 in n (a=1) at ../g.c:7',
+      '#12 0x00005555 in p (a="unterminated',
+    ];
+    let seed = 13;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    let counted = 0;
+    for (let round = 0; round < 20000; round++) {
+      const lines = Array.from({ length: 1 + random(6) }, () => pool[random(pool.length)]);
+      if (!lines[0].startsWith('#')) lines[0] = pool[random(7)];
+      const text = lines.join('\n');
+      const n = plainFrameCount(text);
+      if (n < 0) continue;
+      counted++;
+      const problems: string[] = [];
+      assert.equal(buildFrames(text, 0, (code, line) => problems.push(`${code} at ${line}`)).length, n, text);
+      assert.deepEqual(problems, [], text);
+    }
+    assert.ok(counted > 2000, `only ${counted} of the backtraces were counted`);
   });
 });

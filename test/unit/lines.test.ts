@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { classifyLine, classifyValue, lineBody, pointerArgs, splitArgs, type LineKind } from '../../src/model/lines';
+import { classifyLine, classifyValue, findClosingParen, lineBody, pointerArgs, splitArgs, type LineKind } from '../../src/model/lines';
 
 function kind(line: string): LineKind {
   return classifyLine(line).line;
@@ -246,5 +246,46 @@ describe('mail damage', () => {
     const f = frameOf(' #3\u00a0 0x0000555555d912af in\u00a0blk_insert_bs (blk=0x555557158250) at ../block/block-backend.c:907');
     assert.equal(f.function, 'blk_insert_bs');
     assert.equal(f.file, '../block/block-backend.c');
+  });
+});
+
+describe('findClosingParen', () => {
+  // the reading it must give, one character at a time: quotes (with backslash escapes) hide what is
+  // inside them, brackets and braces nest, a quote that never closes means no end
+  function reference(text: string, from: number): number {
+    let depth = 0;
+    for (let i = from; i < text.length; i++) {
+      const ch = text[i];
+      if (ch === '"' || ch === "'") {
+        let j = i + 1;
+        while (j < text.length && text[j] !== ch) j += text[j] === '\\' ? 2 : 1;
+        if (j >= text.length) return -1;
+        i = j;
+      } else if (ch === '(' || ch === '{' || ch === '[') depth++;
+      else if (ch === '}' || ch === ']') depth--;
+      else if (ch === ')') {
+        if (depth === 0) return i;
+        depth--;
+      }
+    }
+    return -1;
+  }
+
+  it('finds the parenthesis that closes a list, past strings, characters and nested brackets', () => {
+    assert.equal(findClosingParen('f (a=0x1 "x) y", b=\'(\', c={d = (1)}, e=[2]) at x.c:1', 3), 42);
+    assert.equal(findClosingParen('(a="unterminated)', 1), -1);
+    assert.equal(findClosingParen('(a="\\")") rest', 1), 8);
+  });
+
+  it('agrees with a character-by-character reading on every short string of its special characters', () => {
+    const alphabet = 'a("\'\\(){}[],= ';
+    let seed = 7;
+    const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+    for (let k = 0; k < 100_000; k++) {
+      let s = '';
+      for (let i = random(20); i > 0; i--) s += alphabet[random(alphabet.length)];
+      const from = random(s.length + 2);
+      assert.equal(findClosingParen(s, from), reference(s, from), `${JSON.stringify(s)} from ${from}`);
+    }
   });
 });
