@@ -284,12 +284,12 @@ function learnJobs(hit: Hit, text: string, current: QmpCommand | null, byPointer
     // arguments are parsed only for frames that can name a job
     const starter = JOB_STARTERS.test(f.function);
     if (!starter && !((f.function === 'bdrv_attach_child_common' || f.function === 'bdrv_root_attach_child') && f.argsMention('<child_job>'))) continue;
-    const jobId = f.arg('job_id');
+    const jobId = f.argValue('job_id');
     if (jobId?.text !== undefined && id === null) id = unescapeC(jobId.text);
-    const job = f.arg('job')?.pointer;
+    const job = f.argValue('job')?.pointer;
     if (job && ptr === null) ptr = job;
-    const cls = f.arg('child_class');
-    if (cls?.symbol === 'child_job' && ptr === null) ptr = f.arg('opaque')?.pointer ?? null;
+    const cls = f.argValue('child_class');
+    if (cls?.symbol === 'child_job' && ptr === null) ptr = f.argValue('opaque')?.pointer ?? null;
   }
   if (ptr && id === null && current) {
     const jid = current.arguments['job-id'];

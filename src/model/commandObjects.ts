@@ -65,11 +65,11 @@ export class DeclaredNodes {
 }
 
 const pointer = (f: Frame | undefined, arg: string) => {
-  const p = f?.arg(arg)?.pointer;
+  const p = f?.argValue(arg)?.pointer;
   return p && p !== '0x0' ? p : undefined;
 };
 const text = (f: Frame | undefined, arg: string) => {
-  const t = f?.arg(arg)?.text;
+  const t = f?.argValue(arg)?.text;
   return t === undefined ? null : unescapeC(t);
 };
 
@@ -122,7 +122,7 @@ function actionFacts(a: { name: string; args: Args }, frames: readonly Frame[], 
   const child = pointer(attach, 'child_bs');
   const parent = pointer(attach, 'opaque');
   const edge = text(attach, 'child_name');
-  const cls = attach?.arg('child_class')?.symbol ?? null;
+  const cls = attach?.argValue('child_class')?.symbol ?? null;
   // the node a stack is opening, by the name bdrv_open_driver gives it
   const openedAs = (p: string | undefined) => (p ? text(frames.find((f) => f.function === 'bdrv_open_driver' && pointer(f, 'bs') === p), 'node_name') : null);
   {

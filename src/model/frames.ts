@@ -27,6 +27,9 @@ interface Segment {
   col: number;
 }
 
+/** An argument's value and what it is, without its place in the document. */
+export type ArgValue = Pick<FrameArg, 'value' | 'kind' | 'pointer' | 'text' | 'symbol'>;
+
 /** Where the parser tells what it did not understand: a diagnostic code and a document line. */
 export type Report = (code: 'unparsed-frame' | 'truncated-frame', line: number) => void;
 
@@ -137,6 +140,20 @@ export class Frame {
     const at = this.text.indexOf(needle, this.argsStart);
     return at >= 0 && at < this.argsEnd;
   }
+  /**
+   * What argument `name` holds, as `arg(name)` reads it but without where it is printed: for the
+   * identities and the replay, which ask every hit's frames for a few arguments each.
+   */
+  argValue(name: string): ArgValue | undefined {
+    if (this.parsedArgs !== undefined) return this.arg(name);
+    if (this.argsStart < 0) return undefined;
+    const r = findArg(this.text, this.argsStart, this.argsEnd, name);
+    if (r === undefined) return undefined;
+    const v = classifyValue(r.value) as ArgValue;
+    v.value = r.value;
+    return v;
+  }
+
   /** The value of argument `name` (the first one, not an @entry copy when both are printed). */
   arg(name: string): FrameArg | undefined {
     if (this.parsedArgs === undefined) {

@@ -47,16 +47,16 @@ export interface HitChange {
 const CHECKPOINT = 64;
 
 const ptr = (f: Frame | undefined, name: string): string | null => {
-  const p = f?.arg(name)?.pointer;
+  const p = f?.argValue(name)?.pointer;
   return p === undefined || p === '0x0' ? null : p;
 };
 const num = (f: Frame | undefined, name: string): number | null => {
-  const v = f?.arg(name)?.value;
+  const v = f?.argValue(name)?.value;
   if (v === undefined || !/^-?\d+$/.test(v)) return null;
   return Number(v);
 };
 const str = (f: Frame | undefined, name: string): string | null => {
-  const t = f?.arg(name)?.text;
+  const t = f?.argValue(name)?.text;
   return t === undefined ? null : unescapeC(t);
 };
 
@@ -510,7 +510,7 @@ export class BlockGraph {
     }
     const newBs = ptr(f0, 'new_bs');
     // QEMU 7.2+: `child` is the BdrvChild itself; 7.1 prints `childp`, a pointer to a pointer
-    const edgePtr = f0.arg('childp') === undefined ? ptr(f0, 'child') : null;
+    const edgePtr = f0.argValue('childp') === undefined ? ptr(f0, 'child') : null;
     const f1 = frames[1];
     const fn1 = f1?.function ?? '';
     const unrecognised = (why: string) => {
@@ -564,7 +564,7 @@ export class BlockGraph {
     const f1 = frames[1];
     const childBs = ptr(f1, 'child_bs') ?? newBs;
     const name = str(f1, 'child_name');
-    const cls = f1.arg('child_class')?.symbol ?? null;
+    const cls = f1.argValue('child_class')?.symbol ?? null;
     const opaque = ptr(f1, 'opaque');
     if (!childBs || name === null || !opaque) {
       this.change = BlockGraph.noChange('no graph change known: an attach whose child, name or parent is not printed', 'unrecognised');
@@ -623,7 +623,7 @@ export class BlockGraph {
         const bs = ptr(f2, 'bs') ?? ptr(frames[3], 'parent_bs') ?? ptr(frames[3], 'bs');
         const owner = bs ? this.nodeAt.get(bs) : undefined;
         if (owner) {
-          const isBacking = frames[3]?.arg('is_backing')?.value;
+          const isBacking = frames[3]?.argValue('is_backing')?.value;
           const names = isBacking === 'true' ? ['backing'] : isBacking === 'false' ? ['file'] : ['backing', 'file'];
           for (const n of names) {
             e = this.newestChildEdge(owner, (x) => x.rec.name === n && (x.rec.address === null || x.rec.address === p));
@@ -929,7 +929,9 @@ export class BlockGraph {
    */
   private releaseFinishedHolders(frames: readonly Frame[]): void {
     if (this.held.size === 0) return;
-    const running = new Set(frames.map(invocation));
+    // holders are frames of HOLDS_ITS_NODE functions (orphaned): only those can be one
+    const running = new Set<string>();
+    for (const f of frames) if (HOLDS_ITS_NODE.test(f.function)) running.add(invocation(f));
     for (const [key, holders] of [...this.held]) {
       if ([...holders].some((h) => running.has(h))) continue;
       this.held.delete(key);

@@ -53,7 +53,7 @@ function kindOf(frame: Frame, arg: string): ObjectKind | null {
   if (arg === 'child' && !/attach_child/.test(frame.function)) return 'edge';
   if (arg === 'opaque') {
     if (frame.function === 'job_exit') return 'job';
-    const cls = frame.arg('child_class')?.symbol;
+    const cls = frame.argValue('child_class')?.symbol;
     if (cls === 'child_of_bds') return 'node';
     if (cls === 'child_root') return 'backend';
     if (cls === 'child_job') return 'job';
@@ -103,62 +103,62 @@ function evidenceOf(frames: Frame[], hp: HitPointers, jobIds: ReadonlyMap<string
   for (const f of frames) {
     switch (f.function) {
       case 'bdrv_open_driver': {
-        const bs = f.arg('bs')?.pointer;
-        const drv = f.arg('drv')?.symbol;
-        fact(bs, { kind: 'node', name: unquote(f.arg('node_name')?.text) ?? undefined, driver: drv?.replace(/^bdrv_/, '') });
+        const bs = f.argValue('bs')?.pointer;
+        const drv = f.argValue('drv')?.symbol;
+        fact(bs, { kind: 'node', name: unquote(f.argValue('node_name')?.text) ?? undefined, driver: drv?.replace(/^bdrv_/, '') });
         if (bs) ev.created.add(bs);
         break;
       }
       case 'bdrv_open_common':
-        if (f.arg('bs')?.pointer) ev.created.add(f.arg('bs')!.pointer!);
+        if (f.argValue('bs')?.pointer) ev.created.add(f.argValue('bs')!.pointer!);
         break;
       case 'bdrv_delete':
-        if (f.arg('bs')?.pointer) ev.deleted.add(f.arg('bs')!.pointer!);
+        if (f.argValue('bs')?.pointer) ev.deleted.add(f.argValue('bs')!.pointer!);
         break;
       case 'blk_delete':
-        if (f.arg('blk')?.pointer) ev.deleted.add(f.arg('blk')!.pointer!);
+        if (f.argValue('blk')?.pointer) ev.deleted.add(f.argValue('blk')!.pointer!);
         break;
       case 'bdrv_root_unref_child': {
         // the edge is freed; what it was is told by the frame above
-        const child = f.arg('child')?.pointer;
+        const child = f.argValue('child')?.pointer;
         if (!child || child === '0x0') break;
         ev.deleted.add(child);
         const above = frames[frames.indexOf(f) + 1];
-        if (above?.function === 'blk_remove_bs') fact(child, { kind: 'edge', name: 'root', role: `edge root of BlockBackend ${above.arg('blk')?.pointer ?? '?'}` });
-        else if (above?.function === 'bdrv_unref_child') fact(child, { kind: 'edge', role: `edge of node ${above.arg('parent')?.pointer ?? '?'}` });
-        else if (above?.function === 'block_job_remove_all_bdrv') fact(child, { kind: 'edge', role: `edge of job ${above.arg('job')?.pointer ?? '?'}` });
+        if (above?.function === 'blk_remove_bs') fact(child, { kind: 'edge', name: 'root', role: `edge root of BlockBackend ${above.argValue('blk')?.pointer ?? '?'}` });
+        else if (above?.function === 'bdrv_unref_child') fact(child, { kind: 'edge', role: `edge of node ${above.argValue('parent')?.pointer ?? '?'}` });
+        else if (above?.function === 'block_job_remove_all_bdrv') fact(child, { kind: 'edge', role: `edge of job ${above.argValue('job')?.pointer ?? '?'}` });
         break;
       }
       case 'bdrv_attach_child_common': {
         // QEMU 7.2+: the edge pointer is frame #0's `child`
-        const name = unquote(f.arg('child_name')?.text);
-        const opaque = f.arg('opaque')?.pointer;
-        const child = f.arg('child_bs')?.pointer;
-        const edge = frames[0]?.function === 'bdrv_replace_child_noperm' ? frames[0].arg('child')?.pointer : undefined;
-        if (edge && edge !== '0x0' && frames[0].arg('childp') === undefined) fact(edge, { kind: 'edge', name: name ?? undefined, role: `edge ${name ?? '?'} of ${opaque ?? '?'} to node ${child ?? '?'}` });
+        const name = unquote(f.argValue('child_name')?.text);
+        const opaque = f.argValue('opaque')?.pointer;
+        const child = f.argValue('child_bs')?.pointer;
+        const edge = frames[0]?.function === 'bdrv_replace_child_noperm' ? frames[0].argValue('child')?.pointer : undefined;
+        if (edge && edge !== '0x0' && frames[0].argValue('childp') === undefined) fact(edge, { kind: 'edge', name: name ?? undefined, role: `edge ${name ?? '?'} of ${opaque ?? '?'} to node ${child ?? '?'}` });
         break;
       }
       case 'bdrv_append': {
-        const bsNew = f.arg('bs_new')?.pointer;
-        const bsTop = f.arg('bs_top')?.pointer;
+        const bsNew = f.argValue('bs_new')?.pointer;
+        const bsTop = f.argValue('bs_top')?.pointer;
         const snap = byName('qmp_blockdev_snapshot_sync');
         if (snap) {
-          fact(bsTop, { kind: 'node', name: unquote(snap.arg('node_name')?.text) ?? unquote(snap.arg('device')?.text) ?? undefined });
-          fact(bsNew, { kind: 'node', name: unquote(snap.arg('snapshot_node_name')?.text) ?? undefined, filename: unquote(snap.arg('snapshot_file')?.text) ?? undefined });
+          fact(bsTop, { kind: 'node', name: unquote(snap.argValue('node_name')?.text) ?? unquote(snap.argValue('device')?.text) ?? undefined });
+          fact(bsNew, { kind: 'node', name: unquote(snap.argValue('snapshot_node_name')?.text) ?? undefined, filename: unquote(snap.argValue('snapshot_file')?.text) ?? undefined });
         }
         const mirror = byName('mirror_start_job');
         if (mirror) {
           // an implicit filter: named by filter_node_name when the user gave one
-          const named = unquote(mirror.arg('filter_node_name')?.text);
+          const named = unquote(mirror.argValue('filter_node_name')?.text);
           fact(bsNew, { kind: 'node', name: named ?? 'mirror_top', driver: 'mirror_top', role: 'filter of the block job' });
         }
         const commit = byName('commit_start');
-        if (commit && !mirror) fact(bsNew, { kind: 'node', name: unquote(commit.arg('filter_node_name')?.text) ?? 'commit_top', driver: 'commit_top', role: 'filter of the block job' });
+        if (commit && !mirror) fact(bsNew, { kind: 'node', name: unquote(commit.argValue('filter_node_name')?.text) ?? 'commit_top', driver: 'commit_top', role: 'filter of the block job' });
         break;
       }
       case 'blk_insert_bs':
       case 'blk_new_with_bs': {
-        const blk = f.arg('blk')?.pointer;
+        const blk = f.argValue('blk')?.pointer;
         const user = frames.slice(frames.indexOf(f) + 1).find((x) => !x.function.startsWith('blk_') && !x.function.startsWith('bdrv_'));
         if (blk && user) fact(blk, { kind: 'backend', role: `BlockBackend of ${user.function}` });
         break;
@@ -167,7 +167,7 @@ function evidenceOf(frames: Frame[], hp: HitPointers, jobIds: ReadonlyMap<string
         break;
     }
     // a file name belongs to the nearest node below the frame that names it
-    const filename = f.argsMention('filename') ? f.arg('filename')?.text : undefined;
+    const filename = f.argsMention('filename') ? f.argValue('filename')?.text : undefined;
     if (filename !== undefined && filename !== '') {
       const at = frames.indexOf(f);
       const offset = hp.all.length - frames.length;
@@ -417,8 +417,8 @@ export class Identities {
       }
       // what this hit shows being created: nodes being opened, and new children attached to them
       const attach = frames.find((f) => f.function === 'bdrv_attach_child_common');
-      const parent = attach?.arg('opaque')?.pointer;
-      const child = attach?.arg('child_bs')?.pointer;
+      const parent = attach?.argValue('opaque')?.pointer;
+      const child = attach?.argValue('child_bs')?.pointer;
       const createdHere = (address: string | undefined) => {
         const id = address ? current.get(address)?.identity : undefined;
         if (!id || (id.createdIn ?? null) !== null || !this.cmd) return;

@@ -605,6 +605,10 @@ function scanItems(text: string, start: number, end: number): number {
   return scannedCount;
 }
 
+/** The characters scanItems acts on: quotes, brackets, `<` `>`, `=` and `,`. */
+const ITEM_STOPS = new Uint8Array(128);
+for (const c of '"\'(){}[]<>=,') ITEM_STOPS[c.charCodeAt(0)] = 1;
+
 function scanItemsAfresh(text: string, start: number, end: number): number {
   let count = 0;
   let i = start;
@@ -617,6 +621,8 @@ function scanItemsAfresh(text: string, start: number, end: number): number {
     let j = i;
     for (; j < end; j++) {
       const ch = text.charCodeAt(j);
+      // most characters are none of those below: one look in a table
+      if (ch >= 128 || ITEM_STOPS[ch] === 0) continue;
       if (ch === 34 || (ch === 39 && eq >= 0)) {
         const q = skipQuoted(text, j);
         j = q < 0 || q > end ? end - 1 : q;
