@@ -62,12 +62,14 @@ export class Frame {
     source: FrameText,
     /** The document line of a one-line frame, or where each piece of a wrapped frame sits. */
     private readonly place: number | readonly Segment[],
+    /** Its names are the one copy already (a frame made again from its row). */
+    interned = false,
   ) {
-    this.function = intern(source.function);
-    this.file = source.file === null ? null : intern(source.file);
+    this.function = interned ? source.function : intern(source.function);
+    this.file = source.file === null || interned ? source.file : intern(source.file);
     this.line = source.line;
     this.column = source.column;
-    this.library = source.library === null ? null : intern(source.library);
+    this.library = source.library === null || interned ? source.library : intern(source.library);
     this.incomplete = source.open === 'args' || source.open === 'maybe-args';
     this.text = source.text;
     this.start = source.start;
@@ -236,7 +238,8 @@ export class FrameAssembler {
 
   constructor(
     private readonly report: Report,
-    private readonly emit: (frame: Frame) => void,
+    /** A whole frame: its level, what was read of it, and its line (or the lines of its pieces). */
+    private readonly emit: (level: number, source: FrameText, place: number | readonly Segment[]) => void,
   ) {}
 
   get isOpen(): boolean {
@@ -251,7 +254,7 @@ export class FrameAssembler {
 
   start(level: number, parsed: FrameText, lineNo: number): void {
     this.finish();
-    if (parsed.open === null) this.emit(new Frame(level, parsed, lineNo));
+    if (parsed.open === null) this.emit(level, parsed, lineNo);
     else this.pending = { level, text: parsed.text, segments: [{ from: 0, line: lineNo, col: 0 }], parsed, continuations: 0 };
   }
 
@@ -286,7 +289,7 @@ export class FrameAssembler {
     if (!p) return;
     this.pending = null;
     if (p.parsed.open === 'args') this.report('truncated-frame', p.segments[0].line);
-    this.emit(new Frame(p.level, p.parsed, p.segments.length === 1 ? p.segments[0].line : p.segments));
+    this.emit(p.level, p.parsed, p.segments.length === 1 ? p.segments[0].line : p.segments);
   }
 }
 
@@ -310,10 +313,20 @@ export function frameOnLine(raw: string): { level: number; frame: FrameText } | 
   return frame ? { level: at.level, frame } : null;
 }
 
-/** Turn a backtrace's text (its lines joined by \n, the first at document line `firstLine`) into frames. */
-export function buildFrames(text: string, firstLine: number, report: Report): Frame[] {
-  const frames: Frame[] = [];
-  const asm = new FrameAssembler(report, (f) => frames.push(f));
+/**
+ * Read a backtrace's text (its lines joined by \n, the first at document line `firstLine`) frame by
+ * frame, joining wrapped ones: `emit` gets each, with where its line starts and ends in `text`.
+ */
+function readFrames(
+  text: string,
+  firstLine: number,
+  report: Report,
+  emit: (level: number, source: FrameText, place: number | readonly Segment[], line: { start: number; end: number; verbatim: boolean }) => void,
+): void {
+  // where the line of the frame being assembled starts and ends (a one-line frame is emitted when
+  // the next line begins), and whether the frame's text is that line as it is in `text`
+  const frameLine = { start: 0, end: 0, verbatim: true };
+  const asm = new FrameAssembler(report, (level, source, place) => emit(level, source, place, frameLine));
   let lineNo = firstLine;
   let start = 0;
   for (;;) {
@@ -323,8 +336,14 @@ export function buildFrames(text: string, firstLine: number, report: Report): Fr
     const raw = text.slice(start, end);
     if (!asm.continueWith(raw, lineNo)) {
       const f = frameOnLine(raw);
-      if (f) asm.start(f.level, f.frame, lineNo);
-      else {
+      if (f) {
+        asm.finish();
+        frameLine.start = start;
+        frameLine.end = end;
+        // (lineBody reads no-break spaces as spaces)
+        frameLine.verbatim = f.frame.text === raw;
+        asm.start(f.level, f.frame, lineNo);
+      } else {
         asm.finish();
         const body = lineBody(raw);
         if (frameLevel(body.text, body.offset)) report('unparsed-frame', lineNo);
@@ -336,8 +355,149 @@ export function buildFrames(text: string, firstLine: number, report: Report): Fr
     lineNo++;
   }
   asm.finish();
+}
+
+/** Turn a backtrace's text (its lines joined by \n, the first at document line `firstLine`) into frames. */
+export function buildFrames(text: string, firstLine: number, report: Report): Frame[] {
+  const frames: Frame[] = [];
+  readFrames(text, firstLine, report, (level, source, place) => frames.push(new Frame(level, source, place)));
   return frames;
 }
+
+// A backtrace's frames kept as rows of numbers rather than as objects: a 100 MB log has 650,000
+// frames, and as objects they were most of the heap and most of the garbage collector's work. A
+// one-line frame is a row (where its line is in the backtrace's text, the offsets parseFrameText
+// found, its names as numbers in one table); a wrapped frame, rare, stays an object. Frames are
+// made again from their rows when asked for, and the last few backtraces' frames are kept.
+const STRIDE = 18;
+const enum Col {
+  LineIndex,
+  LineStart,
+  LineEnd,
+  Level,
+  Start,
+  AddressStart,
+  AddressEnd,
+  FunctionStart,
+  Function,
+  ArgsStart,
+  ArgsEnd,
+  File,
+  Line,
+  Column,
+  Library,
+  LocationStart,
+  LocationEnd,
+  Flags,
+}
+const INCOMPLETE = 1;
+/** The frame is `objects[i]`, not a row. */
+const OBJECT = 2;
+
+/** Function, file and library names, each once, by number. */
+const names: string[] = [];
+const nameNumbers = new Map<string, number>();
+/** More distinct names than any QEMU has: the rest of a damaged log's frames stay objects. */
+const MAX_NAMES = 200_000;
+
+function nameNumber(name: string | null): number {
+  if (name === null) return -1;
+  let n = nameNumbers.get(name);
+  if (n === undefined) {
+    n = names.length;
+    names.push(name);
+    nameNumbers.set(name, n);
+  }
+  return n;
+}
+
+const fits = (n: number | null) => n === null || (n >= 0 && n <= 0x7fffffff);
+
+interface FrameRows {
+  rows: Int32Array;
+  count: number;
+  objects: Frame[] | null;
+}
+
+function readFrameRows(text: string, firstLine: number, report: Report): FrameRows {
+  let rows = new Int32Array(STRIDE * 16);
+  let count = 0;
+  let objects: Frame[] | null = null;
+  readFrames(text, firstLine, report, (level, source, place, line) => {
+    if (STRIDE * (count + 1) > rows.length) {
+      const grown = new Int32Array(rows.length * 2);
+      grown.set(rows);
+      rows = grown;
+    }
+    const r = STRIDE * count;
+    const i = count++;
+    // a row remakes the line from the backtrace's text: not for a wrapped frame, nor for a line
+    // lineBody changed (no-break spaces), nor numbers too large for the row
+    const asRow = typeof place === 'number' && line.verbatim && fits(source.line) && fits(source.column) && names.length < MAX_NAMES;
+    if (!asRow) {
+      (objects ??= [])[i] = new Frame(level, source, place);
+      rows[r + Col.Flags] = OBJECT;
+      return;
+    }
+    rows[r + Col.LineIndex] = place - firstLine;
+    rows[r + Col.LineStart] = line.start;
+    rows[r + Col.LineEnd] = line.end;
+    rows[r + Col.Level] = level;
+    rows[r + Col.Start] = source.start;
+    rows[r + Col.AddressStart] = source.addressStart;
+    rows[r + Col.AddressEnd] = source.addressEnd;
+    rows[r + Col.FunctionStart] = source.functionStart;
+    rows[r + Col.Function] = nameNumber(source.function);
+    rows[r + Col.ArgsStart] = source.argsStart;
+    rows[r + Col.ArgsEnd] = source.argsEnd;
+    rows[r + Col.File] = nameNumber(source.file);
+    rows[r + Col.Line] = source.line ?? -1;
+    rows[r + Col.Column] = source.column ?? -1;
+    rows[r + Col.Library] = nameNumber(source.library);
+    rows[r + Col.LocationStart] = source.locationStart;
+    rows[r + Col.LocationEnd] = source.locationEnd;
+    rows[r + Col.Flags] = source.open === 'args' || source.open === 'maybe-args' ? INCOMPLETE : 0;
+  });
+  return { rows: count * STRIDE < rows.length ? rows.slice(0, count * STRIDE) : rows, count, objects };
+}
+
+/** The frames of a backtrace's rows, made again. */
+function framesOfRows(t: FrameRows, text: string, firstLine: number): Frame[] {
+  const frames: Frame[] = new Array(t.count);
+  const rows = t.rows;
+  for (let i = 0; i < t.count; i++) {
+    const r = STRIDE * i;
+    if (rows[r + Col.Flags] & OBJECT) {
+      frames[i] = t.objects![i];
+      continue;
+    }
+    const name = (k: number) => (k < 0 ? null : names[k]);
+    const source: FrameText = {
+      text: text.slice(rows[r + Col.LineStart], rows[r + Col.LineEnd]),
+      start: rows[r + Col.Start],
+      addressStart: rows[r + Col.AddressStart],
+      addressEnd: rows[r + Col.AddressEnd],
+      function: names[rows[r + Col.Function]],
+      functionStart: rows[r + Col.FunctionStart],
+      argsStart: rows[r + Col.ArgsStart],
+      argsEnd: rows[r + Col.ArgsEnd],
+      file: name(rows[r + Col.File]),
+      line: rows[r + Col.Line] < 0 ? null : rows[r + Col.Line],
+      column: rows[r + Col.Column] < 0 ? null : rows[r + Col.Column],
+      library: name(rows[r + Col.Library]),
+      locationStart: rows[r + Col.LocationStart],
+      locationEnd: rows[r + Col.LocationEnd],
+      open: rows[r + Col.Flags] & INCOMPLETE ? 'args' : null,
+    };
+    frames[i] = new Frame(rows[r + Col.Level], source, firstLine + rows[r + Col.LineIndex], true);
+  }
+  return frames;
+}
+
+/** The frames made last, by backtrace: a hit's frames are asked for several times in a row. */
+const RECENT = 8;
+const recent: { of: BacktraceText | null; frames: Frame[] }[] = Array.from({ length: RECENT }, () => ({ of: null, frames: [] }));
+let recentNext = 0;
 
 // Counting frames without building them. A line that is one whole frame, as gdb prints nearly all
 // of them: `#N  0xADDR in fn (args) at file:line`, `… at /lib/libc.so.6`, `… from lib`, or
@@ -394,8 +554,8 @@ export function plainFrameCount(text: string): number {
 
 /** A backtrace as printed, turned into frames on first use. */
 export class BacktraceText {
-  private parsed: Frame[] | undefined;
-  /** The frame count when known without keeping the frames (see frameCount). */
+  private rows: FrameRows | undefined;
+  /** The frame count when known without reading the frames into rows (see frameCount). */
   private counted = -1;
   private reported = false;
 
@@ -409,9 +569,27 @@ export class BacktraceText {
     private readonly report: Report,
   ) {}
 
+  /** Its frames, innermost first (made again from its rows: do not keep them for long). */
   get frames(): Frame[] {
-    if (this.parsed === undefined) this.parsed = buildFrames(this.text, this.firstLine, this.reportOnce());
-    return this.parsed;
+    for (const r of recent) if (r.of === this) return r.frames;
+    if (this.rows === undefined) this.rows = readFrameRows(this.text, this.firstLine, this.reportOnce());
+    const frames = framesOfRows(this.rows, this.text, this.firstLine);
+    recent[recentNext] = { of: this, frames };
+    recentNext = (recentNext + 1) % RECENT;
+    return frames;
+  }
+
+  /** The function of its frame `#level` (undefined when it has none), read from its rows. */
+  functionAt(level: number): string | undefined {
+    if (this.rows === undefined) return this.frames.find((f) => f.level === level)?.function;
+    const { rows, count, objects } = this.rows;
+    for (let i = 0; i < count; i++) {
+      const r = STRIDE * i;
+      if (rows[r + Col.Flags] & OBJECT) {
+        if (objects![i].level === level) return objects![i].function;
+      } else if (rows[r + Col.Level] === level) return names[rows[r + Col.Function]];
+    }
+    return undefined;
   }
 
   /** Problems of the frames are told once, whether they were counted or read first. */
@@ -422,19 +600,23 @@ export class BacktraceText {
   }
 
   get isParsed(): boolean {
-    return this.parsed !== undefined;
+    return this.rows !== undefined;
   }
 
   /**
-   * How many frames, with every problem of its frames reported, as `frames` would: without building
-   * them when each line is a plain one-line frame, and without keeping them when it builds them
-   * (the summary of a 100 MB log counts 650,000).
+   * How many frames, with every problem of its frames reported, as `frames` would: without reading
+   * them when each is a plain one, and without keeping them when it reads them (the summary of a
+   * 100 MB log counts 650,000).
    */
   get frameCount(): number {
-    if (this.parsed !== undefined) return this.parsed.length;
+    if (this.rows !== undefined) return this.rows.count;
     // counted, not kept: a summary of a large log would otherwise hold millions of frames
     if (this.counted < 0) this.counted = plainFrameCount(this.text);
-    if (this.counted < 0) this.counted = buildFrames(this.text, this.firstLine, this.reportOnce()).length;
+    if (this.counted < 0) {
+      let n = 0;
+      readFrames(this.text, this.firstLine, this.reportOnce(), () => n++);
+      this.counted = n;
+    }
     return this.counted;
   }
 }

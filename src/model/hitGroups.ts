@@ -83,10 +83,10 @@ function groupKey(trace: Trace, h: Hit, by: Exclude<Grouping, 'flat' | 'command'
 export function callerOf(hit: Hit): string | null {
   const bt = hit.backtrace;
   if (!bt) return null;
-  if (bt.isParsed) return bt.frames.find((f) => f.level === 1)?.function ?? null;
+  if (bt.isParsed) return bt.functionAt(1) ?? null;
   const text = bt.text;
   const at = text.indexOf('\n#1 ');
-  if (at < 0) return bt.frames.find((f) => f.level === 1)?.function ?? null;
+  if (at < 0) return bt.functionAt(1) ?? null;
   const end = text.indexOf('\n', at + 1);
   return frameOnLine(text.slice(at + 1, end < 0 ? text.length : end))?.frame.function ?? null;
 }

@@ -72,7 +72,7 @@ export function traceOutline(trace: Trace, withFrames = false): Section[] {
   };
   collect(top);
   for (const b of trace.backtraces) {
-    const section: Section = { kind: 'backtrace', name: backtraceLabel(b), detail: `${b.frames.length} frames`, startLine: b.line, endLine: b.endLine, line: b.line, children: [] };
+    const section: Section = { kind: 'backtrace', name: backtraceLabel(b), detail: `${b.frameCount} frames`, startLine: b.line, endLine: b.endLine, line: b.line, children: [] };
     const hit = b.hit !== null ? trace.hits[b.hit - 1] : undefined;
     const owner = hit && hit.line <= b.line && b.endLine <= hit.endLine ? hitSections.get(hit.line) : undefined;
     if (owner) owner.children.push(section);

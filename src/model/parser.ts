@@ -5,7 +5,7 @@
 // being written can be read as it grows (`snapshot`).
 
 import { attributeCommands } from './attribution';
-import { BacktraceText, FrameAssembler, frameLevel } from './frames';
+import { BacktraceText, Frame, FrameAssembler, frameLevel } from './frames';
 import { classifyLine, lineBody, MAX_LINE_LENGTH, parseFrameText, type HitHeader, type LineKind } from './lines';
 import { commandFromTrace, commandOfTraceEvent, parseHmpCommand, parseQmpJson, parseQmpShellCommand, replyFromTrace, type QmpCommand } from './qmp';
 import { parseRecordedGraph } from './recorded';
@@ -89,8 +89,8 @@ export class TraceParser {
   private lastPromptWasBt = false;
   private expectSource = false;
   /** The hit's stop location when gdb wrapped the header line. */
-  private readonly stopFrames = new FrameAssembler(this.report, (f) => {
-    if (this.hit) this.hit.stop = f;
+  private readonly stopFrames = new FrameAssembler(this.report, (level, source, place) => {
+    if (this.hit) this.hit.stop = new Frame(level, source, place);
   });
   private bt: OpenBacktrace | null = null;
   private context: Context = { kind: 'none' };

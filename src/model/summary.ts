@@ -46,7 +46,7 @@ export function formatSummary(trace: Trace, name: string): string[] {
     lines.push(`  ${hits.padEnd(2 * width + 6)} ${`(${count})`.padStart(width + 2)}  ${commandLabel(cmd)}  [${originNote(cmd)}]`);
   }
   for (const b of trace.backtraces) {
-    lines.push(`  backtrace, line ${b.line + 1}: ${backtraceLabel(b)} (${b.frames.length} frames${b.hit !== null ? `, during hit ${b.hit}` : ''})`);
+    lines.push(`  backtrace, line ${b.line + 1}: ${backtraceLabel(b)} (${b.frameCount} frames${b.hit !== null ? `, during hit ${b.hit}` : ''})`);
   }
   for (const d of trace.diagnostics) {
     const where = d.lines.length > 0 ? ` (line ${d.lines.map((l) => l + 1).join(', ')}${d.count > d.lines.length ? ', …' : ''})` : '';
@@ -237,9 +237,9 @@ export function traceReport(trace: Trace, name: string, graph?: BlockGraph): Tra
   return {
     name,
     hits: trace.hits.length,
-    frames: trace.hits.reduce((n, h) => n + h.frames.length, 0),
+    frames: trace.hits.reduce((n, h) => n + h.frameCount, 0),
     commands,
-    backtraces: trace.backtraces.map((b) => ({ line: b.line, label: backtraceLabel(b), frames: b.frames.length, hit: b.hit })),
+    backtraces: trace.backtraces.map((b) => ({ line: b.line, label: backtraceLabel(b), frames: b.frameCount, hit: b.hit })),
     diagnostics: trace.diagnostics.map((d) => ({ message: d.message, count: d.count, lines: [...d.lines] })),
     recorded: recordedReport(graph),
   };

@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildFrames, plainFrameCount } from '../../src/model/frames';
+import { buildFrames, plainFrameCount, type Frame } from '../../src/model/frames';
 import { countAllFrames, parseAllFrames, parseTrace } from '../../src/model/parser';
 import { fixturePath, ROOT } from './helpers';
 
@@ -109,5 +109,50 @@ describe('counting frames without building them', () => {
       assert.deepEqual(problems, [], text);
     }
     assert.ok(counted > 2000, `only ${counted} of the backtraces were counted`);
+  });
+});
+
+describe('frames kept as rows and made again', () => {
+  const view = (f: Frame) => ({
+    level: f.level,
+    function: f.function,
+    file: f.file,
+    line: f.line,
+    column: f.column,
+    library: f.library,
+    incomplete: f.incomplete,
+    inlined: f.inlined,
+    address: f.address,
+    logLine: f.logLine,
+    range: f.range,
+    addressRange: f.addressRange,
+    functionRange: f.functionRange,
+    locationRange: f.locationRange,
+    argsText: f.argsText,
+    args: f.args,
+    pointers: f.pointers,
+  });
+
+  for (const log of logs) {
+    it(`${path.basename(log)}: every frame, made again from its row, is the frame read from the text`, () => {
+      const trace = parseTrace(fs.readFileSync(log, 'utf8'));
+      for (const bt of [...trace.hits.map((h) => h.backtrace), ...trace.backtraces.map((b) => b.text)]) {
+        if (!bt) continue;
+        const direct = buildFrames(bt.text, bt.firstLine, () => undefined);
+        assert.deepEqual(bt.frames.map(view), direct.map(view), `backtrace at line ${bt.firstLine + 1}`);
+        assert.equal(bt.frameCount, direct.length);
+      }
+    });
+  }
+
+  it('gives a hit the same frames while it is being looked at, and equal ones after many others', () => {
+    const trace = parseTrace(fs.readFileSync(path.join(ROOT, 'examples', 'snapshot-commit-complete.gdb.log'), 'utf8'));
+    const first = trace.hits[0];
+    assert.equal(first.frames, first.frames);
+    const before = first.frames.map(view);
+    for (const h of trace.hits) void h.frames;
+    assert.deepEqual(first.frames.map(view), before);
+    assert.equal(first.backtrace!.functionAt(1), 'bdrv_attach_child_common');
+    assert.equal(first.backtrace!.functionAt(99), undefined);
   });
 });
