@@ -394,21 +394,29 @@ const INCOMPLETE = 1;
 /** The frame is `objects[i]`, not a row. */
 const OBJECT = 2;
 
-/** Function, file and library names, each once, by number. */
-const names: string[] = [];
-const nameNumbers = new Map<string, number>();
-/** More distinct names than any QEMU has: the rest of a damaged log's frames stay objects. */
-const MAX_NAMES = 200_000;
+/**
+ * Function, file and library names, each once, by number: one table per trace (its parser's), so
+ * that it goes with the trace.
+ */
+export class NameTable {
+  readonly names: string[] = [];
+  private readonly numbers = new Map<string, number>();
 
-function nameNumber(name: string | null): number {
-  if (name === null) return -1;
-  let n = nameNumbers.get(name);
-  if (n === undefined) {
-    n = names.length;
-    names.push(name);
-    nameNumbers.set(name, n);
+  /** More distinct names than any QEMU has: the rest of a damaged log's frames stay objects. */
+  get full(): boolean {
+    return this.names.length >= 200_000;
   }
-  return n;
+
+  number(name: string | null): number {
+    if (name === null) return -1;
+    let n = this.numbers.get(name);
+    if (n === undefined) {
+      n = this.names.length;
+      this.names.push(name);
+      this.numbers.set(name, n);
+    }
+    return n;
+  }
 }
 
 const fits = (n: number | null) => n === null || (n >= 0 && n <= 0x7fffffff);
@@ -419,7 +427,7 @@ interface FrameRows {
   objects: Frame[] | null;
 }
 
-function readFrameRows(text: string, firstLine: number, report: Report): FrameRows {
+function readFrameRows(text: string, firstLine: number, report: Report, table: NameTable): FrameRows {
   let rows = new Int32Array(STRIDE * 16);
   let count = 0;
   let objects: Frame[] | null = null;
@@ -433,7 +441,7 @@ function readFrameRows(text: string, firstLine: number, report: Report): FrameRo
     const i = count++;
     // a row remakes the line from the backtrace's text: not for a wrapped frame, nor for a line
     // lineBody changed (no-break spaces), nor numbers too large for the row
-    const asRow = typeof place === 'number' && line.verbatim && fits(source.line) && fits(source.column) && names.length < MAX_NAMES;
+    const asRow = typeof place === 'number' && line.verbatim && fits(level) && fits(source.line) && fits(source.column) && !table.full;
     if (!asRow) {
       (objects ??= [])[i] = new Frame(level, source, place);
       rows[r + Col.Flags] = OBJECT;
@@ -447,13 +455,13 @@ function readFrameRows(text: string, firstLine: number, report: Report): FrameRo
     rows[r + Col.AddressStart] = source.addressStart;
     rows[r + Col.AddressEnd] = source.addressEnd;
     rows[r + Col.FunctionStart] = source.functionStart;
-    rows[r + Col.Function] = nameNumber(source.function);
+    rows[r + Col.Function] = table.number(source.function);
     rows[r + Col.ArgsStart] = source.argsStart;
     rows[r + Col.ArgsEnd] = source.argsEnd;
-    rows[r + Col.File] = nameNumber(source.file);
+    rows[r + Col.File] = table.number(source.file);
     rows[r + Col.Line] = source.line ?? -1;
     rows[r + Col.Column] = source.column ?? -1;
-    rows[r + Col.Library] = nameNumber(source.library);
+    rows[r + Col.Library] = table.number(source.library);
     rows[r + Col.LocationStart] = source.locationStart;
     rows[r + Col.LocationEnd] = source.locationEnd;
     rows[r + Col.Flags] = source.open === 'args' || source.open === 'maybe-args' ? INCOMPLETE : 0;
@@ -462,7 +470,7 @@ function readFrameRows(text: string, firstLine: number, report: Report): FrameRo
 }
 
 /** The frames of a backtrace's rows, made again. */
-function framesOfRows(t: FrameRows, text: string, firstLine: number): Frame[] {
+function framesOfRows(t: FrameRows, text: string, firstLine: number, names: readonly string[]): Frame[] {
   const frames: Frame[] = new Array(t.count);
   const rows = t.rows;
   for (let i = 0; i < t.count; i++) {
@@ -494,9 +502,12 @@ function framesOfRows(t: FrameRows, text: string, firstLine: number): Frame[] {
   return frames;
 }
 
-/** The frames made last, by backtrace: a hit's frames are asked for several times in a row. */
+/**
+ * The frames made last, by backtrace: a hit's frames are asked for several times in a row. Held
+ * weakly: a backtrace holds its parser, and the parser its trace (a closed log is not kept).
+ */
 const RECENT = 8;
-const recent: { of: BacktraceText | null; frames: Frame[] }[] = Array.from({ length: RECENT }, () => ({ of: null, frames: [] }));
+const recent: { of: WeakRef<BacktraceText> | null; frames: Frame[] }[] = Array.from({ length: RECENT }, () => ({ of: null, frames: [] }));
 let recentNext = 0;
 
 // Counting frames without building them. A line that is one whole frame, as gdb prints nearly all
@@ -527,6 +538,8 @@ function plainFrame(line: string): boolean {
  * gdb wraps them), which buildFrames reads without a problem to report; -1 when not.
  */
 export function plainFrameCount(text: string): number {
+  // lineBody reads a no-break space as a space, which the patterns here do not
+  if (text.indexOf('\u00a0') >= 0) return -1;
   const lines = text.split('\n');
   let count = 0;
   for (let i = 0; i < lines.length; i++) {
@@ -567,14 +580,16 @@ export class BacktraceText {
     /** Document line of its last line. */
     readonly lastLine: number,
     private readonly report: Report,
+    /** Where its frames' names go (the trace's table). */
+    private readonly names: NameTable = new NameTable(),
   ) {}
 
   /** Its frames, innermost first (made again from its rows: do not keep them for long). */
   get frames(): Frame[] {
-    for (const r of recent) if (r.of === this) return r.frames;
-    if (this.rows === undefined) this.rows = readFrameRows(this.text, this.firstLine, this.reportOnce());
-    const frames = framesOfRows(this.rows, this.text, this.firstLine);
-    recent[recentNext] = { of: this, frames };
+    for (const r of recent) if (r.of?.deref() === this) return r.frames;
+    if (this.rows === undefined) this.rows = readFrameRows(this.text, this.firstLine, this.reportOnce(), this.names);
+    const frames = framesOfRows(this.rows, this.text, this.firstLine, this.names.names);
+    recent[recentNext] = { of: new WeakRef(this), frames };
     recentNext = (recentNext + 1) % RECENT;
     return frames;
   }
@@ -587,7 +602,7 @@ export class BacktraceText {
       const r = STRIDE * i;
       if (rows[r + Col.Flags] & OBJECT) {
         if (objects![i].level === level) return objects![i].function;
-      } else if (rows[r + Col.Level] === level) return names[rows[r + Col.Function]];
+      } else if (rows[r + Col.Level] === level) return this.names.names[rows[r + Col.Function]];
     }
     return undefined;
   }

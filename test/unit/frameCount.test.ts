@@ -42,6 +42,10 @@ describe('counting frames without building them', () => {
       '#1  0x0000555555d68bcb in f\n    (a=1) junk (y)', // wrapped, more after the argument list
       '#1  0x0000555555d68bcb in f (a=1)\n    at ../b.c:1', // the location alone on the next line
       '#2  0x55d3 in  (/usr/bin/qemu+0x1234)', // a sanitizer's module
+      '#1  0x1 in f\u00a0x', // a no-break space, read as a space: the name ends there
+      '#1  0x1 in f\u00a0x\n    (a=1)',
+      '#0  f\u00a0x (a=1) at b.c:1',
+      '#0  f\u00c2\u00a0x (a=1) at b.c:1', // and its mojibake
     ]) {
       assert.equal(plainFrameCount(text), -1, text);
     }
@@ -144,6 +148,16 @@ describe('frames kept as rows and made again', () => {
       }
     });
   }
+
+  it('keeps a frame whose numbers do not fit a row as it was read', () => {
+    const text = '#3  h (a=1) at b.c:3\n#2147483648 g (a=1) at b.c:4294967296\n#4294967296 f (a=1) at b.c:1';
+    const trace = parseTrace(`Breakpoint 1, f (a=1) at b.c:1\n(gdb) bt\n${text}\n`);
+    const bt = trace.hits[0].backtrace!;
+    assert.deepEqual(bt.frames.map(view), buildFrames(text, 2, () => undefined).map(view));
+    assert.deepEqual(bt.frames.map((f) => [f.level, f.line]), [[3, 3], [2147483648, 4294967296], [4294967296, 1]]);
+    assert.equal(bt.functionAt(4294967296), 'f');
+    assert.equal(bt.functionAt(0), undefined);
+  });
 
   it('gives a hit the same frames while it is being looked at, and equal ones after many others', () => {
     const trace = parseTrace(fs.readFileSync(path.join(ROOT, 'examples', 'snapshot-commit-complete.gdb.log'), 'utf8'));
