@@ -213,6 +213,25 @@ describe('argument lists', () => {
     }
   });
 
+  it('pointerArgs agrees with splitArgs and classifyValue on every short list of its special characters, inside a longer line', () => {
+    const pieces = ['a', 'bs', 'x@entry', '9', '=', '0x', '0x0', '0x5f', 'g', ' ', ',', ', ', '"', "'", '<', '>', '(', ')', '{', '}', '0X1', '$'];
+    let seed = 11;
+    const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+    for (let k = 0; k < 100_000; k++) {
+      let list = '';
+      for (let i = random(12); i > 0; i--) list += pieces[random(pieces.length)];
+      // the list as it sits in a frame's line, with a comma and a 0x on either side of it
+      const text = `#1  0x12 in f, g (${list}) at 0x1.c:1, 0x2`;
+      const start = text.indexOf('(') + 1;
+      const end = start + list.length;
+      const expected = splitArgs(text, start, end).flatMap((a) => {
+        const v = classifyValue(a.value);
+        return v.pointer === undefined || v.pointer === '0x0' ? [] : [{ name: a.name, value: v.pointer, start: a.valueStart }];
+      });
+      assert.deepEqual(pointerArgs(text, start, end), expected, JSON.stringify(list));
+    }
+  });
+
   it('value kinds', () => {
     assert.deepEqual(classifyValue('0x5555578ddc80'), { kind: 'pointer', pointer: '0x5555578ddc80' });
     assert.deepEqual(classifyValue('0x0'), { kind: 'pointer', pointer: '0x0' });
