@@ -39,26 +39,45 @@ export interface ObjectIdentity {
   states?: { state: string; line: number }[];
 }
 
-// Which arguments hold which kind of object, by name (and, for a few, by function).
-const NODE_ARGS = new Set(['bs', 'child_bs', 'new_bs', 'bs_new', 'bs_top', 'parent_bs', 'from', 'to', 'base', 'top', 'target', 'old_bs', 'overlay_bs', 'backing_hd', 'base_bs', 'filter_bs', 'unfiltered_bs', 'cow_bs', 'above_base', 'parent', 'child_bs_new', 'new_node', 'state_bs']);
-const BACKEND_ARGS = new Set(['blk']);
-const JOB_ARGS = new Set(['job']);
-const TRANSACTION_ARGS = new Set(['tran']);
+// Which arguments hold which kind of object, by name (and, for a few, by function): one lookup for
+// each of the million pointers of a large log.
+const NODE_ARGS = ['bs', 'child_bs', 'new_bs', 'bs_new', 'bs_top', 'parent_bs', 'from', 'to', 'base', 'top', 'target', 'old_bs', 'overlay_bs', 'backing_hd', 'base_bs', 'filter_bs', 'unfiltered_bs', 'cow_bs', 'above_base', 'child_bs_new', 'new_node', 'state_bs'];
+type ArgRule = 'node' | 'parent' | 'backend' | 'job' | 'transaction' | 'child' | 'opaque';
+const ARG_RULES = new Map<string, ArgRule>([
+  ...NODE_ARGS.map((a) => [a, 'node'] as const),
+  ['parent', 'parent'],
+  ['blk', 'backend'],
+  ['job', 'job'],
+  ['tran', 'transaction'],
+  ['child', 'child'],
+  ['opaque', 'opaque'],
+]);
 
 function kindOf(frame: Frame, arg: string): ObjectKind | null {
-  if (NODE_ARGS.has(arg)) return arg === 'parent' && !/unref_child|open_child|attach|detach/.test(frame.function) ? null : 'node';
-  if (BACKEND_ARGS.has(arg)) return 'backend';
-  if (JOB_ARGS.has(arg) && /job/.test(frame.function)) return 'job';
-  if (TRANSACTION_ARGS.has(arg)) return 'transaction';
-  if (arg === 'child' && !/attach_child/.test(frame.function)) return 'edge';
-  if (arg === 'opaque') {
-    if (frame.function === 'job_exit') return 'job';
-    const cls = frame.argValue('child_class')?.symbol;
-    if (cls === 'child_of_bds') return 'node';
-    if (cls === 'child_root') return 'backend';
-    if (cls === 'child_job') return 'job';
+  switch (ARG_RULES.get(arg)) {
+    case undefined:
+      return null;
+    case 'node':
+      return 'node';
+    case 'parent':
+      return /unref_child|open_child|attach|detach/.test(frame.function) ? 'node' : null;
+    case 'backend':
+      return 'backend';
+    case 'job':
+      return /job/.test(frame.function) ? 'job' : null;
+    case 'transaction':
+      return 'transaction';
+    case 'child':
+      return /attach_child/.test(frame.function) ? null : 'edge';
+    case 'opaque': {
+      if (frame.function === 'job_exit') return 'job';
+      const cls = frame.argValue('child_class')?.symbol;
+      if (cls === 'child_of_bds') return 'node';
+      if (cls === 'child_root') return 'backend';
+      if (cls === 'child_job') return 'job';
+      return null;
+    }
   }
-  return null;
 }
 
 const unquote = (s: string | undefined) => (s === undefined ? null : unescapeC(s));
@@ -255,6 +274,14 @@ class SightingColumns {
   }
 }
 
+/** An address a hit prints: the object it stands for, and what the hit says of it. */
+interface Slot {
+  cur: Current | undefined;
+  kind: ObjectKind | null | undefined;
+  deleted: boolean;
+  created: boolean;
+}
+
 /** The object a pointer's address stands for now, while the hits are read. */
 interface Current {
   identity: ObjectIdentity;
@@ -366,34 +393,39 @@ export class Identities {
       const all = hit.stop ? [hit.stop, ...frames] : frames;
       const hp: HitPointers = { all, pointers: all.map((f) => f.pointers) };
       const ev = evidenceOf(frames, hp, jobIds, told);
-      const touched = new Set<string>();
+      // what the hit says of each address it prints, looked up once per address: a hit prints the
+      // same few addresses many times, and the maps are keyed by their text
+      const slots = new Map<string, Slot>();
       for (const ptrs of hp.pointers) {
         for (const p of ptrs) {
-          let cur = current.get(p.value);
-          const kindHere = ev.facts.get(p.value)?.kind;
+          let slot: Slot | undefined = slots.get(p.value);
+          if (slot === undefined) {
+            slot = { cur: current.get(p.value), kind: ev.facts.get(p.value)?.kind, deleted: ev.deleted.has(p.value), created: ev.created.has(p.value) };
+            slots.set(p.value, slot);
+          }
+          let cur = slot.cur;
           const firstInHit = cur !== undefined && cur.identity.lastHit !== hit.index;
           const startNew =
             !cur ||
             // freed: a later hit is another object, unless it is still the same deletion (bdrv_close detaches child by child)
-            (cur.endsAfter !== null && cur.endsAfter < hit.index && !(ev.deleted.has(p.value) && cur.endsAfter === hit.index - 1)) ||
+            (cur.endsAfter !== null && cur.endsAfter < hit.index && !(slot.deleted && cur.endsAfter === hit.index - 1)) ||
             // opened anew at an address in use before
-            (firstInHit && ev.created.has(p.value) && cur.established) ||
+            (firstInHit && slot.created && cur.established) ||
             // an address cannot change what it is without being freed and reused
-            (firstInHit && kindHere !== undefined && cur.identity.kind !== null && kindHere !== cur.identity.kind) ||
+            (firstInHit && slot.kind !== undefined && cur.identity.kind !== null && slot.kind !== cur.identity.kind) ||
             // nor its name or file: a command that names it otherwise speaks of another object
             (firstInHit && contradicts(told.get(p.value), cur.identity));
-          if (startNew) cur = this.follow(this.fresh(p.value, p.range.line));
+          if (startNew) cur = slot.cur = this.follow(this.fresh(p.value, p.range.line));
           const id = cur!.identity;
           id.firstHit ??= hit.index;
           this.seen.push(p.range.line, p.range.start, p.range.end, cur!.serial);
-          id.lastLine = Math.max(id.lastLine, p.range.line);
+          if (p.range.line > id.lastLine) id.lastLine = p.range.line;
           id.lastHit = hit.index;
-          if (!ev.created.has(p.value)) cur!.established = true;
-          touched.add(p.value);
+          if (!slot.created) cur!.established = true;
         }
       }
-      for (const address of touched) {
-        const cur = current.get(address)!;
+      for (const [address, slot] of slots) {
+        const cur = slot.cur!;
         const facts = ev.facts.get(address);
         if (facts) {
           const said = told.get(address);
@@ -408,7 +440,7 @@ export class Identities {
             }
           }
         }
-        if (ev.deleted.has(address)) {
+        if (slot.deleted) {
           cur.endsAfter = hit.index;
           cur.identity.ended = 'deleted';
           const top = cmd?.name === 'blockdev-add' ? cmd.arguments['node-name'] : undefined;
