@@ -503,11 +503,12 @@ function framesOfRows(t: FrameRows, text: string, firstLine: number, names: read
 }
 
 /**
- * The frames made last, by backtrace: a hit's frames are asked for several times in a row. Held
- * weakly: a backtrace holds its parser, and the parser its trace (a closed log is not kept).
+ * The backtraces whose frames are kept, the last few made: a hit's frames are asked for several
+ * times in a row. The one pushed out forgets its frames. (A backtrace here has read its frames and
+ * let go of its parser: a closed log is not kept by this.)
  */
 const RECENT = 8;
-const recent: { of: WeakRef<BacktraceText> | null; frames: Frame[] }[] = Array.from({ length: RECENT }, () => ({ of: null, frames: [] }));
+const recent: (BacktraceText | undefined)[] = new Array(RECENT);
 let recentNext = 0;
 
 // Counting frames without building them. A line that is one whole frame, as gdb prints nearly all
@@ -568,9 +569,10 @@ export function plainFrameCount(text: string): number {
 /** A backtrace as printed, turned into frames on first use. */
 export class BacktraceText {
   private rows: FrameRows | undefined;
+  /** Its frames while it is one of the recent ones. */
+  private made: Frame[] | undefined;
   /** The frame count when known without reading the frames into rows (see frameCount). */
   private counted = -1;
-  private reported = false;
 
   constructor(
     /** The backtrace's lines, joined by \n. */
@@ -579,19 +581,22 @@ export class BacktraceText {
     readonly firstLine: number,
     /** Document line of its last line. */
     readonly lastLine: number,
-    private readonly report: Report,
+    /** Where its frames' problems are told, until they have been (it is the parser's). */
+    private report: Report | null,
     /** Where its frames' names go (the trace's table). */
     private readonly names: NameTable = new NameTable(),
   ) {}
 
   /** Its frames, innermost first (made again from its rows: do not keep them for long). */
   get frames(): Frame[] {
-    for (const r of recent) if (r.of?.deref() === this) return r.frames;
+    if (this.made !== undefined) return this.made;
     if (this.rows === undefined) this.rows = readFrameRows(this.text, this.firstLine, this.reportOnce(), this.names);
-    const frames = framesOfRows(this.rows, this.text, this.firstLine, this.names.names);
-    recent[recentNext] = { of: new WeakRef(this), frames };
+    this.made = framesOfRows(this.rows, this.text, this.firstLine, this.names.names);
+    const out = recent[recentNext];
+    if (out !== undefined) out.made = undefined;
+    recent[recentNext] = this;
     recentNext = (recentNext + 1) % RECENT;
-    return frames;
+    return this.made;
   }
 
   /** The function of its frame `#level` (undefined when it has none), read from its rows. */
@@ -609,9 +614,9 @@ export class BacktraceText {
 
   /** Problems of the frames are told once, whether they were counted or read first. */
   private reportOnce(): Report {
-    if (this.reported) return () => undefined;
-    this.reported = true;
-    return this.report;
+    const report = this.report;
+    this.report = null;
+    return report ?? (() => undefined);
   }
 
   get isParsed(): boolean {
