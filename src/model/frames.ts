@@ -133,6 +133,9 @@ export class Frame {
       return out;
     }
     if (this.argsStart < 0) return out;
+    // a list without `0x` holds no pointer: not scanned (main_loop_wait (nonblocking=false), …)
+    const hex = this.text.indexOf('0x', this.argsStart);
+    if (hex < 0 || hex >= this.argsEnd) return out;
     for (const p of pointerArgs(this.text, this.argsStart, this.argsEnd)) out.push({ value: p.value, arg: p.name, range: this.token(p.start, p.start + p.value.length) });
     return out;
   }
