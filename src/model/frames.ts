@@ -410,6 +410,11 @@ export class NameTable {
     return this.names.length >= 200_000;
   }
 
+  /** The number of a name already in the table, or -1. */
+  find(name: string): number {
+    return this.numbers.get(name) ?? -1;
+  }
+
   number(name: string | null): number {
     if (name === null) return -1;
     let n = this.numbers.get(name);
@@ -600,6 +605,18 @@ export class BacktraceText {
     recent[recentNext] = this;
     recentNext = (recentNext + 1) % RECENT;
     return this.made;
+  }
+
+  /** Whether one of its frames is in function `fn` (read from its rows, or found in its text first). */
+  calls(fn: string): boolean {
+    if (this.rows === undefined) return this.text.includes(fn) && this.frames.some((f) => f.function === fn);
+    const { rows, count, objects } = this.rows;
+    const n = this.names.find(fn);
+    for (let i = 0; i < count; i++) {
+      const r = STRIDE * i;
+      if (rows[r + Col.Flags] & OBJECT ? objects![i].function === fn : n >= 0 && rows[r + Col.Function] === n) return true;
+    }
+    return false;
   }
 
   /** The function of its frame `#level` (undefined when it has none), read from its rows. */

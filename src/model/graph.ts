@@ -878,7 +878,7 @@ export class BlockGraph {
     if (this.scheduledUnrefs === undefined) {
       this.scheduledUnrefs = new Map();
       for (const h of this.trace.hits) {
-        if (!h.backtrace?.text.includes('bdrv_schedule_unref_bh')) continue;
+        if (!h.backtrace?.calls('bdrv_schedule_unref_bh')) continue;
         const frames = h.frames;
         frames.forEach((f, i) => {
           const bs = f.function === 'bdrv_schedule_unref_bh' ? ptr(f, 'opaque') : undefined;

@@ -167,6 +167,11 @@ describe('frames kept as rows and made again', () => {
     for (const h of trace.hits) void h.frames;
     assert.deepEqual(first.frames.map(view), before);
     assert.equal(first.backtrace!.functionAt(1), 'bdrv_attach_child_common');
+    assert.equal(first.backtrace!.calls('qcow2_co_create'), true);
+    assert.equal(first.backtrace!.calls('qcow2'), false, 'a whole name');
+    // a wrapped frame is an object, not a row: found too
+    assert.equal(first.backtrace!.calls('bdrv_root_attach_child'), true);
+    assert.equal(trace.hits[1].backtrace!.calls('bdrv_root_attach_child'), false);
     assert.equal(first.backtrace!.functionAt(99), undefined);
   });
 });
