@@ -16,7 +16,7 @@ import { buildTreeIndex, frameContext, functionCalls, resolveFrameLocation, type
 import { CheckoutGit, isSafeRevision } from './gitReader';
 import { diskLister, diskReader } from './sourceFiles';
 import type { Frame, Trace } from './model/trace';
-import { readTraceFile } from './traceFile';
+import { readTraceFileSync } from './traceFile';
 import { jsonChunks, LazyList } from './model/jsonStream';
 import { formatRecorded as formatRecordedSummary, formatSummary, traceToJson } from './model/summary';
 import { BlockGraph } from './model/graph';
@@ -52,7 +52,7 @@ const USAGE = `usage: qemu-block-trace summary LOG [--json]
 
 class UsageError extends Error {}
 
-/** Read and parse a log from disk, streaming; errors say what is wrong with the path. */
+/** Read and parse a log from disk, piece by piece; errors say what is wrong with the path. */
 async function readLog(path: string): Promise<Trace> {
   let st;
   try {
@@ -64,7 +64,7 @@ async function readLog(path: string): Promise<Trace> {
   // a device or a pipe may never end (/dev/zero): a log is a file
   if (!st.isFile()) throw new UsageError(`cannot read ${path}: it is not a regular file (a device, a pipe or a socket); save the log to a file first`);
   try {
-    return await readTraceFile(path);
+    return readTraceFileSync(path);
   } catch (e) {
     throw new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
