@@ -405,6 +405,26 @@ export class NameTable {
   readonly names: string[] = [];
   private readonly numbers = new Map<string, number>();
 
+  /**
+   * The rows of the trace's backtraces, in blocks: each backtrace's rows are together in one block
+   * (a typed array of its own for each of 34,000 backtraces cost a tenth of a second to make).
+   */
+  private block = new Int32Array(0);
+  private used = 0;
+
+  /** Keep the `count` rows at the start of `rows` for good: where they are now. */
+  keep(rows: Int32Array, count: number): { block: Int32Array; at: number } {
+    const n = count * STRIDE;
+    if (this.used + n > this.block.length) {
+      this.block = new Int32Array(Math.max(ROW_BLOCK, n));
+      this.used = 0;
+    }
+    const at = this.used;
+    this.block.set(rows.subarray(0, n), at);
+    this.used += n;
+    return { block: this.block, at };
+  }
+
   /** More distinct names than any QEMU has: the rest of a damaged log's frames stay objects. */
   get full(): boolean {
     return this.names.length >= 200_000;
@@ -429,21 +449,29 @@ export class NameTable {
 
 const fits = (n: number | null) => n === null || (n >= 0 && n <= 0x7fffffff);
 
+/** Numbers in a block of rows (about 3,600 frames). */
+const ROW_BLOCK = 1 << 16;
+
+/** A backtrace's frames: rows `block[at …]`, and the frames that stay objects, by index. */
 interface FrameRows {
-  rows: Int32Array;
+  block: Int32Array;
+  at: number;
   count: number;
   objects: Frame[] | null;
 }
 
+/** Where rows are written while a backtrace is read (one buffer, reused). */
+let scratch = new Int32Array(STRIDE * 256);
+
 function readFrameRows(text: string, firstLine: number, report: Report, table: NameTable): FrameRows {
-  let rows = new Int32Array(STRIDE * 16);
+  let rows = scratch;
   let count = 0;
   let objects: Frame[] | null = null;
   readFrames(text, firstLine, report, (level, source, place, line) => {
     if (STRIDE * (count + 1) > rows.length) {
       const grown = new Int32Array(rows.length * 2);
       grown.set(rows);
-      rows = grown;
+      rows = scratch = grown;
     }
     const r = STRIDE * count;
     const i = count++;
@@ -474,15 +502,16 @@ function readFrameRows(text: string, firstLine: number, report: Report, table: N
     rows[r + Col.LocationEnd] = source.locationEnd;
     rows[r + Col.Flags] = source.open === 'args' || source.open === 'maybe-args' ? INCOMPLETE : 0;
   });
-  return { rows: count * STRIDE < rows.length ? rows.slice(0, count * STRIDE) : rows, count, objects };
+  const { block, at } = table.keep(rows, count);
+  return { block, at, count, objects };
 }
 
 /** The frames of a backtrace's rows, made again. */
 function framesOfRows(t: FrameRows, text: string, firstLine: number, names: readonly string[]): Frame[] {
   const frames: Frame[] = new Array(t.count);
-  const rows = t.rows;
+  const rows = t.block;
   for (let i = 0; i < t.count; i++) {
-    const r = STRIDE * i;
+    const r = t.at + STRIDE * i;
     if (rows[r + Col.Flags] & OBJECT) {
       frames[i] = t.objects![i];
       continue;
@@ -610,10 +639,10 @@ export class BacktraceText {
   /** Whether one of its frames is in function `fn` (read from its rows, or found in its text first). */
   calls(fn: string): boolean {
     if (this.rows === undefined) return this.text.includes(fn) && this.frames.some((f) => f.function === fn);
-    const { rows, count, objects } = this.rows;
+    const { block: rows, at, count, objects } = this.rows;
     const n = this.names.find(fn);
     for (let i = 0; i < count; i++) {
-      const r = STRIDE * i;
+      const r = at + STRIDE * i;
       if (rows[r + Col.Flags] & OBJECT ? objects![i].function === fn : n >= 0 && rows[r + Col.Function] === n) return true;
     }
     return false;
@@ -622,9 +651,9 @@ export class BacktraceText {
   /** The function of its frame `#level` (undefined when it has none), read from its rows. */
   functionAt(level: number): string | undefined {
     if (this.rows === undefined) return this.frames.find((f) => f.level === level)?.function;
-    const { rows, count, objects } = this.rows;
+    const { block: rows, at, count, objects } = this.rows;
     for (let i = 0; i < count; i++) {
-      const r = STRIDE * i;
+      const r = at + STRIDE * i;
       if (rows[r + Col.Flags] & OBJECT) {
         if (objects![i].level === level) return objects![i].function;
       } else if (rows[r + Col.Level] === level) return this.names.names[rows[r + Col.Function]];

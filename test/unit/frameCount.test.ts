@@ -149,6 +149,22 @@ describe('frames kept as rows and made again', () => {
     });
   }
 
+  it('keeps the rows of long backtraces, across the blocks they are kept in', () => {
+    // three hits of 2,500 frames each: more than the reading buffer holds at first, and more than
+    // one block of rows
+    const bt = (k: number) => Array.from({ length: 2500 }, (_, i) => `#${i}  0x${(0x1000 + i).toString(16)} in f${k}_${i % 7} (bs=0x${(0x5000 + i).toString(16)}, n=${i}) at ../b${i % 3}.c:${i + 1}`).join('\n');
+    const log = [1, 2, 3].map((k) => `Breakpoint 1, f${k}_0 (bs=0x1) at ../b0.c:1\n(gdb) bt\n${bt(k)}\n(gdb) c`).join('\n');
+    const trace = parseTrace(log);
+    assert.equal(trace.hits.length, 3);
+    for (const h of trace.hits) {
+      const b = h.backtrace!;
+      assert.deepEqual(b.frames.map(view), buildFrames(b.text, b.firstLine, () => undefined).map(view), `hit ${h.index}`);
+    }
+    // and read again after the others were
+    assert.deepEqual(trace.hits[0].frames.map((f) => f.function).slice(0, 3), ['f1_0', 'f1_1', 'f1_2']);
+    assert.equal(trace.hits[2].frames[2499].line, 2500);
+  });
+
   it('keeps a frame whose numbers do not fit a row as it was read', () => {
     const text = '#3  h (a=1) at b.c:3\n#2147483648 g (a=1) at b.c:4294967296\n#4294967296 f (a=1) at b.c:1';
     const trace = parseTrace(`Breakpoint 1, f (a=1) at b.c:1\n(gdb) bt\n${text}\n`);
