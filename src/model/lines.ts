@@ -414,9 +414,11 @@ export function parseFrameText(text: string, start: number): FrameText | null {
     f.argsStart = k + 1;
     // Fast path, nearly every frame: the argument list closes right before ` at file:line` or
     // ` from lib` at the end of the line, so it need not be scanned character by character.
+    // (Not when a quote follows: then that `) at ` is inside a string argument, `a=") at x"`, and
+    // the list is read character by character.)
     const at = text.lastIndexOf(') at ');
     const close = at >= 0 ? at : text.lastIndexOf(') from ');
-    if (close >= f.argsStart - 1) {
+    if (close >= f.argsStart - 1 && text.indexOf('"', close) < 0 && text.indexOf("'", close) < 0) {
       f.argsEnd = close;
       if (withLocation(f, close + 1) && f.open === null) return f;
     }

@@ -308,3 +308,18 @@ describe('findClosingParen', () => {
     }
   });
 });
+
+describe('a frame whose string argument holds `) at ` or `) from `', () => {
+  it('is read to the parenthesis that closes its list, not to the one inside the string', () => {
+    const f = frameOf('#0  f (a=0x1 ") at x") at ../b.c:3');
+    assert.equal(f.file, '../b.c');
+    assert.equal(f.line, 3);
+    const g = frameOf('#0  f (a=0x1 ") at x")');
+    assert.equal(g.file, null);
+    assert.equal(g.library, null);
+    const h = frameOf("#1  0x1 in f (c=41 ') at x') from /lib/libc.so.6");
+    assert.equal(h.library, '/lib/libc.so.6');
+    const args = splitArgs(g.text, g.argsStart, g.argsEnd);
+    assert.deepEqual(args.map((a) => a.value), ['0x1 ") at x"']);
+  });
+});
