@@ -17,7 +17,7 @@ export async function run(): Promise<void> {
     original(...args);
   };
   // QBT_GREP=text runs only the tests whose title contains it (while working on one feature)
-  const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: false, timeout: 60_000, ...(process.env.QBT_GREP ? { grep: process.env.QBT_GREP } : {}) });
+  const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: false, timeout: 120_000, ...(process.env.QBT_GREP ? { grep: process.env.QBT_GREP } : {}) });
   mocha.rootHooks({
     // a failing UI test leaves a picture of what the workbench showed
     async afterEach(this: Mocha.Context) {

@@ -50,8 +50,11 @@ export const ui = {
     call('waitFor', { selector, ...opts }),
 };
 
-/** Poll `probe` until it returns a value that is not undefined, or fail after `timeoutMs`. */
-export async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
+/**
+ * Poll `probe` until it returns a value that is not undefined, or fail after `timeoutMs` (long: a
+ * CI machine busy with other work was seen to take over 15 s for a step that takes 1 s here).
+ */
+export async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
