@@ -370,8 +370,8 @@ export function buildFrames(text: string, firstLine: number, report: Report): Fr
 // A backtrace's frames kept as rows of numbers rather than as objects: a 100 MB log has 650,000
 // frames, and as objects they were most of the heap and most of the garbage collector's work. A
 // one-line frame is a row (where its line is in the backtrace's text, the offsets parseFrameText
-// found, its names as numbers in one table); a wrapped frame, rare, stays an object. Frames are
-// made again from their rows when asked for, and the last few backtraces' frames are kept.
+// found, its names as numbers in the trace's FrameStore); a wrapped frame, rare, stays an object.
+// Frames are made again from their rows when asked for, and the last few backtraces' are kept.
 const STRIDE = 18;
 const enum Col {
   LineIndex,
@@ -398,10 +398,10 @@ const INCOMPLETE = 1;
 const OBJECT = 2;
 
 /**
- * Function, file and library names, each once, by number: one table per trace (its parser's), so
- * that it goes with the trace.
+ * What a trace's frames are kept in (one per trace, its parser's, so that it goes with the trace):
+ * function, file and library names, each once, by number, and the rows of its backtraces.
  */
-export class NameTable {
+export class FrameStore {
   readonly names: string[] = [];
   private readonly numbers = new Map<string, number>();
 
@@ -463,7 +463,7 @@ interface FrameRows {
 /** Where rows are written while a backtrace is read (one buffer, reused). */
 let scratch = new Int32Array(STRIDE * 256);
 
-function readFrameRows(text: string, firstLine: number, report: Report, table: NameTable): FrameRows {
+function readFrameRows(text: string, firstLine: number, report: Report, store: FrameStore): FrameRows {
   let rows = scratch;
   let count = 0;
   let objects: Frame[] | null = null;
@@ -477,7 +477,7 @@ function readFrameRows(text: string, firstLine: number, report: Report, table: N
     const i = count++;
     // a row remakes the line from the backtrace's text: not for a wrapped frame, nor for a line
     // lineBody changed (no-break spaces), nor numbers too large for the row
-    const asRow = typeof place === 'number' && line.verbatim && fits(level) && fits(source.line) && fits(source.column) && !table.full;
+    const asRow = typeof place === 'number' && line.verbatim && fits(level) && fits(source.line) && fits(source.column) && !store.full;
     if (!asRow) {
       (objects ??= [])[i] = new Frame(level, source, place);
       rows[r + Col.Flags] = OBJECT;
@@ -491,18 +491,18 @@ function readFrameRows(text: string, firstLine: number, report: Report, table: N
     rows[r + Col.AddressStart] = source.addressStart;
     rows[r + Col.AddressEnd] = source.addressEnd;
     rows[r + Col.FunctionStart] = source.functionStart;
-    rows[r + Col.Function] = table.number(source.function);
+    rows[r + Col.Function] = store.number(source.function);
     rows[r + Col.ArgsStart] = source.argsStart;
     rows[r + Col.ArgsEnd] = source.argsEnd;
-    rows[r + Col.File] = table.number(source.file);
+    rows[r + Col.File] = store.number(source.file);
     rows[r + Col.Line] = source.line ?? -1;
     rows[r + Col.Column] = source.column ?? -1;
-    rows[r + Col.Library] = table.number(source.library);
+    rows[r + Col.Library] = store.number(source.library);
     rows[r + Col.LocationStart] = source.locationStart;
     rows[r + Col.LocationEnd] = source.locationEnd;
     rows[r + Col.Flags] = source.open === 'args' || source.open === 'maybe-args' ? INCOMPLETE : 0;
   });
-  const { block, at } = table.keep(rows, count);
+  const { block, at } = store.keep(rows, count);
   return { block, at, count, objects };
 }
 
@@ -510,13 +510,13 @@ function readFrameRows(text: string, firstLine: number, report: Report, table: N
 function framesOfRows(t: FrameRows, text: string, firstLine: number, names: readonly string[]): Frame[] {
   const frames: Frame[] = new Array(t.count);
   const rows = t.block;
+  const name = (k: number) => (k < 0 ? null : names[k]);
   for (let i = 0; i < t.count; i++) {
     const r = t.at + STRIDE * i;
     if (rows[r + Col.Flags] & OBJECT) {
       frames[i] = t.objects![i];
       continue;
     }
-    const name = (k: number) => (k < 0 ? null : names[k]);
     const source: FrameText = {
       text: text.slice(rows[r + Col.LineStart], rows[r + Col.LineEnd]),
       start: rows[r + Col.Start],
@@ -620,15 +620,15 @@ export class BacktraceText {
     readonly lastLine: number,
     /** Where its frames' problems are told, until they have been (it is the parser's). */
     private report: Report | null,
-    /** Where its frames' names go (the trace's table). */
-    private readonly names: NameTable = new NameTable(),
+    /** Where its frames are kept (the trace's store). */
+    private readonly store: FrameStore = new FrameStore(),
   ) {}
 
   /** Its frames, innermost first (made again from its rows: do not keep them for long). */
   get frames(): Frame[] {
     if (this.made !== undefined) return this.made;
-    if (this.rows === undefined) this.rows = readFrameRows(this.text, this.firstLine, this.reportOnce(), this.names);
-    this.made = framesOfRows(this.rows, this.text, this.firstLine, this.names.names);
+    if (this.rows === undefined) this.rows = readFrameRows(this.text, this.firstLine, this.reportOnce(), this.store);
+    this.made = framesOfRows(this.rows, this.text, this.firstLine, this.store.names);
     const out = recent[recentNext];
     if (out !== undefined) out.made = undefined;
     recent[recentNext] = this;
@@ -640,7 +640,7 @@ export class BacktraceText {
   calls(fn: string): boolean {
     if (this.rows === undefined) return this.text.includes(fn) && this.frames.some((f) => f.function === fn);
     const { block: rows, at, count, objects } = this.rows;
-    const n = this.names.find(fn);
+    const n = this.store.find(fn);
     for (let i = 0; i < count; i++) {
       const r = at + STRIDE * i;
       if (rows[r + Col.Flags] & OBJECT ? objects![i].function === fn : n >= 0 && rows[r + Col.Function] === n) return true;
@@ -656,7 +656,7 @@ export class BacktraceText {
       const r = at + STRIDE * i;
       if (rows[r + Col.Flags] & OBJECT) {
         if (objects![i].level === level) return objects![i].function;
-      } else if (rows[r + Col.Level] === level) return this.names.names[rows[r + Col.Function]];
+      } else if (rows[r + Col.Level] === level) return this.store.names[rows[r + Col.Function]];
     }
     return undefined;
   }

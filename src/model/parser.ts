@@ -5,7 +5,7 @@
 // being written can be read as it grows (`snapshot`).
 
 import { attributeCommands } from './attribution';
-import { BacktraceText, Frame, FrameAssembler, frameLevel, NameTable } from './frames';
+import { BacktraceText, Frame, FrameAssembler, frameLevel, FrameStore } from './frames';
 import { classifyLine, lineBody, MAX_LINE_LENGTH, parseFrameText, type HitHeader, type LineKind } from './lines';
 import { commandFromTrace, commandOfTraceEvent, parseHmpCommand, parseQmpJson, parseQmpShellCommand, replyFromTrace, type QmpCommand } from './qmp';
 import { parseRecordedGraph } from './recorded';
@@ -82,8 +82,8 @@ export class TraceParser {
   /** For each hit (by position), the explicit command in effect (index) or -1. */
   private readonly hitSection: number[] = [];
   private readonly report = (code: DiagnosticCode, line: number) => this.addDiagnostic(code, line);
-  /** The names of the trace's frames (shared with the parsers forked from this one: it only grows). */
-  private names = new NameTable();
+  /** Where the trace's frames are kept (shared with the parsers forked from this one: it only grows). */
+  private frameStore = new FrameStore();
 
   private hit: Hit | null = null;
   private hitWantsBacktrace = false;
@@ -212,7 +212,7 @@ export class TraceParser {
     c.transaction = this.transaction && { line: this.transaction.line, text: [...this.transaction.text] };
     c.json = this.json && { ...this.json };
     c.pendingBytes = this.pendingBytes;
-    c.names = this.names;
+    c.frameStore = this.frameStore;
     return c;
   }
 
@@ -360,7 +360,7 @@ export class TraceParser {
     // lines joined by \n whatever ended them and wherever the chunks were cut (a run of CRLF lines
     // in one chunk kept its \r\n; a \r is a line break, so it is one only there)
     if (joined.indexOf('\r') >= 0) joined = joined.replace(/\r\n/g, '\n');
-    const text = new BacktraceText(joined, bt.firstLine, bt.firstLine + bt.lineCount - 1, this.report, this.names);
+    const text = new BacktraceText(joined, bt.firstLine, bt.firstLine + bt.lineCount - 1, this.report, this.frameStore);
     if (bt.owner instanceof Hit) bt.owner.backtrace = text;
     else this.trace.backtraces.push(new Backtrace(bt.owner.kind, bt.owner.title, bt.owner.thread, bt.owner.hit, text));
   }
