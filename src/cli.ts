@@ -53,7 +53,7 @@ const USAGE = `usage: qemu-block-trace summary LOG [--json]
 class UsageError extends Error {}
 
 /** Read and parse a log from disk, piece by piece; errors say what is wrong with the path. */
-async function readLog(path: string): Promise<Trace> {
+function readLog(path: string): Trace {
   let st;
   try {
     st = statSync(path);
@@ -113,7 +113,7 @@ async function main(argv: string[]): Promise<number> {
   const json = flags.has('--json');
   const more = await withHeapFor(files[0], argv);
   if (more !== null) return more;
-  const trace = await readLog(files[0]);
+  const trace = readLog(files[0]);
   let out: string;
   if (command === 'graph') {
     out = await graphCommand(trace, flags);

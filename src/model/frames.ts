@@ -19,6 +19,7 @@ import {
   type Span,
   type Token,
 } from './lines';
+import { grown, Numbering } from './columns';
 
 /** One piece of a wrapped frame: where `joined[from…]` sits in the document. */
 interface Segment {
@@ -402,8 +403,12 @@ const OBJECT = 2;
  * function, file and library names, each once, by number, and the rows of its backtraces.
  */
 export class FrameStore {
-  readonly names: string[] = [];
-  private readonly numbers = new Map<string, number>();
+  private readonly numbering = new Numbering<string>();
+
+  /** The names, by number. */
+  get names(): readonly string[] {
+    return this.numbering.items;
+  }
 
   /**
    * The rows of the trace's backtraces, in blocks: each backtrace's rows are together in one block
@@ -427,23 +432,17 @@ export class FrameStore {
 
   /** More distinct names than any QEMU has: the rest of a damaged log's frames stay objects. */
   get full(): boolean {
-    return this.names.length >= 200_000;
+    return this.numbering.size >= 200_000;
   }
 
-  /** The number of a name already in the table, or -1. */
+  /** The number of a name already in the store, or -1. */
   find(name: string): number {
-    return this.numbers.get(name) ?? -1;
+    return this.numbering.find(name);
   }
 
+  /** The number of a name (-1 for none), given it now if it has none. */
   number(name: string | null): number {
-    if (name === null) return -1;
-    let n = this.numbers.get(name);
-    if (n === undefined) {
-      n = this.names.length;
-      this.names.push(name);
-      this.numbers.set(name, n);
-    }
-    return n;
+    return name === null ? -1 : this.numbering.number(name);
   }
 }
 
@@ -468,11 +467,7 @@ function readFrameRows(text: string, firstLine: number, report: Report, store: F
   let count = 0;
   let objects: Frame[] | null = null;
   readFrames(text, firstLine, report, (level, source, place, line) => {
-    if (STRIDE * (count + 1) > rows.length) {
-      const grown = new Int32Array(rows.length * 2);
-      grown.set(rows);
-      rows = scratch = grown;
-    }
+    if (STRIDE * (count + 1) > rows.length) rows = scratch = grown(rows);
     const r = STRIDE * count;
     const i = count++;
     // a row remakes the line from the backtrace's text: not for a wrapped frame, nor for a line

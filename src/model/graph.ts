@@ -883,7 +883,10 @@ export class BlockGraph {
         frames.forEach((f, i) => {
           const bs = f.function === 'bdrv_schedule_unref_bh' ? ptr(f, 'opaque') : undefined;
           const deletes = bs !== undefined && frames.slice(0, i).some((g) => g.function === 'bdrv_delete' && ptr(g, 'bs') === bs);
-          if (bs && deletes) this.scheduledUnrefs!.set(bs, [...(this.scheduledUnrefs!.get(bs) ?? []), h]);
+          if (!bs || !deletes) return;
+          const hits = this.scheduledUnrefs!.get(bs);
+          if (hits) hits.push(h);
+          else this.scheduledUnrefs!.set(bs, [h]);
         });
       }
     }

@@ -83,9 +83,9 @@ function groupKey(trace: Trace, h: Hit, by: Exclude<Grouping, 'flat' | 'command'
 export function callerOf(hit: Hit): string | null {
   const bt = hit.backtrace;
   if (!bt) return null;
-  if (bt.isParsed) return bt.functionAt(1) ?? null;
+  // its frames' rows when they are read, or else the line of #1 alone (the rows when it is not plain)
   const text = bt.text;
-  const at = text.indexOf('\n#1 ');
+  const at = bt.isParsed ? -1 : text.indexOf('\n#1 ');
   if (at < 0) return bt.functionAt(1) ?? null;
   const end = text.indexOf('\n', at + 1);
   return frameOnLine(text.slice(at + 1, end < 0 ? text.length : end))?.frame.function ?? null;

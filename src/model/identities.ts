@@ -10,6 +10,7 @@ import { betweenBatches, type Batches } from './work';
 import { unescapeC, type PointerRef, type Token } from './lines';
 import type { Trace } from './trace';
 import type { LoggedTraceEvent } from './traceEvents';
+import { grown, Numbering } from './columns';
 
 export type ObjectKind = 'node' | 'backend' | 'job' | 'edge' | 'transaction';
 
@@ -234,15 +235,10 @@ class SightingColumns {
 
   push(line: number, start: number, end: number, who: number): void {
     if (this.count === this.line.length) {
-      const grow = (a: Int32Array) => {
-        const b = new Int32Array(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.line = grow(this.line);
-      this.start = grow(this.start);
-      this.end = grow(this.end);
-      this.who = grow(this.who);
+      this.line = grown(this.line);
+      this.start = grown(this.start);
+      this.end = grown(this.end);
+      this.who = grown(this.who);
     }
     const i = this.count++;
     this.line[i] = line;
@@ -310,10 +306,9 @@ export class Identities {
   private readonly byAddress = new Map<string, ObjectIdentity[]>();
   /** Addresses whose incarnations are not in order of their first lines (see addIncarnation). */
   private readonly unsorted = new Set<string>();
-  /** Where each pointer is printed, and whose it is (by serial: `bySerial`). */
+  /** Where each pointer is printed, and whose it is (by serial: `serials`). */
   private readonly seen = new SightingColumns();
-  private readonly bySerial: ObjectIdentity[] = [];
-  private readonly serialOf = new Map<ObjectIdentity, number>();
+  private readonly serials = new Numbering<ObjectIdentity>();
 
   private readonly current = new Map<string, Current>();
   /** The next of the trace's block trace events to read, and the command the last one fell in. */
@@ -614,20 +609,14 @@ export class Identities {
 
   /** The number of an identity in the sighting columns. */
   private serial(id: ObjectIdentity): number {
-    let n = this.serialOf.get(id);
-    if (n === undefined) {
-      n = this.bySerial.length;
-      this.bySerial.push(id);
-      this.serialOf.set(id, n);
-    }
-    return n;
+    return this.serials.number(id);
   }
 
   /** Every place this object's pointer is printed, in document order. */
   sightingsOf(id: ObjectIdentity): Token[] {
-    const serial = this.serialOf.get(id);
+    const serial = this.serials.find(id);
     const out: Token[] = [];
-    if (serial === undefined) return out;
+    if (serial < 0) return out;
     const s = this.seen;
     for (let i = 0; i < s.count; i++) if (s.who[i] === serial) out.push(s.token(i));
     if (s.ordered < s.count) out.sort((a, b) => a.line - b.line || a.start - b.start);
@@ -636,7 +625,7 @@ export class Identities {
 
   /** The document lines where the objects `match` accepts are printed (one pass over every sighting). */
   linesOf(match: (id: ObjectIdentity) => boolean): number[] {
-    const accepted = this.bySerial.map(match);
+    const accepted = this.serials.items.map(match);
     const s = this.seen;
     const out: number[] = [];
     for (let i = 0; i < s.count; i++) if (accepted[s.who[i]]) out.push(s.line[i]);
@@ -681,7 +670,7 @@ export class Identities {
 
   /** The pointers printed on a line, left to right. */
   pointersOn(line: number): readonly { range: Token; identity: ObjectIdentity }[] {
-    const on = this.seen.on(line).map((i) => ({ range: this.seen.token(i), identity: this.bySerial[this.seen.who[i]] }));
+    const on = this.seen.on(line).map((i) => ({ range: this.seen.token(i), identity: this.serials.items[this.seen.who[i]] }));
     if (on.length > 1) on.sort((a, b) => a.range.start - b.range.start);
     return on;
   }

@@ -2,6 +2,8 @@
 // work: it classifies one line at a time and parses frame descriptions and argument lists, keeping
 // exact columns so that every token can be mapped back to the document.
 
+import { grown } from './columns';
+
 /** A token on one line: 0-based line, UTF-16 columns [start, end). */
 export interface Token {
   line: number;
@@ -638,11 +640,7 @@ function scanItemsAfresh(text: string, start: number, end: number): number {
     let itemEnd = j;
     while (itemEnd > itemStart && text.charCodeAt(itemEnd - 1) === 32) itemEnd--;
     if (itemEnd > itemStart) {
-      if (3 * count + 3 > ITEMS.length) {
-        const grown = new Int32Array(ITEMS.length * 2);
-        grown.set(ITEMS);
-        ITEMS = grown;
-      }
+      if (3 * count + 3 > ITEMS.length) ITEMS = grown(ITEMS);
       ITEMS[3 * count] = itemStart;
       ITEMS[3 * count + 1] = eq;
       ITEMS[3 * count + 2] = itemEnd;

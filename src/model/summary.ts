@@ -237,7 +237,7 @@ export function traceReport(trace: Trace, name: string, graph?: BlockGraph): Tra
   return {
     name,
     hits: trace.hits.length,
-    frames: trace.hits.reduce((n, h) => n + h.frameCount, 0),
+    frames: countAllFrames(trace),
     commands,
     backtraces: trace.backtraces.map((b) => ({ line: b.line, label: backtraceLabel(b), frames: b.frameCount, hit: b.hit })),
     diagnostics: trace.diagnostics.map((d) => ({ message: d.message, count: d.count, lines: [...d.lines] })),

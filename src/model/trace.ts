@@ -7,6 +7,7 @@ import type { BacktraceText, Frame } from './frames';
 import type { QmpCommand } from './qmp';
 import type { RecordedGraph } from './recorded';
 import type { Token } from './lines';
+import type { LoggedTraceEvent } from './traceEvents';
 
 export { Frame } from './frames';
 export type { FrameArg, PointerRef, Span, Token, ValueKind } from './lines';
@@ -108,8 +109,6 @@ export interface Diagnostic {
   /** Up to MAX_DIAGNOSTIC_LINES document lines where it happened, in the order found. */
   lines: number[];
 }
-
-import type { LoggedTraceEvent } from './traceEvents';
 
 export type DiagnosticCode =
   | 'unparsed-frame'

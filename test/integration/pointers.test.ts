@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { eventually, ui } from './ui';
-import { screenshotInThemes } from './workbench';
+import { openAsTrace, screenshotInThemes } from './workbench';
 
 const SAMPLE = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'traces', 'snapshot-commit-complete.log');
 const POINTER = '0x5555578ddc80';
@@ -26,10 +26,7 @@ describe('What a pointer is', () => {
   let doc: vscode.TextDocument;
 
   before(async () => {
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    doc = await vscode.workspace.openTextDocument(SAMPLE);
-    await vscode.window.showTextDocument(doc);
-    doc = await eventually(() => (vscode.window.activeTextEditor?.document.languageId === 'gdb-trace' ? vscode.window.activeTextEditor.document : undefined), 'trace language');
+    doc = await openAsTrace(SAMPLE);
   });
 
   it('hovering 0x5555578ddc80 on line 369 says node over01 (qcow2)', async () => {
@@ -110,10 +107,7 @@ describe('What QEMU’s own trace lines say about a pointer (a recorded session,
   let doc: vscode.TextDocument;
 
   before(async () => {
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    doc = await vscode.workspace.openTextDocument(RECORDED);
-    await vscode.window.showTextDocument(doc);
-    doc = await eventually(() => (vscode.window.activeTextEditor?.document.languageId === 'gdb-trace' ? vscode.window.activeTextEditor.document : undefined), 'trace language');
+    doc = await openAsTrace(RECORDED);
   });
 
   it('a job pointer on a job_state_transition line: the mirror job, its state there, and its states', async () => {

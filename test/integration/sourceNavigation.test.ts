@@ -7,6 +7,7 @@ import { parseTrace } from '../../src/model/parser';
 import { writeQemuGitRepo } from '../support/qemuGitRepo';
 import { MOVED_BY, RENAMED, writeQemuTree } from '../support/qemuTree';
 import { eventually, ui } from './ui';
+import { openAsTrace } from './workbench';
 
 const SAMPLE = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'traces', 'snapshot-commit-complete.log');
 const TOKEN = '../block.c:2843';
@@ -23,9 +24,7 @@ describe('From a frame to the QEMU checkout', () => {
     writeQemuTree(path.join(base, 'renamed'), trace, 'renamed');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await config().update('root', path.join(base, 'exact'), vscode.ConfigurationTarget.Workspace);
-    doc = await vscode.workspace.openTextDocument(SAMPLE);
-    await vscode.window.showTextDocument(doc);
-    doc = await eventually(() => (vscode.window.activeTextEditor?.document.languageId === 'gdb-trace' ? vscode.window.activeTextEditor.document : undefined), 'trace');
+    doc = await openAsTrace(SAMPLE);
   });
 
   after(async () => {

@@ -3,7 +3,7 @@
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { ui } from './ui';
+import { eventually, ui } from './ui';
 
 /** The sample session in the test workspace (a temporary copy of examples/). */
 export const SAMPLE_NAME = 'snapshot-commit-complete.gdb.log';
@@ -16,6 +16,16 @@ export async function openSample(): Promise<{ doc: vscode.TextDocument; editor: 
   const doc = await vscode.workspace.openTextDocument(path.join(folder.uri.fsPath, SAMPLE_NAME));
   const editor = await vscode.window.showTextDocument(doc);
   return { doc, editor };
+}
+
+/**
+ * Close every editor, open the log at `file` and show it, and wait until it is a trace (detection
+ * switches a `.log` to the GDB Trace language after it opens): the document as it is then.
+ */
+export async function openAsTrace(file: string): Promise<vscode.TextDocument> {
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(file));
+  return eventually(() => (vscode.window.activeTextEditor?.document.languageId === 'gdb-trace' ? vscode.window.activeTextEditor.document : undefined), 'the trace language');
 }
 
 /** Screenshots `<name>-dark` and `<name>-light`, then the user's theme again. */

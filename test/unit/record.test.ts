@@ -395,15 +395,15 @@ for (const qemu of QEMUS) describe(`recording real sessions with qemu-block-trac
 });
 
 describe('the recorder’s log: its own lines go between gdb’s, never inside one', () => {
-  const writer = () => {
+  /** A session log writing into a string (`out.text`). */
+  const sessionLog = async () => {
+    const { SessionLog } = await import('../../src/record');
     const out = { text: '', write: (t: string) => (out.text += t), end: (done: () => void) => done() };
-    return out;
+    return { out, log: new SessionLog(out) };
   };
 
   it('a QMP event that arrives while gdb is half-way through a frame waits for the end of that line', async () => {
-    const { SessionLog } = await import('../../src/record');
-    const out = writer();
-    const log = new SessionLog(out);
+    const { out, log } = await sessionLog();
     log.gdb('#8  0x0000 in bdrv_close_all () at ../block.c:4968\n#9  0x0000 in main (argc=17');
     log.own('{"event":"BLOCK_EXPORT_DELETED"}\n');
     log.own('{"return":{}}\n');
@@ -418,9 +418,7 @@ describe('the recorder’s log: its own lines go between gdb’s, never inside o
   });
 
   it('an event that arrives between two frames waits for the end of the backtrace', async () => {
-    const { SessionLog } = await import('../../src/record');
-    const out = writer();
-    const log = new SessionLog(out);
+    const { out, log } = await sessionLog();
     log.gdb('(gdb) bt\n#0  bdrv_replace_child_noperm (child=0x1, new_bs=0x0) at ../block.c:2832\n');
     log.own('{"event":"BLOCK_EXPORT_DELETED"}\n');
     log.gdb('#1  0x5 in bdrv_detach_child (child=0x1) at ../block.c:3078\nqbt-graph {}\n(gdb) c\n');
@@ -429,9 +427,7 @@ describe('the recorder’s log: its own lines go between gdb’s, never inside o
   });
 
   it('a log that ends inside a gdb line still gets the lines held for it, on a line of their own', async () => {
-    const { SessionLog } = await import('../../src/record');
-    const out = writer();
-    const log = new SessionLog(out);
+    const { out, log } = await sessionLog();
     log.gdb('Thread 1 "qemu" received signal SIGSEGV');
     log.own('{"event":"X"}\n');
     await log.end();
