@@ -97,8 +97,8 @@ describe('counting frames without building them', () => {
     ];
     let seed = 13;
     const random = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed % n;
+      seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+      return (seed >>> 12) % n;
     };
     let counted = 0;
     for (let round = 0; round < 20000; round++) {

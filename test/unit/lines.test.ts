@@ -216,7 +216,7 @@ describe('argument lists', () => {
   it('pointerArgs agrees with splitArgs and classifyValue on every short list of its special characters, inside a longer line', () => {
     const pieces = ['a', 'bs', 'x@entry', '9', '=', '0x', '0x0', '0x5f', 'g', ' ', ',', ', ', '"', "'", '<', '>', '(', ')', '{', '}', '0X1', '$'];
     let seed = 11;
-    const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+    const random = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) >>> 12) % n;
     for (let k = 0; k < 100_000; k++) {
       let list = '';
       for (let i = random(12); i > 0; i--) list += pieces[random(pieces.length)];
@@ -299,7 +299,7 @@ describe('findClosingParen', () => {
   it('agrees with a character-by-character reading on every short string of its special characters', () => {
     const alphabet = 'a("\'\\(){}[],= ';
     let seed = 7;
-    const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+    const random = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) >>> 12) % n;
     for (let k = 0; k < 100_000; k++) {
       let s = '';
       for (let i = random(20); i > 0; i--) s += alphabet[random(alphabet.length)];
