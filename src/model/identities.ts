@@ -202,9 +202,10 @@ function evidenceOf(frames: Frame[], hp: HitPointers, jobIds: ReadonlyMap<string
   }
   // a job's id names the pointer where it is printed as a job: the address may have held another
   // object before the job was made there (a BlockBackend freed and reused, say)
-  for (const [ptr, id] of jobIds) {
-    const kind = ev.facts.get(ptr)?.kind;
-    if (kind === 'job') fact(ptr, { name: id });
+  // (looked up for the hit's own pointers: a long session learns thousands of jobs)
+  for (const [ptr, cur] of ev.facts) {
+    const id = cur.kind === 'job' ? jobIds.get(ptr) : undefined;
+    if (id !== undefined) fact(ptr, { name: id });
   }
   // what the hit's command names (after the frames: a name the stack prints wins)
   for (const [ptr, f] of fromCommand) fact(ptr, f);
