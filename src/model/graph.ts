@@ -126,7 +126,7 @@ export class BlockGraph {
   private nodesAfter = new Uint32Array(1);
 
   // first pass only
-  private w = new State();
+  private w = new State(true);
   private seq = 0;
   private edgeCount = 0;
   private placeholders = 0;
@@ -253,7 +253,7 @@ export class BlockGraph {
       const name = cmd.arguments['node-name'];
       for (const n of [...this.w.nodes.values()]) {
         if (n.rec.type !== 'block-driver' || n.rec.identity?.name !== name) continue;
-        if ([...this.w.edges.values()].some((e) => e.child === n.rec.key || e.rec.parent === n.rec.key)) continue;
+        if (this.w.connected(n.rec.key)) continue;
         const op: Op = { op: 'dropNode', key: n.rec.key };
         this.dropNode(n.rec.key);
         this.added.push({ command: c, atHit: hit.index, op });
@@ -294,7 +294,7 @@ export class BlockGraph {
       if ((i + 1) % CHECKPOINT === 0) this.checkpoints.push(s.clone());
     }
     // the first pass's working state is no longer needed
-    this.w = new State();
+    this.w = new State(true);
     this.nodeAt.clear();
     this.edgeAt.clear();
     this.trans.clear();
@@ -443,7 +443,7 @@ export class BlockGraph {
         if (parent?.type !== 'block-driver' || child?.type !== 'block-driver' || !parent.name || !child.name) continue;
         const p = named(parent.name);
         if (!p || named(child.name)) continue;
-        if ([...this.w.edges.values()].some((x) => x.rec.parent === p.rec.key && x.rec.name === e.name)) continue;
+        if (this.w.edgesFrom(p.rec.key).some((x) => x.rec.name === e.name)) continue;
         const initial = p.rec.createdAt === 0;
         const rec: NodeRec = { key: `seed#${++this.placeholders}`, type: 'block-driver', address: null, identity: null, preExisting: initial, placeholderLabel: child.name, createdAt: initial ? 0 : p.rec.createdAt };
         this.recs.set(rec.key, rec);
@@ -650,8 +650,7 @@ export class BlockGraph {
     const queue = [toKey];
     while (queue.length > 0) {
       const v = queue.shift()!;
-      for (const e of this.w.edges.values()) {
-        if (e.rec.parent !== v) continue;
+      for (const e of this.w.edgesFrom(v)) {
         below.add(e.rec.key);
         if (!seen.has(e.child)) {
           seen.add(e.child);
@@ -660,8 +659,8 @@ export class BlockGraph {
       }
     }
     let best: EdgeEntry | undefined;
-    for (const e of this.w.edges.values()) {
-      if (e.child !== fromKey || below.has(e.rec.key)) continue;
+    for (const e of this.w.edgesTo(fromKey)) {
+      if (below.has(e.rec.key)) continue;
       if (this.w.nodes.get(e.rec.parent)?.rec.type === 'block-job') continue;
       if (!best || e.seq > best.seq) best = e;
     }
@@ -754,7 +753,7 @@ export class BlockGraph {
 
   private newestChildEdge(parent: string, ok: (e: EdgeEntry) => boolean): string | undefined {
     let best: EdgeEntry | undefined;
-    for (const e of this.w.edges.values()) if (e.rec.parent === parent && ok(e) && (!best || e.rec.hit > best.rec.hit || (e.rec.hit === best.rec.hit && e.rec.key > best.rec.key))) best = e;
+    for (const e of this.w.edgesFrom(parent)) if (ok(e) && (!best || e.rec.hit > best.rec.hit || (e.rec.hit === best.rec.hit && e.rec.key > best.rec.key))) best = e;
     return best?.rec.key;
   }
 
@@ -828,7 +827,7 @@ export class BlockGraph {
     const gone: string[] = [];
     // the parent goes with its last edge when the stack is its deletion
     const parent = this.w.nodes.get(e.rec.parent);
-    if (parent && parent.rec.address && ![...this.w.edges.values()].some((x) => x.rec.parent === parent.rec.key)) {
+    if (parent && parent.rec.address && this.w.edgesFrom(parent.rec.key).length === 0) {
       const a = parent.rec.address;
       const deleting = frames.some(
         (f) =>
@@ -836,7 +835,7 @@ export class BlockGraph {
           ((f.function === 'bdrv_close' || f.function === 'bdrv_delete') && ptr(f, 'bs') === a) ||
           (f.function === 'block_job_remove_all_bdrv' && ptr(f, 'job') === a),
       );
-      if (deleting && ![...this.w.edges.values()].some((x) => x.child === parent.rec.key)) {
+      if (deleting && this.w.edgesTo(parent.rec.key).length === 0) {
         gone.push(this.label(parent.rec.key));
         this.dropNode(parent.rec.key);
       }
@@ -856,7 +855,7 @@ export class BlockGraph {
   private orphaned(key: string, frames: readonly Frame[] = []): void {
     const n = this.w.nodes.get(key);
     if (!n || n.state !== 'live' || n.rec.type !== 'block-driver') return;
-    for (const e of this.w.edges.values()) if (e.child === key) return;
+    if (this.w.edgesTo(key).length > 0) return;
     if (userNamed(n.rec) && !this.monitorReleased.has(key)) return;
     // QEMU 8.2 and later drop a child's last reference in a bottom half when the graph is locked
     // (bdrv_schedule_unref): the node lives until a later hit shows that half deleting it
@@ -954,7 +953,9 @@ export class BlockGraph {
     // a blockdev-add whose own node goes in its own hits failed (a log without replies says no more)
     const cmd = this.cmd && this.cmd.index !== null ? this.trace.commands[this.cmd.index] : undefined;
     if (cmd?.name === 'blockdev-add' && (n.rec.identity?.createdIn ?? n.rec.createdIn) === this.cmd!.index && n.rec.identity?.name === cmd.arguments['node-name']) this.cmd!.topDeleted = true;
-    for (const e of [...this.w.edges.values()]) if (e.rec.parent === key || e.child === key) this.dropEdge(e.rec.key);
+    // (in the order of the state's edges, as they were added)
+    const edges = [...this.w.edgesFrom(key), ...this.w.edgesTo(key)].sort((a, b) => this.w.rankOf(a.rec.key) - this.w.rankOf(b.rec.key));
+    for (const e of edges) if (this.w.edges.has(e.rec.key)) this.dropEdge(e.rec.key);
     if (n.rec.address && this.nodeAt.get(n.rec.address) === key) this.nodeAt.delete(n.rec.address);
     this.emit({ op: 'dropNode', key });
   }
@@ -984,7 +985,7 @@ export class BlockGraph {
     if (old !== undefined && old !== key) {
       // An object still holding edges was not freed (freeing takes its edges first, hit by hit):
       // the same object, whatever else the pointer's history suggests.
-      const connected = [...this.w.edges.values()].some((e) => e.rec.parent === old || e.child === old);
+      const connected = this.w.connected(old);
       if (connected && this.w.nodes.get(old)?.rec.type === type) return old;
       // the address was freed and reused; the old object was gone before this hit stopped
       const before = this.cur.length;

@@ -59,12 +59,72 @@ export type Op =
 export class State {
   nodes = new Map<string, NodeEntry>();
   edges = new Map<string, EdgeEntry>();
+  /**
+   * The keys of the edges from each node (to its children) and to each node (from its parents), for
+   * the state a replay works on: finding a node's edges by looking at every edge made the replay of
+   * a long session's graph, thousands of nodes, grow with the square of its length. (Checkpoints,
+   * only read, are copied without them.)
+   */
+  private readonly from: Map<string, Set<string>> | null;
+  private readonly to: Map<string, Set<string>> | null;
+  /** Each edge's place in the order of `edges` (which is the order edges were added in). */
+  private readonly rank: Map<string, number> | null;
+  private nextRank = 0;
+
+  constructor(indexed = false) {
+    this.from = indexed ? new Map() : null;
+    this.to = indexed ? new Map() : null;
+    this.rank = indexed ? new Map() : null;
+  }
 
   clone(): State {
     const s = new State();
     for (const [k, v] of this.nodes) s.nodes.set(k, { rec: v.rec, state: v.state });
     for (const [k, v] of this.edges) s.edges.set(k, { rec: v.rec, child: v.child, seq: v.seq });
     return s;
+  }
+
+  /** The edges from node `key` to its children, in the order of `edges` (an indexed state only). */
+  edgesFrom(key: string): EdgeEntry[] {
+    return this.entries(this.from!.get(key));
+  }
+
+  /** The edges to node `key` from its parents, in the order of `edges` (an indexed state only). */
+  edgesTo(key: string): EdgeEntry[] {
+    return this.entries(this.to!.get(key));
+  }
+
+  /** Where edge `key` is in the order of `edges` (an indexed state only). */
+  rankOf(key: string): number {
+    return this.rank!.get(key)!;
+  }
+
+  /** Whether node `key` has a parent or a child (an indexed state only). */
+  connected(key: string): boolean {
+    return (this.from!.get(key)?.size ?? 0) > 0 || (this.to!.get(key)?.size ?? 0) > 0;
+  }
+
+  private entries(keys: Set<string> | undefined): EdgeEntry[] {
+    if (keys === undefined || keys.size === 0) return [];
+    const out: EdgeEntry[] = [];
+    for (const k of keys) out.push(this.edges.get(k)!);
+    // a move adds an edge to its new child's set last, where `edges` keeps it where it was
+    if (out.length > 1) out.sort((a, b) => this.rank!.get(a.rec.key)! - this.rank!.get(b.rec.key)!);
+    return out;
+  }
+
+  private link(index: Map<string, Set<string>> | null, node: string, edge: string): void {
+    if (index === null) return;
+    let set = index.get(node);
+    if (set === undefined) index.set(node, (set = new Set()));
+    set.add(edge);
+  }
+
+  private unlink(index: Map<string, Set<string>> | null, node: string, edge: string): void {
+    const set = index?.get(node);
+    if (set === undefined) return;
+    set.delete(edge);
+    if (set.size === 0) index!.delete(node);
   }
 
   apply(op: Op): void {
@@ -80,20 +140,39 @@ export class State {
       case 'dropNode':
         this.nodes.delete(op.key);
         break;
-      case 'edge':
+      case 'edge': {
+        const old = this.edges.get(op.rec.key);
+        if (old) {
+          this.unlink(this.from, old.rec.parent, op.rec.key);
+          this.unlink(this.to, old.child, op.rec.key);
+        } else {
+          this.rank?.set(op.rec.key, this.nextRank++);
+        }
         this.edges.set(op.rec.key, { rec: op.rec, child: op.child, seq: op.seq });
+        this.link(this.from, op.rec.parent, op.rec.key);
+        this.link(this.to, op.child, op.rec.key);
         break;
+      }
       case 'move': {
         const e = this.edges.get(op.key);
         if (e) {
+          this.unlink(this.to, e.child, op.key);
           e.child = op.to;
           e.seq = op.seq;
+          this.link(this.to, op.to, op.key);
         }
         break;
       }
-      case 'dropEdge':
+      case 'dropEdge': {
+        const e = this.edges.get(op.key);
+        if (e) {
+          this.unlink(this.from, e.rec.parent, op.key);
+          this.unlink(this.to, e.child, op.key);
+          this.rank?.delete(op.key);
+        }
         this.edges.delete(op.key);
         break;
+      }
     }
   }
 }
