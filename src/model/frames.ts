@@ -6,7 +6,9 @@ import {
   classifyLine,
   classifyValue,
   continuesFrame,
+  argItems,
   findArg,
+  findArgIn,
   findClosingParen,
   lineBody,
   parseFrameText,
@@ -20,6 +22,7 @@ import {
   type Token,
 } from './lines';
 import { grown, Numbering } from './columns';
+import { Plain, plain, plainPointers, readPlainFrame } from './plainFrame';
 
 /** One piece of a wrapped frame: where `joined[from…]` sits in the document. */
 interface Segment {
@@ -56,6 +59,12 @@ export class Frame {
   private readonly locationEnd: number;
   /** Lazily parsed: most features never look at most frames' arguments. */
   private parsedArgs: FrameArg[] | undefined;
+  /** Its pointers when they were read with its row: `store.pointerTable`, from entry `pointerAt` on. */
+  private pointerStore: FrameStore | null = null;
+  /** Its argument list's items once scanned (argValue). */
+  private items: number[] | undefined = undefined;
+  private pointerAt = 0;
+  private pointerCount = 0;
 
   constructor(
     /** Frame number (`#3` → 3); -1 for a hit's stop location. */
@@ -125,6 +134,10 @@ export class Frame {
   /** Every object pointer among the arguments, with its exact range (read without parsing the others). */
   get pointers(): PointerRef[] {
     const out: PointerRef[] = [];
+    if (this.pointerStore !== null) {
+      this.eachPointer((value, arg, line, start, end) => out.push({ value, arg, range: { line, start, end } }));
+      return out;
+    }
     if (this.parsedArgs !== undefined) {
       for (const a of this.parsedArgs) {
         if (a.pointer !== undefined && a.pointer !== '0x0') {
@@ -140,6 +153,31 @@ export class Frame {
     for (const p of pointerArgs(this.text, this.argsStart, this.argsEnd)) out.push({ value: p.value, arg: p.name, range: this.token(p.start, p.start + p.value.length) });
     return out;
   }
+  /** Each of its pointers, as `pointers` gives them, without making an object for each: `visit(value, arg, line, start, end)`. */
+  eachPointer(visit: (value: string, arg: string, line: number, start: number, end: number) => void): void {
+    const store = this.pointerStore;
+    if (store === null) {
+      for (const p of this.pointers) visit(p.value, p.arg, p.range.line, p.range.start, p.range.end);
+      return;
+    }
+    const table = store.pointerTable;
+    const addresses = store.addresses;
+    const names = store.names;
+    const line = this.place as number;
+    for (let k = this.pointerAt, e = this.pointerAt + this.pointerCount; k < e; k++) {
+      const value = addresses[table[3 * k]];
+      const start = table[3 * k + 2];
+      visit(value, names[table[3 * k + 1]], line, start, start + value.length);
+    }
+  }
+
+  /** Its pointers are entries `[at, at + count)` of the store's table (a frame made from a plain row). */
+  pointersIn(store: FrameStore, at: number, count: number): void {
+    this.pointerStore = store;
+    this.pointerAt = at;
+    this.pointerCount = count;
+  }
+
   /** Whether the printed argument list contains `needle` (cheap: no argument parsing). */
   argsMention(needle: string): boolean {
     if (this.argsStart < 0) return false;
@@ -153,7 +191,9 @@ export class Frame {
   argValue(name: string): ArgValue | undefined {
     if (this.parsedArgs !== undefined) return this.arg(name);
     if (this.argsStart < 0) return undefined;
-    const r = findArg(this.text, this.argsStart, this.argsEnd, name);
+    // kept: a frame is asked for one argument after another (bs, drv, node_name; child_class, opaque)
+    const items = (this.items ??= argItems(this.text, this.argsStart, this.argsEnd));
+    const r = findArgIn(this.text, items, items.length / 3, name);
     if (r === undefined) return undefined;
     const v = classifyValue(r.value) as ArgValue;
     v.value = r.value;
@@ -326,6 +366,8 @@ function readFrames(
   firstLine: number,
   report: Report,
   emit: (level: number, source: FrameText, place: number | readonly Segment[], line: { start: number; end: number; verbatim: boolean }) => void,
+  /** Takes a line `text[start, end)` that is a plain frame (plainFrame.ts) whole, if it can: true when it did. */
+  plainLine?: (start: number, end: number, lineNo: number) => boolean,
 ): void {
   // where the line of the frame being assembled starts and ends (a one-line frame is emitted when
   // the next line begins), and whether the frame's text is that line as it is in `text`
@@ -337,6 +379,13 @@ function readFrames(
     let nl = text.indexOf('\n', start);
     if (nl < 0) nl = text.length;
     const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+    // (a plain frame is whole: no open frame can take the line, and no line after it continues it)
+    if (plainLine !== undefined && !asm.isOpen && plainLine(start, end, lineNo)) {
+      if (nl >= text.length) break;
+      start = nl + 1;
+      lineNo++;
+      continue;
+    }
     const raw = text.slice(start, end);
     if (!asm.continueWith(raw, lineNo)) {
       const f = frameOnLine(raw);
@@ -369,15 +418,23 @@ export function buildFrames(text: string, firstLine: number, report: Report): Fr
 }
 
 // A backtrace's frames kept as rows of numbers rather than as objects: a 100 MB log has 650,000
-// frames, and as objects they were most of the heap and most of the garbage collector's work. A
-// one-line frame is a row (where its line is in the backtrace's text, the offsets parseFrameText
-// found, its names as numbers in the trace's FrameStore); a wrapped frame, rare, stays an object.
-// Frames are made again from their rows when asked for, and the last few backtraces' are kept.
-const STRIDE = 18;
-const enum Col {
+// frames, and as objects they were most of the heap and most of the garbage collector's work.
+// A row says where the frame's line is in the backtrace's text and which shape it has: what
+// parseFrameText found on the line (offsets in the line, names as numbers in the trace's
+// FrameStore) and, for a plain frame (plainFrame.ts), its pointer arguments. A plain line printed
+// again (the same frame in the next hit) has the same shape, read once. A wrapped frame, rare,
+// stays an object. Frames are made again from their rows when asked for, and the last few
+// backtraces' are kept.
+const ROW = 4;
+const enum Row {
   LineIndex,
   LineStart,
   LineEnd,
+  /** The shape's number, or -1: the frame is `objects[i]`. */
+  Shape,
+}
+const SHAPE = 17;
+const enum Shape {
   Level,
   Start,
   AddressStart,
@@ -393,21 +450,82 @@ const enum Col {
   LocationStart,
   LocationEnd,
   Flags,
+  /** Where its pointer arguments are in the store's table, for a plain frame (else -1: they are read from its text). */
+  PointerAt,
+  PointerCount,
 }
 const INCOMPLETE = 1;
-/** The frame is `objects[i]`, not a row. */
-const OBJECT = 2;
+
+/** How a line was read: as a plain frame, or the general way. */
+const enum Read {
+  Plain,
+  General,
+}
+
+/** What a line that is not a plain frame is remembered with. */
+const NOT_PLAIN = -2;
+
+/** Lines remembered with their shape, at most: beyond, a line read is a shape of its own. */
+const MAX_REMEMBERED_LINES = 1 << 18;
 
 /**
  * What a trace's frames are kept in (one per trace, its parser's, so that it goes with the trace):
- * function, file and library names, each once, by number, and the rows of its backtraces.
+ * function, file and library names, each once, by number; the shapes of its frames; the pointer
+ * arguments of its plain frames; and the rows of its backtraces.
  */
 export class FrameStore {
   private readonly numbering = new Numbering<string>();
+  private readonly addressNumbering = new Numbering<string>();
+  /** The shapes, SHAPE numbers each. */
+  shapes = new Int32Array(SHAPE * 1024);
+  shapeCount = 0;
+  /**
+   * The shape of each line read, by its text: of a plain line (a frame whatever comes after it),
+   * and of a line read as a one-line frame the general way (one because of the line after it: a
+   * frame that may go on, `#1  0x… in f`, alone only when the next line does not continue it).
+   */
+  private readonly lineShapes = [new Map<string, number>(), new Map<string, number>()];
+  /**
+   * The pointer arguments of the plain frames' shapes, three numbers each: the address's and the
+   * argument name's numbers, and where the value starts on the frame's line.
+   */
+  pointerTable = new Int32Array(3 * 1024);
+  pointerCount = 0;
 
   /** The names, by number. */
   get names(): readonly string[] {
     return this.numbering.items;
+  }
+
+  /** The addresses in the pointer table, by number (each the one copy of its text). */
+  get addresses(): readonly string[] {
+    return this.addressNumbering.items;
+  }
+
+  /** A new shape: its number (its fields are written at `shapes[SHAPE * number]`). */
+  newShape(): number {
+    if (SHAPE * (this.shapeCount + 1) > this.shapes.length) this.shapes = grown(this.shapes);
+    return this.shapeCount++;
+  }
+
+  /** The shape of line `line` read before as a plain frame, or as a one-line frame the general way; -1 when it was not. */
+  shapeOfLine(line: string, how: Read): number {
+    return this.lineShapes[how].get(line) ?? -1;
+  }
+
+  /** Remember that line `line`, read as a plain frame or the general way, has shape `shape`. */
+  rememberLine(line: string, how: Read, shape: number): void {
+    const lines = this.lineShapes[how];
+    if (lines.size < MAX_REMEMBERED_LINES) lines.set(line, shape);
+  }
+
+  /** Add a pointer to the table. */
+  addPointer(address: string, arg: string, start: number): void {
+    if (3 * this.pointerCount + 3 > this.pointerTable.length) this.pointerTable = grown(this.pointerTable);
+    const o = 3 * this.pointerCount++;
+    this.pointerTable[o] = this.addressNumbering.number(address);
+    this.pointerTable[o + 1] = this.numbering.number(arg);
+    this.pointerTable[o + 2] = start;
   }
 
   /**
@@ -419,7 +537,7 @@ export class FrameStore {
 
   /** Keep the `count` rows at the start of `rows` for good: where they are now. */
   keep(rows: Int32Array, count: number): { block: Int32Array; at: number } {
-    const n = count * STRIDE;
+    const n = count * ROW;
     if (this.used + n > this.block.length) {
       this.block = new Int32Array(Math.max(ROW_BLOCK, n));
       this.used = 0;
@@ -448,7 +566,7 @@ export class FrameStore {
 
 const fits = (n: number | null) => n === null || (n >= 0 && n <= 0x7fffffff);
 
-/** Numbers in a block of rows (about 3,600 frames). */
+/** Numbers in a block of rows (about 16,000 frames). */
 const ROW_BLOCK = 1 << 16;
 
 /** A backtrace's frames: rows `block[at …]`, and the frames that stay objects, by index. */
@@ -460,76 +578,152 @@ interface FrameRows {
 }
 
 /** Where rows are written while a backtrace is read (one buffer, reused). */
-let scratch = new Int32Array(STRIDE * 256);
+let scratch = new Int32Array(ROW * 1024);
 
 function readFrameRows(text: string, firstLine: number, report: Report, store: FrameStore): FrameRows {
   let rows = scratch;
   let count = 0;
   let objects: Frame[] | null = null;
-  readFrames(text, firstLine, report, (level, source, place, line) => {
-    if (STRIDE * (count + 1) > rows.length) rows = scratch = grown(rows);
-    const r = STRIDE * count;
-    const i = count++;
-    // a row remakes the line from the backtrace's text: not for a wrapped frame, nor for a line
-    // lineBody changed (no-break spaces), nor numbers too large for the row
-    const asRow = typeof place === 'number' && line.verbatim && fits(level) && fits(source.line) && fits(source.column) && !store.full;
-    if (!asRow) {
-      (objects ??= [])[i] = new Frame(level, source, place);
-      rows[r + Col.Flags] = OBJECT;
-      return;
-    }
-    rows[r + Col.LineIndex] = place - firstLine;
-    rows[r + Col.LineStart] = line.start;
-    rows[r + Col.LineEnd] = line.end;
-    rows[r + Col.Level] = level;
-    rows[r + Col.Start] = source.start;
-    rows[r + Col.AddressStart] = source.addressStart;
-    rows[r + Col.AddressEnd] = source.addressEnd;
-    rows[r + Col.FunctionStart] = source.functionStart;
-    rows[r + Col.Function] = store.number(source.function);
-    rows[r + Col.ArgsStart] = source.argsStart;
-    rows[r + Col.ArgsEnd] = source.argsEnd;
-    rows[r + Col.File] = store.number(source.file);
-    rows[r + Col.Line] = source.line ?? -1;
-    rows[r + Col.Column] = source.column ?? -1;
-    rows[r + Col.Library] = store.number(source.library);
-    rows[r + Col.LocationStart] = source.locationStart;
-    rows[r + Col.LocationEnd] = source.locationEnd;
-    rows[r + Col.Flags] = source.open === 'args' || source.open === 'maybe-args' ? INCOMPLETE : 0;
-  });
+  const addRow = (lineNo: number, start: number, end: number, shape: number) => {
+    if (ROW * (count + 1) > rows.length) rows = scratch = grown(rows);
+    const r = ROW * count++;
+    rows[r + Row.LineIndex] = lineNo - firstLine;
+    rows[r + Row.LineStart] = start;
+    rows[r + Row.LineEnd] = end;
+    rows[r + Row.Shape] = shape;
+  };
+  readFrames(
+    text,
+    firstLine,
+    report,
+    (level, source, place, line) => {
+      // a row remakes the line from the backtrace's text: not for a wrapped frame, nor for a line
+      // lineBody changed (no-break spaces), nor numbers too large for the row
+      const asRow = typeof place === 'number' && line.verbatim && fits(level) && fits(source.line) && fits(source.column) && !store.full;
+      if (!asRow) {
+        (objects ??= [])[count] = new Frame(level, source, place);
+        addRow(firstLine, 0, 0, -1);
+        return;
+      }
+      // (a row's shape depends on its line alone: the same line printed again has the same one)
+      const key = text.slice(line.start, line.end);
+      let k = store.shapeOfLine(key, Read.General);
+      if (k >= 0) {
+        addRow(place, line.start, line.end, k);
+        return;
+      }
+      k = store.newShape();
+      store.rememberLine(key, Read.General, k);
+      const shapes = store.shapes;
+      const o = SHAPE * k;
+      shapes[o + Shape.Level] = level;
+      shapes[o + Shape.Start] = source.start;
+      shapes[o + Shape.AddressStart] = source.addressStart;
+      shapes[o + Shape.AddressEnd] = source.addressEnd;
+      shapes[o + Shape.FunctionStart] = source.functionStart;
+      shapes[o + Shape.Function] = store.number(source.function);
+      shapes[o + Shape.ArgsStart] = source.argsStart;
+      shapes[o + Shape.ArgsEnd] = source.argsEnd;
+      shapes[o + Shape.File] = store.number(source.file);
+      shapes[o + Shape.Line] = source.line ?? -1;
+      shapes[o + Shape.Column] = source.column ?? -1;
+      shapes[o + Shape.Library] = store.number(source.library);
+      shapes[o + Shape.LocationStart] = source.locationStart;
+      shapes[o + Shape.LocationEnd] = source.locationEnd;
+      shapes[o + Shape.Flags] = source.open === 'args' || source.open === 'maybe-args' ? INCOMPLETE : 0;
+      shapes[o + Shape.PointerAt] = -1;
+      shapes[o + Shape.PointerCount] = 0;
+      addRow(place, line.start, line.end, k);
+    },
+    (start, end, lineNo) => {
+      // a plain frame: read once, and its shape again wherever the same line is printed
+      const key = text.slice(start, end);
+      let k = store.shapeOfLine(key, Read.Plain);
+      if (k === NOT_PLAIN) return false;
+      if (k < 0) {
+        k = plainShape(text, start, end, store);
+        store.rememberLine(key, Read.Plain, k < 0 ? NOT_PLAIN : k);
+        if (k < 0) return false;
+      }
+      addRow(lineNo, start, end, k);
+      return true;
+    },
+  );
   const { block, at } = store.keep(rows, count);
   return { block, at, count, objects };
 }
 
+/** Read plain frame `text[start, end)` into a new shape: its number, or -1 when it is not one. */
+function plainShape(text: string, start: number, end: number, store: FrameStore): number {
+  const pointers = readPlainFrame(text, start, end);
+  if (pointers < 0 || store.full) return -1;
+  const at = (k: number) => (k < 0 ? -1 : k - start);
+  const library = plain[Plain.IsLibrary] === 1;
+  const location = text.slice(plain[Plain.LocationStart], library ? plain[Plain.LocationEnd] : plain[Plain.FileEnd]);
+  const fn = store.number(text.slice(plain[Plain.FunctionStart], plain[Plain.FunctionEnd]));
+  const where = store.number(location);
+  const pointerAt = store.pointerCount;
+  for (let k = 0; k < pointers; k++) {
+    const o = 4 * k;
+    store.addPointer(text.slice(plainPointers[o], plainPointers[o + 1]), text.slice(plainPointers[o + 2], plainPointers[o + 3]), plainPointers[o] - start);
+  }
+  const k = store.newShape();
+  const shapes = store.shapes;
+  const o = SHAPE * k;
+  shapes[o + Shape.Level] = plain[Plain.Level];
+  shapes[o + Shape.Start] = plain[Plain.Start] - start;
+  shapes[o + Shape.AddressStart] = at(plain[Plain.AddressStart]);
+  shapes[o + Shape.AddressEnd] = at(plain[Plain.AddressEnd]);
+  shapes[o + Shape.FunctionStart] = plain[Plain.FunctionStart] - start;
+  shapes[o + Shape.Function] = fn;
+  shapes[o + Shape.ArgsStart] = plain[Plain.ArgsStart] - start;
+  shapes[o + Shape.ArgsEnd] = plain[Plain.ArgsEnd] - start;
+  shapes[o + Shape.File] = library ? -1 : where;
+  shapes[o + Shape.Line] = plain[Plain.Line];
+  shapes[o + Shape.Column] = -1;
+  shapes[o + Shape.Library] = library ? where : -1;
+  shapes[o + Shape.LocationStart] = plain[Plain.LocationStart] - start;
+  shapes[o + Shape.LocationEnd] = plain[Plain.LocationEnd] - start;
+  shapes[o + Shape.Flags] = 0;
+  shapes[o + Shape.PointerAt] = pointerAt;
+  shapes[o + Shape.PointerCount] = pointers;
+  return k;
+}
+
 /** The frames of a backtrace's rows, made again. */
-function framesOfRows(t: FrameRows, text: string, firstLine: number, names: readonly string[]): Frame[] {
+function framesOfRows(t: FrameRows, text: string, firstLine: number, store: FrameStore): Frame[] {
   const frames: Frame[] = new Array(t.count);
   const rows = t.block;
+  const shapes = store.shapes;
+  const names = store.names;
   const name = (k: number) => (k < 0 ? null : names[k]);
   for (let i = 0; i < t.count; i++) {
-    const r = t.at + STRIDE * i;
-    if (rows[r + Col.Flags] & OBJECT) {
+    const r = t.at + ROW * i;
+    const k = rows[r + Row.Shape];
+    if (k < 0) {
       frames[i] = t.objects![i];
       continue;
     }
+    const o = SHAPE * k;
     const source: FrameText = {
-      text: text.slice(rows[r + Col.LineStart], rows[r + Col.LineEnd]),
-      start: rows[r + Col.Start],
-      addressStart: rows[r + Col.AddressStart],
-      addressEnd: rows[r + Col.AddressEnd],
-      function: names[rows[r + Col.Function]],
-      functionStart: rows[r + Col.FunctionStart],
-      argsStart: rows[r + Col.ArgsStart],
-      argsEnd: rows[r + Col.ArgsEnd],
-      file: name(rows[r + Col.File]),
-      line: rows[r + Col.Line] < 0 ? null : rows[r + Col.Line],
-      column: rows[r + Col.Column] < 0 ? null : rows[r + Col.Column],
-      library: name(rows[r + Col.Library]),
-      locationStart: rows[r + Col.LocationStart],
-      locationEnd: rows[r + Col.LocationEnd],
-      open: rows[r + Col.Flags] & INCOMPLETE ? 'args' : null,
+      text: text.slice(rows[r + Row.LineStart], rows[r + Row.LineEnd]),
+      start: shapes[o + Shape.Start],
+      addressStart: shapes[o + Shape.AddressStart],
+      addressEnd: shapes[o + Shape.AddressEnd],
+      function: names[shapes[o + Shape.Function]],
+      functionStart: shapes[o + Shape.FunctionStart],
+      argsStart: shapes[o + Shape.ArgsStart],
+      argsEnd: shapes[o + Shape.ArgsEnd],
+      file: name(shapes[o + Shape.File]),
+      line: shapes[o + Shape.Line] < 0 ? null : shapes[o + Shape.Line],
+      column: shapes[o + Shape.Column] < 0 ? null : shapes[o + Shape.Column],
+      library: name(shapes[o + Shape.Library]),
+      locationStart: shapes[o + Shape.LocationStart],
+      locationEnd: shapes[o + Shape.LocationEnd],
+      open: shapes[o + Shape.Flags] & INCOMPLETE ? 'args' : null,
     };
-    frames[i] = new Frame(rows[r + Col.Level], source, firstLine + rows[r + Col.LineIndex], true);
+    frames[i] = new Frame(shapes[o + Shape.Level], source, firstLine + rows[r + Row.LineIndex], true);
+    if (shapes[o + Shape.PointerAt] >= 0) frames[i].pointersIn(store, shapes[o + Shape.PointerAt], shapes[o + Shape.PointerCount]);
   }
   return frames;
 }
@@ -623,7 +817,7 @@ export class BacktraceText {
   get frames(): Frame[] {
     if (this.made !== undefined) return this.made;
     if (this.rows === undefined) this.rows = readFrameRows(this.text, this.firstLine, this.reportOnce(), this.store);
-    this.made = framesOfRows(this.rows, this.text, this.firstLine, this.store.names);
+    this.made = framesOfRows(this.rows, this.text, this.firstLine, this.store);
     const out = recent[recentNext];
     if (out !== undefined) out.made = undefined;
     recent[recentNext] = this;
@@ -635,10 +829,11 @@ export class BacktraceText {
   calls(fn: string): boolean {
     if (this.rows === undefined) return this.text.includes(fn) && this.frames.some((f) => f.function === fn);
     const { block: rows, at, count, objects } = this.rows;
+    const shapes = this.store.shapes;
     const n = this.store.find(fn);
     for (let i = 0; i < count; i++) {
-      const r = at + STRIDE * i;
-      if (rows[r + Col.Flags] & OBJECT ? objects![i].function === fn : n >= 0 && rows[r + Col.Function] === n) return true;
+      const k = rows[at + ROW * i + Row.Shape];
+      if (k < 0 ? objects![i].function === fn : n >= 0 && shapes[SHAPE * k + Shape.Function] === n) return true;
     }
     return false;
   }
@@ -647,11 +842,12 @@ export class BacktraceText {
   functionAt(level: number): string | undefined {
     if (this.rows === undefined) return this.frames.find((f) => f.level === level)?.function;
     const { block: rows, at, count, objects } = this.rows;
+    const shapes = this.store.shapes;
     for (let i = 0; i < count; i++) {
-      const r = at + STRIDE * i;
-      if (rows[r + Col.Flags] & OBJECT) {
+      const k = rows[at + ROW * i + Row.Shape];
+      if (k < 0) {
         if (objects![i].level === level) return objects![i].function;
-      } else if (rows[r + Col.Level] === level) return this.store.names[rows[r + Col.Function]];
+      } else if (shapes[SHAPE * k + Shape.Level] === level) return this.store.names[shapes[SHAPE * k + Shape.Function]];
     }
     return undefined;
   }

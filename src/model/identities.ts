@@ -7,7 +7,7 @@ import { commandFacts, DeclaredNodes, type ObjectFacts } from './commandObjects'
 import type { Frame } from './frames';
 import { basename } from './paths';
 import { betweenBatches, type Batches } from './work';
-import { unescapeC, type PointerRef, type Token } from './lines';
+import { unescapeC, type Token } from './lines';
 import type { Trace } from './trace';
 import type { LoggedTraceEvent } from './traceEvents';
 import { grown, Numbering } from './columns';
@@ -90,10 +90,45 @@ interface HitEvidence {
   facts: Map<string, Partial<Pick<ObjectIdentity, 'kind' | 'name' | 'driver' | 'filename' | 'role'>>>;
 }
 
-/** `frames` with the hit's stop location first, and the pointers of each (`pointers[i]` of `all[i]`). */
-interface HitPointers {
-  all: readonly Frame[];
-  pointers: readonly PointerRef[][];
+/**
+ * The pointers a hit prints: `all`, its frames with its stop location first, and their pointers in
+ * columns, frame after frame (those of `all[i]` are `[from[i], from[i + 1])`). One of them is filled
+ * hit after hit: a million pointers are not a million objects.
+ */
+class HitPointers {
+  all: readonly Frame[] = [];
+  count = 0;
+  from = new Int32Array(64);
+  value: string[] = [];
+  arg: string[] = [];
+  line = new Int32Array(256);
+  start = new Int32Array(256);
+  end = new Int32Array(256);
+
+  private readonly add = (value: string, arg: string, line: number, start: number, end: number): void => {
+    const k = this.count++;
+    if (k === this.line.length) {
+      this.line = grown(this.line);
+      this.start = grown(this.start);
+      this.end = grown(this.end);
+    }
+    this.value[k] = value;
+    this.arg[k] = arg;
+    this.line[k] = line;
+    this.start[k] = start;
+    this.end[k] = end;
+  };
+
+  read(all: readonly Frame[]): void {
+    this.all = all;
+    this.count = 0;
+    if (all.length + 1 > this.from.length) this.from = new Int32Array(2 * (all.length + 1));
+    for (let i = 0; i < all.length; i++) {
+      this.from[i] = this.count;
+      all[i].eachPointer(this.add);
+    }
+    this.from[all.length] = this.count;
+  }
 }
 
 function evidenceOf(frames: Frame[], hp: HitPointers, jobIds: ReadonlyMap<string, string>, fromCommand: Map<string, ObjectFacts>): HitEvidence {
@@ -106,18 +141,19 @@ function evidenceOf(frames: Frame[], hp: HitPointers, jobIds: ReadonlyMap<string
   };
   // the kind an argument's name gives (fact, without its generality: this runs for each of
   // millions of pointers); a pointer whose argument says nothing (errp, options, opaque) gets no entry
-  hp.all.forEach((f, i) => {
-    for (const p of hp.pointers[i]) {
-      const kind = kindOf(f, p.arg);
+  for (let i = 0; i < hp.all.length; i++) {
+    const f = hp.all[i];
+    for (let k = hp.from[i]; k < hp.from[i + 1]; k++) {
+      const kind = kindOf(f, hp.arg[k]);
       if (kind === null) continue;
-      let cur = ev.facts.get(p.value);
+      let cur = ev.facts.get(hp.value[k]);
       if (cur === undefined) {
         cur = {};
-        ev.facts.set(p.value, cur);
+        ev.facts.set(hp.value[k], cur);
       }
       if (cur.kind === undefined) cur.kind = kind;
     }
-  });
+  }
 
   const byName = (fn: string) => frames.find((f) => f.function === fn);
   for (const f of frames) {
@@ -191,11 +227,11 @@ function evidenceOf(frames: Frame[], hp: HitPointers, jobIds: ReadonlyMap<string
     if (filename !== undefined && filename !== '') {
       const at = frames.indexOf(f);
       const offset = hp.all.length - frames.length;
-      for (let k = at - 1; k >= 0; k--) {
-        const node = hp.pointers[k + offset].find((p) => kindOf(frames[k], p.arg) === 'node');
-        if (node) {
-          fact(node.value, { filename: unquote(filename) ?? undefined });
-          break;
+      find: for (let k = at - 1; k >= 0; k--) {
+        for (let j = hp.from[k + offset]; j < hp.from[k + offset + 1]; j++) {
+          if (kindOf(frames[k], hp.arg[j]) !== 'node') continue;
+          fact(hp.value[j], { filename: unquote(filename) ?? undefined });
+          break find;
         }
       }
     }
@@ -309,6 +345,7 @@ export class Identities {
   private readonly unsorted = new Set<string>();
   /** Where each pointer is printed, and whose it is (by serial: `serials`). */
   private readonly seen = new SightingColumns();
+  private readonly hitPointers = new HitPointers();
   private readonly serials = new Numbering<ObjectIdentity>();
 
   private readonly current = new Map<string, Current>();
@@ -387,38 +424,39 @@ export class Identities {
       if (frames.some((f) => f.function === 'tran_abort' || /^bdrv_(?:attach_child_common|replace_child)_abort$/.test(f.function))) this.cmd.rolledBack = true;
       const told = commandFacts(cmd, frames, this.declared.upTo(hit.command), (p) => current.get(p)?.identity.name ?? null);
       const all = hit.stop ? [hit.stop, ...frames] : frames;
-      const hp: HitPointers = { all, pointers: all.map((f) => f.pointers) };
+      const hp = this.hitPointers;
+      hp.read(all);
       const ev = evidenceOf(frames, hp, jobIds, told);
       // what the hit says of each address it prints, looked up once per address: a hit prints the
       // same few addresses many times, and the maps are keyed by their text
       const slots = new Map<string, Slot>();
-      for (const ptrs of hp.pointers) {
-        for (const p of ptrs) {
-          let slot: Slot | undefined = slots.get(p.value);
-          if (slot === undefined) {
-            slot = { cur: current.get(p.value), kind: ev.facts.get(p.value)?.kind, deleted: ev.deleted.has(p.value), created: ev.created.has(p.value) };
-            slots.set(p.value, slot);
-          }
-          let cur = slot.cur;
-          const firstInHit = cur !== undefined && cur.identity.lastHit !== hit.index;
-          const startNew =
-            !cur ||
-            // freed: a later hit is another object, unless it is still the same deletion (bdrv_close detaches child by child)
-            (cur.endsAfter !== null && cur.endsAfter < hit.index && !(slot.deleted && cur.endsAfter === hit.index - 1)) ||
-            // opened anew at an address in use before
-            (firstInHit && slot.created && cur.established) ||
-            // an address cannot change what it is without being freed and reused
-            (firstInHit && slot.kind !== undefined && cur.identity.kind !== null && slot.kind !== cur.identity.kind) ||
-            // nor its name or file: a command that names it otherwise speaks of another object
-            (firstInHit && contradicts(told.get(p.value), cur.identity));
-          if (startNew) cur = slot.cur = this.follow(this.fresh(p.value, p.range.line));
-          const id = cur!.identity;
-          id.firstHit ??= hit.index;
-          this.seen.push(p.range.line, p.range.start, p.range.end, cur!.serial);
-          if (p.range.line > id.lastLine) id.lastLine = p.range.line;
-          id.lastHit = hit.index;
-          if (!slot.created) cur!.established = true;
+      for (let k = 0; k < hp.count; k++) {
+        const value = hp.value[k];
+        const line = hp.line[k];
+        let slot: Slot | undefined = slots.get(value);
+        if (slot === undefined) {
+          slot = { cur: current.get(value), kind: ev.facts.get(value)?.kind, deleted: ev.deleted.has(value), created: ev.created.has(value) };
+          slots.set(value, slot);
         }
+        let cur = slot.cur;
+        const firstInHit = cur !== undefined && cur.identity.lastHit !== hit.index;
+        const startNew =
+          !cur ||
+          // freed: a later hit is another object, unless it is still the same deletion (bdrv_close detaches child by child)
+          (cur.endsAfter !== null && cur.endsAfter < hit.index && !(slot.deleted && cur.endsAfter === hit.index - 1)) ||
+          // opened anew at an address in use before
+          (firstInHit && slot.created && cur.established) ||
+          // an address cannot change what it is without being freed and reused
+          (firstInHit && slot.kind !== undefined && cur.identity.kind !== null && slot.kind !== cur.identity.kind) ||
+          // nor its name or file: a command that names it otherwise speaks of another object
+          (firstInHit && contradicts(told.get(value), cur.identity));
+        if (startNew) cur = slot.cur = this.follow(this.fresh(value, line));
+        const id = cur!.identity;
+        id.firstHit ??= hit.index;
+        this.seen.push(line, hp.start[k], hp.end[k], cur!.serial);
+        if (line > id.lastLine) id.lastLine = line;
+        id.lastHit = hit.index;
+        if (!slot.created) cur!.established = true;
       }
       for (const [address, slot] of slots) {
         const cur = slot.cur!;

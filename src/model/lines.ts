@@ -476,9 +476,11 @@ function withLocation(f: FrameText, i: number): FrameText | null {
   }
   let m = AT_RE.exec(tail);
   if (m) return located(f, m[1], Number(m[2]), null, i + 4, i + 4 + m[1].length + 1 + m[2].length);
-  m = FROM_RE.exec(tail) ?? AT_LIBRARY_RE.exec(tail);
+  const from = FROM_RE.exec(tail);
+  m = from ?? AT_LIBRARY_RE.exec(tail);
   if (m) {
-    const at = i + tail.indexOf(m[1]);
+    // right after `from ` or `at ` (not where the name first appears: a library called `t`)
+    const at = i + (from ? 6 : 4);
     f.library = m[1];
     f.locationStart = at;
     f.locationEnd = at + m[1].length;
@@ -669,9 +671,22 @@ function isArgName(text: string, from: number, to: number): boolean {
  * else the first `@entry` one; found without splitting the others.
  */
 export function findArg(text: string, start: number, end: number, name: string): RawArg | undefined {
+  return findArgIn(text, ITEMS, scanItems(text, start, end), name);
+}
+
+/** The items of an argument list, as scanItems reads them, in an array of their own: for a frame asked for one argument after another. */
+export function argItems(text: string, start: number, end: number): number[] {
+  const n = 3 * scanItems(text, start, end);
+  const out = new Array<number>(n);
+  for (let k = 0; k < n; k++) out[k] = ITEMS[k];
+  return out;
+}
+
+/** findArg, in the `count` items `items` of a list (argItems). */
+export function findArgIn(text: string, items: ArrayLike<number>, count: number, name: string): RawArg | undefined {
   let entry: RawArg | undefined;
-  const n = scanItems(text, start, end);
-  for (let k = 0; k < n; k++) {
+  const ITEMS = items;
+  for (let k = 0; k < count; k++) {
     const itemStart = ITEMS[3 * k];
     const eq = ITEMS[3 * k + 1];
     if (!text.startsWith(name, itemStart)) continue;

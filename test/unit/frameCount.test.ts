@@ -5,14 +5,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildFrames, plainFrameCount, type Frame } from '../../src/model/frames';
 import { countAllFrames, parseAllFrames, parseTrace } from '../../src/model/parser';
-import { fixturePath, ROOT } from './helpers';
+import { fixtureLogs, ROOT } from './helpers';
 
-const logs = [
-  ...fs.readdirSync(fixturePath('traces')).filter((f) => f.endsWith('.log')).map((f) => fixturePath(path.join('traces', f))),
-  fixturePath('malformed/damaged.gdb.log'),
-  fixturePath('mail/mojibake-threads.txt'),
-  path.join(ROOT, 'examples', 'snapshot-commit-complete.gdb.log'),
-];
+const logs = fixtureLogs();
 
 describe('counting frames without building them', () => {
   for (const log of logs) {

@@ -11,3 +11,13 @@ export function fixturePath(name: string): string {
 export function readFixture(name: string): string {
   return fs.readFileSync(fixturePath(name), 'utf8');
 }
+
+/** Every log of the fixtures: the real traces, the damaged and mail logs, and the bundled sample. */
+export function fixtureLogs(): string[] {
+  return [
+    ...fs.readdirSync(fixturePath('traces')).filter((f) => f.endsWith('.log')).map((f) => fixturePath(path.join('traces', f))),
+    fixturePath('malformed/damaged.gdb.log'),
+    fixturePath('mail/mojibake-threads.txt'),
+    path.join(ROOT, 'examples', 'snapshot-commit-complete.gdb.log'),
+  ];
+}
