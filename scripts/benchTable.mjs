@@ -1,5 +1,7 @@
 // The scaling table of `npm run bench` (README, "Speed"): the sample repeated 1×, 10×, 100× and
-// 1000× (the larger ones generated here on demand), and for each, side by side on the same file:
+// 1000× (the larger ones generated here on demand), and 1000× again with its objects' addresses
+// moved in each copy (a long session's objects are not the same few), and for each, side by side
+// on the same file:
 // the CLI's `summary` and `graph --hit LAST --json`, the editor's path in one process (parse, the
 // Hits tree's first level, identities, replay: the first graph), peak memory, and awk and grep -c.
 // Ratios to awk, as the budgets of design.md §7 are written; growth should be linear.
@@ -25,6 +27,25 @@ async function repeated(times) {
   if (times === 1 || (existsSync(file) && statSync(file).size === sample.length * times)) return file;
   const out = createWriteStream(file);
   for (let i = 0; i < times; i++) if (!out.write(sample)) await new Promise((r) => out.once('drain', r));
+  await new Promise((r) => out.end(r));
+  return file;
+}
+
+/**
+ * The sample repeated with its objects' addresses moved in each copy (heap and stack pointers, not
+ * code addresses): every copy's objects are others, and only the frames that print no object are
+ * printed the same in every copy, as in a long session. (In the plain repetition every line is the
+ * same 1000 times over, which flatters whatever reads a line once.)
+ */
+async function moved(times) {
+  const file = join(dir, `sample-moved-x${times}.log`);
+  if (existsSync(file) && statSync(file).size === sample.length * times) return file;
+  const text = sample.toString('latin1');
+  const out = createWriteStream(file);
+  for (let i = 0; i < times; i++) {
+    const copy = text.replace(/\b0x(5555[0-9a-f]{8}|7ff[0-9a-f]{9})\b/g, (_, hex) => `0x${(parseInt(hex, 16) + i * 0x100000).toString(16).padStart(12, '0')}`);
+    if (!out.write(Buffer.from(copy, 'latin1'))) await new Promise((r) => out.once('drain', r));
+  }
   await new Promise((r) => out.end(r));
   return file;
 }
@@ -86,8 +107,10 @@ function editor(file) {
 }
 
 const rows = [];
-for (const times of SCALES) {
-  const file = await repeated(times);
+const runs = SCALES.map((times) => ({ times, label: String(times), file: () => repeated(times) }));
+if (SCALES.includes(1000)) runs.push({ times: 1000, label: '1000, moved', file: () => moved(1000) });
+for (const { times, label, file: make } of runs) {
+  const file = await make();
   const mb = statSync(file).size / 1e6;
   const awk = measure('awk', ['/hit Breakpoint/ { h++ } /^#[0-9]/ { f++ } END { print h, f }', file]);
   const grep = measure('grep', ['-c', 'hit Breakpoint', file]);
@@ -96,8 +119,8 @@ for (const times of SCALES) {
   const graph = measure(process.execPath, [cli, 'graph', file, '--hit', String(hits), '--json']);
   const ed = editor(file);
   if (ed.hits !== hits || Number(awk.out.split(' ')[0]) !== hits) throw new Error(`hit counts disagree at ${times}×: grep ${hits}, awk ${awk.out}, parser ${ed.hits}`);
-  rows.push({ times, mb, hits, awk, grep, summary, graph, ed });
-  process.stderr.write(`  ${times}×: ${mb.toFixed(1)} MB done\n`);
+  rows.push({ times, label, mb, hits, awk, grep, summary, graph, ed });
+  process.stderr.write(`  ${label}×: ${mb.toFixed(1)} MB done\n`);
 }
 
 const ms = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
@@ -107,11 +130,16 @@ const lines = [
   '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ...rows.map(
     (r) =>
-      `| ${r.times} | ${r.mb.toFixed(1)} | ${r.hits.toLocaleString('en-US')} | ${ms(r.awk.ms)} ms | ${ms(r.grep.ms)} ms | ${ms(r.summary.ms)} ms (${ratio(r.summary.ms, r.awk.ms)}) | ${r.mb < 1 ? '—' : (r.summary.rssMB / r.mb).toFixed(1)} | ${ms(r.graph.ms)} ms (${ratio(r.graph.ms, r.awk.ms)}) | ${r.mb < 1 ? '—' : (r.graph.rssMB / r.mb).toFixed(1)} | ${ms(r.ed.parse)} ms (${ratio(r.ed.parse, r.awk.ms)}) | ${ms(r.ed.tree)} ms | ${ms(r.ed.identities)} ms | ${ms(r.ed.firstGraph)} ms | ${r.ed.rssMB.toFixed(0)} MB |`,
+      `| ${r.label} | ${r.mb.toFixed(1)} | ${r.hits.toLocaleString('en-US')} | ${ms(r.awk.ms)} ms | ${ms(r.grep.ms)} ms | ${ms(r.summary.ms)} ms (${ratio(r.summary.ms, r.awk.ms)}) | ${r.mb < 1 ? '—' : (r.summary.rssMB / r.mb).toFixed(1)} | ${ms(r.graph.ms)} ms (${ratio(r.graph.ms, r.awk.ms)}) | ${r.mb < 1 ? '—' : (r.graph.rssMB / r.mb).toFixed(1)} | ${ms(r.ed.parse)} ms (${ratio(r.ed.parse, r.awk.ms)}) | ${ms(r.ed.tree)} ms | ${ms(r.ed.identities)} ms | ${ms(r.ed.firstGraph)} ms | ${r.ed.rssMB.toFixed(0)} MB |`,
   ),
 ];
-const growth = rows.length > 1 ? rows.slice(1).map((r, i) => `${rows[i].times}×→${r.times}×: summary ${ratio(r.summary.ms, rows[i].summary.ms)}, first graph ${ratio(r.ed.firstGraph, rows[i].ed.firstGraph)}`).join('; ') : '';
-const table = [...lines, '', `Best of ${RUNS} runs each; the CLI's times include Node's start (about 40 ms). Growth per step: ${growth}.`].join('\n');
+const scaled = rows.filter((r) => r.label === String(r.times));
+const growth = scaled.length > 1 ? scaled.slice(1).map((r, i) => `${scaled[i].times}×→${r.times}×: summary ${ratio(r.summary.ms, scaled[i].summary.ms)}, first graph ${ratio(r.ed.firstGraph, scaled[i].ed.firstGraph)}`).join('; ') : '';
+const table = [
+  ...lines,
+  '',
+  `Best of ${RUNS} runs each; the CLI's times include Node's start (about 40 ms). Growth per step: ${growth}. "Moved": the same 1000 copies with each copy's heap and stack addresses moved, so that its objects are others and only the frames that print no object repeat (62% of the frame lines repeat an earlier one, against all but the first copy's in the plain repetition).`,
+].join('\n');
 process.stdout.write(`\nscaling (the sample repeated; CLI and editor path side by side with awk on the same file)\n${table}\n`);
 
 if (process.argv.includes('--readme')) {
