@@ -4,7 +4,10 @@
 // detaches one. Which, and which edge, is told by the frames above it; QEMU 7.2+ also prints the
 // edge pointer itself (`child=`). The replay is done once, in one pass that turns each hit into a
 // few operations; a second pass applies them and keeps a copy of the state every CHECKPOINT hits,
-// so the state at any hit is a copy plus at most CHECKPOINT - 1 hits of operations.
+// or, once the graph is large, every time as many operations as the graph has nodes and edges
+// have been applied (copies of a graph of thousands of nodes every 64 hits grew with the square of
+// a long session), so the state at any hit is a copy plus a few hundred operations at most, or as
+// many as the copy has entries.
 //
 // Objects that existed before the log began (a guest device's BlockBackend, its root edge, the node
 // it pointed at) are known only when a hit first moves or detaches them: the first pass collects
@@ -120,6 +123,8 @@ export class BlockGraph {
   private readonly ops: Op[][] = [];
   private readonly initial: Op[] = [];
   private readonly checkpoints: State[] = [];
+  /** The hit after which each checkpoint was taken (0: before the first), ascending. */
+  private readonly checkpointHits: number[] = [];
   /** For each hit, how many of its operations happened before it stopped (the rest are its change). */
   private readonly prologue: number[] = [];
   /** How many nodes the graph has after each hit (index 0: before the first). */
@@ -159,13 +164,16 @@ export class BlockGraph {
     private readonly trace: Trace,
   ) {}
 
-  /** Replay at once (reads every backtrace). */
-  static build(trace: Trace, ids: Identities | null): BlockGraph {
+  /**
+   * Replay at once (reads every backtrace). `everyHit` keeps a copy of the state after each hit
+   * rather than a few: the reference the spaced copies are held to (tests).
+   */
+  static build(trace: Trace, ids: Identities | null, everyHit = false): BlockGraph {
     const g = new BlockGraph(ids, trace);
     for (const hit of trace.hits) g.replayHit(hit);
     g.seedFromQemu(trace.commands.length - 1);
     g.endCommand();
-    g.finish();
+    g.finish(everyHit);
     return g;
   }
 
@@ -211,9 +219,17 @@ export class BlockGraph {
   }
 
   private stateAt(n: number): State {
-    const base = Math.floor(n / CHECKPOINT);
-    const s = this.checkpoints[base].clone();
-    for (let h = base * CHECKPOINT + 1; h <= n; h++) for (const op of this.ops[h - 1]) s.apply(op);
+    // the last checkpoint at or before hit n
+    const hits = this.checkpointHits;
+    let lo = 0;
+    let hi = hits.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (hits[mid] <= n) lo = mid;
+      else hi = mid - 1;
+    }
+    const s = this.checkpoints[lo].clone();
+    for (let h = hits[lo] + 1; h <= n; h++) for (const op of this.ops[h - 1]) s.apply(op);
     return s;
   }
 
@@ -282,16 +298,23 @@ export class BlockGraph {
   // ---------------------------------------------------------------------------------------------
   // second pass: checkpoints
 
-  private finish(): void {
+  private finish(everyHit = false): void {
     const s = new State();
     for (const op of this.initial) s.apply(op);
     this.checkpoints.push(s.clone());
+    this.checkpointHits.push(0);
     this.nodesAfter = new Uint32Array(this.ops.length + 1);
     this.nodesAfter[0] = s.nodes.size;
+    let since = 0;
     for (let i = 0; i < this.ops.length; i++) {
       for (const op of this.ops[i]) s.apply(op);
+      since += this.ops[i].length;
       this.nodesAfter[i + 1] = s.nodes.size;
-      if ((i + 1) % CHECKPOINT === 0) this.checkpoints.push(s.clone());
+      if (everyHit || (i + 1 - this.checkpointHits[this.checkpointHits.length - 1] >= CHECKPOINT && since >= s.nodes.size + s.edges.size)) {
+        this.checkpoints.push(s.clone());
+        this.checkpointHits.push(i + 1);
+        since = 0;
+      }
     }
     // the first pass's working state is no longer needed
     this.w = new State(true);

@@ -455,3 +455,34 @@ describe('block graph DOT', () => {
     assert.equal((dot.match(/^ {2}n\d+ \[/gm) ?? []).length, 2, 'two nodes, no injected one');
   });
 });
+
+describe('block graph replay: a long session whose graph grows', () => {
+  // the sample 100 times over, each copy's objects at other addresses: 3,400 hits, and the nodes
+  // each copy leaves behind add up to a graph of some 200 nodes
+  const sample = readFixture('traces/snapshot-commit-complete.log');
+  const copies = Array.from({ length: 100 }, (_, i) =>
+    sample.replace(/\b0x(5555[0-9a-f]{8}|7ff[0-9a-f]{9})\b/g, (_m, hex: string) => `0x${(parseInt(hex, 16) + i * 0x100000).toString(16).padStart(12, '0')}`),
+  );
+  const t = parseTrace(copies.join(''));
+  const ids = new Identities(t);
+  const spaced = BlockGraph.build(t, ids);
+  const reference = BlockGraph.build(t, ids, true);
+
+  it('grows: copies of its state are spaced by how large it is, not only every 64 hits', () => {
+    assert.equal(t.hits.length, 100 * 34);
+    assert.ok(spaced.stateAfter(t.hits.length).nodes.length > 150, 'the graph grows');
+    const count = (g: BlockGraph) => (g as unknown as { checkpoints: unknown[] }).checkpoints.length;
+    assert.equal(count(reference), t.hits.length + 1);
+    assert.ok(count(spaced) < t.hits.length / 64, `${count(spaced)} copies of the state`);
+  });
+
+  it('gives at every hit the state a copy after each hit gives', () => {
+    // every hit of two stretches, and every seventh of the rest
+    const at = (n: number) => n <= 400 || (n >= 2000 && n <= 2400) || n % 7 === 0 || n === t.hits.length;
+    for (let n = 0; n <= t.hits.length; n++) {
+      if (!at(n)) continue;
+      assert.deepEqual(spaced.stateAfter(n), reference.stateAfter(n), `after hit ${n}`);
+      if (n > 0) assert.deepEqual(spaced.stateAtStop(n), reference.stateAtStop(n), `at the stop of hit ${n}`);
+    }
+  });
+});
