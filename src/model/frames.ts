@@ -465,6 +465,9 @@ const enum Read {
 /** What a line that is not a plain frame is remembered with. */
 const NOT_PLAIN = -2;
 
+/** Lines longer than this are not remembered (V8 hashes a string of more than 16,383 characters by its length alone). */
+const MAX_REMEMBERED_LENGTH = 16_000;
+
 /** Lines remembered with their shape, at most: beyond, a line read is a shape of its own. */
 const MAX_REMEMBERED_LINES = 1 << 18;
 
@@ -548,6 +551,21 @@ export class FrameStore {
     return { block: this.block, at };
   }
 
+  /**
+   * The backtraces whose frames are kept, the last few made: a hit's frames are asked for several
+   * times in a row. Kept here, with the trace, not in the module: a closed log goes with its store.
+   */
+  private readonly recent: (BacktraceText | undefined)[] = new Array(RECENT);
+  private recentNext = 0;
+
+  /** `bt` has made its frames: the backtrace that must now forget its own, if any. */
+  madeFrames(bt: BacktraceText): BacktraceText | undefined {
+    const out = this.recent[this.recentNext];
+    this.recent[this.recentNext] = bt;
+    this.recentNext = (this.recentNext + 1) % RECENT;
+    return out === bt ? undefined : out;
+  }
+
   /** More distinct names than any QEMU has: the rest of a damaged log's frames stay objects. */
   get full(): boolean {
     return this.numbering.size >= 200_000;
@@ -606,14 +624,15 @@ function readFrameRows(text: string, firstLine: number, report: Report, store: F
         return;
       }
       // (a row's shape depends on its line alone: the same line printed again has the same one)
-      const key = text.slice(line.start, line.end);
-      let k = store.shapeOfLine(key, Read.General);
+      const remember = line.end - line.start <= MAX_REMEMBERED_LENGTH;
+      const key = remember ? text.slice(line.start, line.end) : '';
+      let k = remember ? store.shapeOfLine(key, Read.General) : -1;
       if (k >= 0) {
         addRow(place, line.start, line.end, k);
         return;
       }
       k = store.newShape();
-      store.rememberLine(key, Read.General, k);
+      if (remember) store.rememberLine(key, Read.General, k);
       const shapes = store.shapes;
       const o = SHAPE * k;
       shapes[o + Shape.Level] = level;
@@ -636,13 +655,16 @@ function readFrameRows(text: string, firstLine: number, report: Report, store: F
       addRow(place, line.start, line.end, k);
     },
     (start, end, lineNo) => {
-      // a plain frame: read once, and its shape again wherever the same line is printed
-      const key = text.slice(start, end);
-      let k = store.shapeOfLine(key, Read.Plain);
+      // a plain frame: read once, and its shape again wherever the same line is printed (frame
+      // lines only: not a backtrace's locals)
+      if (text.charCodeAt(start) !== 35 /* # */) return false;
+      const remember = end - start <= MAX_REMEMBERED_LENGTH;
+      const key = remember ? text.slice(start, end) : '';
+      let k = remember ? store.shapeOfLine(key, Read.Plain) : -1;
       if (k === NOT_PLAIN) return false;
       if (k < 0) {
         k = plainShape(text, start, end, store);
-        store.rememberLine(key, Read.Plain, k < 0 ? NOT_PLAIN : k);
+        if (remember) store.rememberLine(key, Read.Plain, k < 0 ? NOT_PLAIN : k);
         if (k < 0) return false;
       }
       addRow(lineNo, start, end, k);
@@ -728,14 +750,8 @@ function framesOfRows(t: FrameRows, text: string, firstLine: number, store: Fram
   return frames;
 }
 
-/**
- * The backtraces whose frames are kept, the last few made: a hit's frames are asked for several
- * times in a row. The one pushed out forgets its frames. (A backtrace here has read its frames and
- * let go of its parser: a closed log is not kept by this.)
- */
+/** How many backtraces of a trace keep the frames last made of them (FrameStore.madeFrames). */
 const RECENT = 8;
-const recent: (BacktraceText | undefined)[] = new Array(RECENT);
-let recentNext = 0;
 
 // Counting frames without building them. A line that is one whole frame, as gdb prints nearly all
 // of them: `#N  0xADDR in fn (args) at file:line`, `… at /lib/libc.so.6`, `… from lib`, or
@@ -818,11 +834,13 @@ export class BacktraceText {
     if (this.made !== undefined) return this.made;
     if (this.rows === undefined) this.rows = readFrameRows(this.text, this.firstLine, this.reportOnce(), this.store);
     this.made = framesOfRows(this.rows, this.text, this.firstLine, this.store);
-    const out = recent[recentNext];
-    if (out !== undefined) out.made = undefined;
-    recent[recentNext] = this;
-    recentNext = (recentNext + 1) % RECENT;
+    this.store.madeFrames(this)?.forgetFrames();
     return this.made;
+  }
+
+  /** Let go of the frames last made (its store keeps those of a few backtraces only). */
+  forgetFrames(): void {
+    this.made = undefined;
   }
 
   /** Whether one of its frames is in function `fn` (read from its rows, or found in its text first). */

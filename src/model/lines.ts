@@ -671,7 +671,9 @@ function isArgName(text: string, from: number, to: number): boolean {
  * else the first `@entry` one; found without splitting the others.
  */
 export function findArg(text: string, start: number, end: number, name: string): RawArg | undefined {
-  return findArgIn(text, ITEMS, scanItems(text, start, end), name);
+  // (scanned first: the scan may give ITEMS a larger buffer)
+  const n = scanItems(text, start, end);
+  return findArgIn(text, ITEMS, n, name);
 }
 
 /** The items of an argument list, as scanItems reads them, in an array of their own: for a frame asked for one argument after another. */

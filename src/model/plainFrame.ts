@@ -234,9 +234,13 @@ export function readPlainFrame(text: string, start: number, end: number): number
       const c = text.charCodeAt(k);
       if (c === 34 || c === 39 || c < 32 || c >= 127) return -1;
     }
-    // parseFrameText takes the list to close at the last `) at ` on the line, else at the last `) from `
-    const lastAt = text.lastIndexOf(') at ', end - 5);
-    if (lastAt >= start || text.lastIndexOf(') from ', end - 7) !== close) return -1;
+    // parseFrameText takes the list to close at the last `) at ` on the line, else at the last
+    // `) from `: not where it closes when the library's name holds one of those. (A `) at ` in a
+    // string argument before it is no matter: then a quote follows, and parseFrameText reads the
+    // list to its close. Looked for in the line alone: a backtrace of thousands of library frames
+    // was searched back to its first line from each.)
+    const tail = text.slice(close + 1, end);
+    if (tail.includes(') at ') || tail.includes(') from ')) return -1;
     const from = i + 6;
     let e = end;
     while (e > from && text.charCodeAt(e - 1) === 32) e--;

@@ -160,6 +160,22 @@ describe('frames kept as rows and made again', () => {
     assert.equal(trace.hits[2].frames[2499].line, 2500);
   });
 
+  it('reads long backtraces of library frames and of locals in time that grows with their length', () => {
+    // 20,000 frames `… () from lib` (each once searched the whole backtrace back to its start), and
+    // `bt full` locals of 20,000 characters (once remembered like frame lines, and V8 hashes so
+    // long a string by its length alone): each took seconds, now milliseconds
+    const from = Array.from({ length: 20000 }, (_, i) => `#${i}  0x${(0x1000 + i).toString(16)} in f${i % 50} () from /lib/libx.so.${i % 3}`).join('\n');
+    const locals = Array.from({ length: 1000 }, (_, i) => `        v${i} = ${String(i).padStart(20000, '0')}`).join('\n');
+    const log = `Breakpoint 1, g (a=1) at b.c:1\n(gdb) bt\n${from}\n(gdb) c\nBreakpoint 1, g (a=1) at b.c:1\n(gdb) bt full\n#0  g (a=1) at b.c:1\n${locals}\n#1  0x1 in h () at b.c:2\n(gdb) c\n`;
+    const trace = parseTrace(log);
+    const t0 = Date.now();
+    assert.equal(trace.hits[0].frames.length, 20000);
+    assert.equal(trace.hits[1].frames.length, 2);
+    assert.equal(trace.hits[0].frames[19999].library, '/lib/libx.so.1');
+    const ms = Date.now() - t0;
+    assert.ok(ms < 3000, `${ms} ms`);
+  });
+
   it('keeps a frame whose numbers do not fit a row as it was read', () => {
     const text = '#3  h (a=1) at b.c:3\n#2147483648 g (a=1) at b.c:4294967296\n#4294967296 f (a=1) at b.c:1';
     const trace = parseTrace(`Breakpoint 1, f (a=1) at b.c:1\n(gdb) bt\n${text}\n`);

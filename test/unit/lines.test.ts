@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { classifyLine, classifyValue, findClosingParen, lineBody, pointerArgs, splitArgs, type LineKind } from '../../src/model/lines';
+import { classifyLine, classifyValue, findArg, findClosingParen, lineBody, pointerArgs, splitArgs, type LineKind } from '../../src/model/lines';
 
 function kind(line: string): LineKind {
   return classifyLine(line).line;
@@ -195,6 +195,14 @@ describe('argument lists', () => {
     assert.equal(args.length, 2);
     assert.equal(args[0].value, '0x5555 "/tmp/a\\", b.qcow2"');
     assert.equal(args[1].value, '8710');
+  });
+
+  it('findArg finds an argument of a list longer than the scanner has room for, on the first look', () => {
+    // (the scan that made room for 70 arguments was read before it ran)
+    const text = Array.from({ length: 70 }, (_, i) => `a${i}=${i}`).join(', ');
+    assert.equal(findArg(text, 0, text.length, 'a69')?.value, '69');
+    const other = Array.from({ length: 150 }, (_, i) => `b${i}=0x${i + 1}`).join(', ');
+    assert.equal(findArg(other, 0, other.length, 'b149')?.value, '0x150');
   });
 
   it('pointerArgs finds the pointers splitArgs and classifyValue find, and nothing else', () => {
