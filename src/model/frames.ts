@@ -1,6 +1,6 @@
-// Frames: one object per printed frame, and the assembly of frames from backtrace text (joining
-// what gdb wrapped onto continuation lines). Backtraces are kept as text by the parser and turned
-// into frames here on first use, so that opening a 100 MB log does not build 750,000 objects.
+// Frames: one object per printed frame, and the assembly of frames from a backtrace's text (joining
+// what gdb wrapped onto continuation lines). backtraceText.ts keeps each backtrace as text and its
+// frames as rows, and makes Frame objects of them on first use.
 
 import {
   classifyLine,
@@ -9,7 +9,6 @@ import {
   argItems,
   findArg,
   findArgIn,
-  findClosingParen,
   lineBody,
   parseFrameText,
   pointerArgs,
@@ -21,11 +20,9 @@ import {
   type Span,
   type Token,
 } from './lines';
-import { grown, Numbering } from './columns';
-import { Plain, plain, plainPointers, readPlainFrame } from './plainFrame';
 
 /** One piece of a wrapped frame: where `joined[from…]` sits in the document. */
-interface Segment {
+export interface Segment {
   from: number;
   line: number;
   col: number;
@@ -36,6 +33,16 @@ export type ArgValue = Pick<FrameArg, 'value' | 'kind' | 'pointer' | 'text' | 's
 
 /** Where the parser tells what it did not understand: a diagnostic code and a document line. */
 export type Report = (code: 'unparsed-frame' | 'truncated-frame', line: number) => void;
+
+/**
+ * Where the pointers of frames read as plain ones are (a trace's FrameStore, backtraceText.ts):
+ * entry k is `addresses[table[3k]]`, argument `names[table[3k + 1]]`, at column `table[3k + 2]`.
+ */
+export interface PointerTable {
+  readonly pointerTable: Int32Array;
+  readonly addresses: readonly string[];
+  readonly names: readonly string[];
+}
 
 /** One frame of a backtrace, or the stop location of a hit. */
 export class Frame {
@@ -60,7 +67,7 @@ export class Frame {
   /** Lazily parsed: most features never look at most frames' arguments. */
   private parsedArgs: FrameArg[] | undefined;
   /** Its pointers when they were read with its row: `store.pointerTable`, from entry `pointerAt` on. */
-  private pointerStore: FrameStore | null = null;
+  private pointerStore: PointerTable | null = null;
   /** Its argument list's items once scanned (argValue). */
   private items: number[] | undefined = undefined;
   private pointerAt = 0;
@@ -172,7 +179,7 @@ export class Frame {
   }
 
   /** Its pointers are entries `[at, at + count)` of the store's table (a frame made from a plain row). */
-  pointersIn(store: FrameStore, at: number, count: number): void {
+  pointersIn(store: PointerTable, at: number, count: number): void {
     this.pointerStore = store;
     this.pointerAt = at;
     this.pointerCount = count;
@@ -361,7 +368,7 @@ export function frameOnLine(raw: string): { level: number; frame: FrameText } | 
  * Read a backtrace's text (its lines joined by \n, the first at document line `firstLine`) frame by
  * frame, joining wrapped ones: `emit` gets each, with where its line starts and ends in `text`.
  */
-function readFrames(
+export function readFrames(
   text: string,
   firstLine: number,
   report: Report,
@@ -415,486 +422,4 @@ export function buildFrames(text: string, firstLine: number, report: Report): Fr
   const frames: Frame[] = [];
   readFrames(text, firstLine, report, (level, source, place) => frames.push(new Frame(level, source, place)));
   return frames;
-}
-
-// A backtrace's frames kept as rows of numbers rather than as objects: a 100 MB log has 650,000
-// frames, and as objects they were most of the heap and most of the garbage collector's work.
-// A row says where the frame's line is in the backtrace's text and which shape it has: what
-// parseFrameText found on the line (offsets in the line, names as numbers in the trace's
-// FrameStore) and, for a plain frame (plainFrame.ts), its pointer arguments. A plain line printed
-// again (the same frame in the next hit) has the same shape, read once. A wrapped frame, rare,
-// stays an object. Frames are made again from their rows when asked for, and the last few
-// backtraces' are kept.
-const ROW = 4;
-const enum Row {
-  LineIndex,
-  LineStart,
-  LineEnd,
-  /** The shape's number, or -1: the frame is `objects[i]`. */
-  Shape,
-}
-const SHAPE = 17;
-const enum Shape {
-  Level,
-  Start,
-  AddressStart,
-  AddressEnd,
-  FunctionStart,
-  Function,
-  ArgsStart,
-  ArgsEnd,
-  File,
-  Line,
-  Column,
-  Library,
-  LocationStart,
-  LocationEnd,
-  Flags,
-  /** Where its pointer arguments are in the store's table, for a plain frame (else -1: they are read from its text). */
-  PointerAt,
-  PointerCount,
-}
-const INCOMPLETE = 1;
-
-/** How a line was read: as a plain frame, or the general way. */
-const enum Read {
-  Plain,
-  General,
-}
-
-/** What a line that is not a plain frame is remembered with. */
-const NOT_PLAIN = -2;
-
-/** Lines longer than this are not remembered (V8 hashes a string of more than 16,383 characters by its length alone). */
-const MAX_REMEMBERED_LENGTH = 16_000;
-
-/** Lines remembered with their shape, at most: beyond, a line read is a shape of its own. */
-const MAX_REMEMBERED_LINES = 1 << 18;
-
-/**
- * What a trace's frames are kept in (one per trace, its parser's, so that it goes with the trace):
- * function, file and library names, each once, by number; the shapes of its frames; the pointer
- * arguments of its plain frames; and the rows of its backtraces.
- */
-export class FrameStore {
-  private readonly numbering = new Numbering<string>();
-  private readonly addressNumbering = new Numbering<string>();
-  /** The shapes, SHAPE numbers each. */
-  shapes = new Int32Array(SHAPE * 1024);
-  shapeCount = 0;
-  /**
-   * The shape of each line read, by its text: of a plain line (a frame whatever comes after it),
-   * and of a line read as a one-line frame the general way (one because of the line after it: a
-   * frame that may go on, `#1  0x… in f`, alone only when the next line does not continue it).
-   */
-  private readonly lineShapes = [new Map<string, number>(), new Map<string, number>()];
-  /**
-   * The pointer arguments of the plain frames' shapes, three numbers each: the address's and the
-   * argument name's numbers, and where the value starts on the frame's line.
-   */
-  pointerTable = new Int32Array(3 * 1024);
-  pointerCount = 0;
-
-  /** The names, by number. */
-  get names(): readonly string[] {
-    return this.numbering.items;
-  }
-
-  /** The addresses in the pointer table, by number (each the one copy of its text). */
-  get addresses(): readonly string[] {
-    return this.addressNumbering.items;
-  }
-
-  /** A new shape: its number (its fields are written at `shapes[SHAPE * number]`). */
-  newShape(): number {
-    if (SHAPE * (this.shapeCount + 1) > this.shapes.length) this.shapes = grown(this.shapes);
-    return this.shapeCount++;
-  }
-
-  /** The shape of line `line` read before as a plain frame, or as a one-line frame the general way; -1 when it was not. */
-  shapeOfLine(line: string, how: Read): number {
-    return this.lineShapes[how].get(line) ?? -1;
-  }
-
-  /** Remember that line `line`, read as a plain frame or the general way, has shape `shape`. */
-  rememberLine(line: string, how: Read, shape: number): void {
-    const lines = this.lineShapes[how];
-    if (lines.size < MAX_REMEMBERED_LINES) lines.set(line, shape);
-  }
-
-  /** Add a pointer to the table. */
-  addPointer(address: string, arg: string, start: number): void {
-    if (3 * this.pointerCount + 3 > this.pointerTable.length) this.pointerTable = grown(this.pointerTable);
-    const o = 3 * this.pointerCount++;
-    this.pointerTable[o] = this.addressNumbering.number(address);
-    this.pointerTable[o + 1] = this.numbering.number(arg);
-    this.pointerTable[o + 2] = start;
-  }
-
-  /**
-   * The rows of the trace's backtraces, in blocks: each backtrace's rows are together in one block
-   * (a typed array of its own for each of 34,000 backtraces cost a tenth of a second to make).
-   */
-  private block = new Int32Array(0);
-  private used = 0;
-
-  /** Keep the `count` rows at the start of `rows` for good: where they are now. */
-  keep(rows: Int32Array, count: number): { block: Int32Array; at: number } {
-    const n = count * ROW;
-    if (this.used + n > this.block.length) {
-      this.block = new Int32Array(Math.max(ROW_BLOCK, n));
-      this.used = 0;
-    }
-    const at = this.used;
-    this.block.set(rows.subarray(0, n), at);
-    this.used += n;
-    return { block: this.block, at };
-  }
-
-  /**
-   * The backtraces whose frames are kept, the last few made: a hit's frames are asked for several
-   * times in a row. Kept here, with the trace, not in the module: a closed log goes with its store.
-   */
-  private readonly recent: (BacktraceText | undefined)[] = new Array(RECENT);
-  private recentNext = 0;
-
-  /** `bt` has made its frames: the backtrace that must now forget its own, if any. */
-  madeFrames(bt: BacktraceText): BacktraceText | undefined {
-    const out = this.recent[this.recentNext];
-    this.recent[this.recentNext] = bt;
-    this.recentNext = (this.recentNext + 1) % RECENT;
-    return out === bt ? undefined : out;
-  }
-
-  /** More distinct names than any QEMU has: the rest of a damaged log's frames stay objects. */
-  get full(): boolean {
-    return this.numbering.size >= 200_000;
-  }
-
-  /** The number of a name already in the store, or -1. */
-  find(name: string): number {
-    return this.numbering.find(name);
-  }
-
-  /** The number of a name (-1 for none), given it now if it has none. */
-  number(name: string | null): number {
-    return name === null ? -1 : this.numbering.number(name);
-  }
-}
-
-const fits = (n: number | null) => n === null || (n >= 0 && n <= 0x7fffffff);
-
-/** Numbers in a block of rows (about 16,000 frames). */
-const ROW_BLOCK = 1 << 16;
-
-/** A backtrace's frames: rows `block[at …]`, and the frames that stay objects, by index. */
-interface FrameRows {
-  block: Int32Array;
-  at: number;
-  count: number;
-  objects: Frame[] | null;
-}
-
-/** Where rows are written while a backtrace is read (one buffer, reused). */
-let scratch = new Int32Array(ROW * 1024);
-
-function readFrameRows(text: string, firstLine: number, report: Report, store: FrameStore): FrameRows {
-  let rows = scratch;
-  let count = 0;
-  let objects: Frame[] | null = null;
-  const addRow = (lineNo: number, start: number, end: number, shape: number) => {
-    if (ROW * (count + 1) > rows.length) rows = scratch = grown(rows);
-    const r = ROW * count++;
-    rows[r + Row.LineIndex] = lineNo - firstLine;
-    rows[r + Row.LineStart] = start;
-    rows[r + Row.LineEnd] = end;
-    rows[r + Row.Shape] = shape;
-  };
-  readFrames(
-    text,
-    firstLine,
-    report,
-    (level, source, place, line) => {
-      // a row remakes the line from the backtrace's text: not for a wrapped frame, nor for a line
-      // lineBody changed (no-break spaces), nor numbers too large for the row
-      const asRow = typeof place === 'number' && line.verbatim && fits(level) && fits(source.line) && fits(source.column) && !store.full;
-      if (!asRow) {
-        (objects ??= [])[count] = new Frame(level, source, place);
-        addRow(firstLine, 0, 0, -1);
-        return;
-      }
-      // (a row's shape depends on its line alone: the same line printed again has the same one)
-      const remember = line.end - line.start <= MAX_REMEMBERED_LENGTH;
-      const key = remember ? text.slice(line.start, line.end) : '';
-      let k = remember ? store.shapeOfLine(key, Read.General) : -1;
-      if (k >= 0) {
-        addRow(place, line.start, line.end, k);
-        return;
-      }
-      k = store.newShape();
-      if (remember) store.rememberLine(key, Read.General, k);
-      const shapes = store.shapes;
-      const o = SHAPE * k;
-      shapes[o + Shape.Level] = level;
-      shapes[o + Shape.Start] = source.start;
-      shapes[o + Shape.AddressStart] = source.addressStart;
-      shapes[o + Shape.AddressEnd] = source.addressEnd;
-      shapes[o + Shape.FunctionStart] = source.functionStart;
-      shapes[o + Shape.Function] = store.number(source.function);
-      shapes[o + Shape.ArgsStart] = source.argsStart;
-      shapes[o + Shape.ArgsEnd] = source.argsEnd;
-      shapes[o + Shape.File] = store.number(source.file);
-      shapes[o + Shape.Line] = source.line ?? -1;
-      shapes[o + Shape.Column] = source.column ?? -1;
-      shapes[o + Shape.Library] = store.number(source.library);
-      shapes[o + Shape.LocationStart] = source.locationStart;
-      shapes[o + Shape.LocationEnd] = source.locationEnd;
-      shapes[o + Shape.Flags] = source.open === 'args' || source.open === 'maybe-args' ? INCOMPLETE : 0;
-      shapes[o + Shape.PointerAt] = -1;
-      shapes[o + Shape.PointerCount] = 0;
-      addRow(place, line.start, line.end, k);
-    },
-    (start, end, lineNo) => {
-      // a plain frame: read once, and its shape again wherever the same line is printed (frame
-      // lines only: not a backtrace's locals)
-      if (text.charCodeAt(start) !== 35 /* # */) return false;
-      const remember = end - start <= MAX_REMEMBERED_LENGTH;
-      const key = remember ? text.slice(start, end) : '';
-      let k = remember ? store.shapeOfLine(key, Read.Plain) : -1;
-      if (k === NOT_PLAIN) return false;
-      if (k < 0) {
-        k = plainShape(text, start, end, store);
-        if (remember) store.rememberLine(key, Read.Plain, k < 0 ? NOT_PLAIN : k);
-        if (k < 0) return false;
-      }
-      addRow(lineNo, start, end, k);
-      return true;
-    },
-  );
-  const { block, at } = store.keep(rows, count);
-  return { block, at, count, objects };
-}
-
-/** Read plain frame `text[start, end)` into a new shape: its number, or -1 when it is not one. */
-function plainShape(text: string, start: number, end: number, store: FrameStore): number {
-  const pointers = readPlainFrame(text, start, end);
-  if (pointers < 0 || store.full) return -1;
-  const at = (k: number) => (k < 0 ? -1 : k - start);
-  const library = plain[Plain.IsLibrary] === 1;
-  const location = text.slice(plain[Plain.LocationStart], library ? plain[Plain.LocationEnd] : plain[Plain.FileEnd]);
-  const fn = store.number(text.slice(plain[Plain.FunctionStart], plain[Plain.FunctionEnd]));
-  const where = store.number(location);
-  const pointerAt = store.pointerCount;
-  for (let k = 0; k < pointers; k++) {
-    const o = 4 * k;
-    store.addPointer(text.slice(plainPointers[o], plainPointers[o + 1]), text.slice(plainPointers[o + 2], plainPointers[o + 3]), plainPointers[o] - start);
-  }
-  const k = store.newShape();
-  const shapes = store.shapes;
-  const o = SHAPE * k;
-  shapes[o + Shape.Level] = plain[Plain.Level];
-  shapes[o + Shape.Start] = plain[Plain.Start] - start;
-  shapes[o + Shape.AddressStart] = at(plain[Plain.AddressStart]);
-  shapes[o + Shape.AddressEnd] = at(plain[Plain.AddressEnd]);
-  shapes[o + Shape.FunctionStart] = plain[Plain.FunctionStart] - start;
-  shapes[o + Shape.Function] = fn;
-  shapes[o + Shape.ArgsStart] = plain[Plain.ArgsStart] - start;
-  shapes[o + Shape.ArgsEnd] = plain[Plain.ArgsEnd] - start;
-  shapes[o + Shape.File] = library ? -1 : where;
-  shapes[o + Shape.Line] = plain[Plain.Line];
-  shapes[o + Shape.Column] = -1;
-  shapes[o + Shape.Library] = library ? where : -1;
-  shapes[o + Shape.LocationStart] = plain[Plain.LocationStart] - start;
-  shapes[o + Shape.LocationEnd] = plain[Plain.LocationEnd] - start;
-  shapes[o + Shape.Flags] = 0;
-  shapes[o + Shape.PointerAt] = pointerAt;
-  shapes[o + Shape.PointerCount] = pointers;
-  return k;
-}
-
-/** The frames of a backtrace's rows, made again. */
-function framesOfRows(t: FrameRows, text: string, firstLine: number, store: FrameStore): Frame[] {
-  const frames: Frame[] = new Array(t.count);
-  const rows = t.block;
-  const shapes = store.shapes;
-  const names = store.names;
-  const name = (k: number) => (k < 0 ? null : names[k]);
-  for (let i = 0; i < t.count; i++) {
-    const r = t.at + ROW * i;
-    const k = rows[r + Row.Shape];
-    if (k < 0) {
-      frames[i] = t.objects![i];
-      continue;
-    }
-    const o = SHAPE * k;
-    const source: FrameText = {
-      text: text.slice(rows[r + Row.LineStart], rows[r + Row.LineEnd]),
-      start: shapes[o + Shape.Start],
-      addressStart: shapes[o + Shape.AddressStart],
-      addressEnd: shapes[o + Shape.AddressEnd],
-      function: names[shapes[o + Shape.Function]],
-      functionStart: shapes[o + Shape.FunctionStart],
-      argsStart: shapes[o + Shape.ArgsStart],
-      argsEnd: shapes[o + Shape.ArgsEnd],
-      file: name(shapes[o + Shape.File]),
-      line: shapes[o + Shape.Line] < 0 ? null : shapes[o + Shape.Line],
-      column: shapes[o + Shape.Column] < 0 ? null : shapes[o + Shape.Column],
-      library: name(shapes[o + Shape.Library]),
-      locationStart: shapes[o + Shape.LocationStart],
-      locationEnd: shapes[o + Shape.LocationEnd],
-      open: shapes[o + Shape.Flags] & INCOMPLETE ? 'args' : null,
-    };
-    frames[i] = new Frame(shapes[o + Shape.Level], source, firstLine + rows[r + Row.LineIndex], true);
-    if (shapes[o + Shape.PointerAt] >= 0) frames[i].pointersIn(store, shapes[o + Shape.PointerAt], shapes[o + Shape.PointerCount]);
-  }
-  return frames;
-}
-
-/** How many backtraces of a trace keep the frames last made of them (FrameStore.madeFrames). */
-const RECENT = 8;
-
-// Counting frames without building them. A line that is one whole frame, as gdb prints nearly all
-// of them: `#N  0xADDR in fn (args) at file:line`, `… at /lib/libc.so.6`, `… from lib`, or
-// `#N  0xADDR in  ()` (no name), at the line's start. parseFrameText reads every such line as one
-// complete frame. (A frame with no location is complete too: only a line that is not a frame could
-// continue it, and such a line makes the backtrace not plain.) With gdb's default width, a frame too
-// long for the terminal is wrapped before its argument list, and the location may go on a third
-// line: `#1  0x… in bdrv_attach_child_common` / `    (child_bs=…, errp=…)` / `    at ../block.c:3159`.
-// buildFrames joins the pieces with a space, and the joined text is again such a line.
-const FUNCTION = '(?:[A-Za-z_$~][^ (\\t]*|\\?\\?)';
-// the argument list opens with `(`, not with a sanitizer's module (`(/usr/bin/qemu+0x12)`)
-const PLAIN_FRAME = new RegExp(`^#\\d+ +(?:0x[0-9a-f]+ in (?:${FUNCTION} | )|${FUNCTION} )\\((?!/).*\\)(?: at \\S+| from \\S+)?$`);
-/** The first line of a wrapped frame: its name, and nothing after it. */
-const NAME_ONLY = new RegExp(`^#\\d+ +(?:0x[0-9a-f]+ in )?${FUNCTION}$`);
-const ARGS_LINE = /^ +\((?!\/).*\)(?: at \S+| from \S+)?$/;
-const LOCATION_LINE = /^ +(?:at|from) \S+$/;
-
-/** `line` is one whole frame, its argument list closing where the location starts (not inside a string cut off, not before more text: `f (x) junk (y)`). */
-function plainFrame(line: string): boolean {
-  if (!PLAIN_FRAME.test(line)) return false;
-  const close = line.endsWith(')') ? line.length - 1 : Math.max(line.lastIndexOf(') at '), line.lastIndexOf(') from '));
-  return findClosingParen(line, line.indexOf('(') + 1) === close;
-}
-
-/**
- * How many frames a backtrace's text holds when every frame is a plain one (one line, or wrapped as
- * gdb wraps them), which buildFrames reads without a problem to report; -1 when not.
- */
-export function plainFrameCount(text: string): number {
-  // lineBody reads a no-break space as a space, which the patterns here do not
-  if (text.indexOf('\u00a0') >= 0) return -1;
-  const lines = text.split('\n');
-  let count = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (plainFrame(line)) {
-      count++;
-      continue;
-    }
-    if (!NAME_ONLY.test(line)) return -1;
-    // `#1  0x… in fn` alone: a frame, whether or not its argument list follows
-    count++;
-    const args = lines[i + 1];
-    if (args === undefined || !ARGS_LINE.test(args)) continue;
-    let joined = `${line} ${args.trimStart()}`;
-    if (!plainFrame(joined)) return -1;
-    i++;
-    const location = lines[i + 1];
-    if (!joined.endsWith(')') || location === undefined || !LOCATION_LINE.test(location)) continue;
-    joined = `${joined} ${location.trimStart()}`;
-    if (!plainFrame(joined)) return -1;
-    i++;
-  }
-  return count;
-}
-
-/** A backtrace as printed, turned into frames on first use. */
-export class BacktraceText {
-  private rows: FrameRows | undefined;
-  /** Its frames while it is one of the recent ones. */
-  private made: Frame[] | undefined;
-  /** The frame count when known without reading the frames into rows (see frameCount). */
-  private counted = -1;
-
-  constructor(
-    /** The backtrace's lines, joined by \n. */
-    readonly text: string,
-    /** Document line of its first line. */
-    readonly firstLine: number,
-    /** Document line of its last line. */
-    readonly lastLine: number,
-    /** Where its frames' problems are told, until they have been (it is the parser's). */
-    private report: Report | null,
-    /** Where its frames are kept (the trace's store). */
-    private readonly store: FrameStore = new FrameStore(),
-  ) {}
-
-  /** Its frames, innermost first (made again from its rows: do not keep them for long). */
-  get frames(): Frame[] {
-    if (this.made !== undefined) return this.made;
-    if (this.rows === undefined) this.rows = readFrameRows(this.text, this.firstLine, this.reportOnce(), this.store);
-    this.made = framesOfRows(this.rows, this.text, this.firstLine, this.store);
-    this.store.madeFrames(this)?.forgetFrames();
-    return this.made;
-  }
-
-  /** Let go of the frames last made (its store keeps those of a few backtraces only). */
-  forgetFrames(): void {
-    this.made = undefined;
-  }
-
-  /** Whether one of its frames is in function `fn` (read from its rows, or found in its text first). */
-  calls(fn: string): boolean {
-    if (this.rows === undefined) return this.text.includes(fn) && this.frames.some((f) => f.function === fn);
-    const { block: rows, at, count, objects } = this.rows;
-    const shapes = this.store.shapes;
-    const n = this.store.find(fn);
-    for (let i = 0; i < count; i++) {
-      const k = rows[at + ROW * i + Row.Shape];
-      if (k < 0 ? objects![i].function === fn : n >= 0 && shapes[SHAPE * k + Shape.Function] === n) return true;
-    }
-    return false;
-  }
-
-  /** The function of its frame `#level` (undefined when it has none), read from its rows. */
-  functionAt(level: number): string | undefined {
-    if (this.rows === undefined) return this.frames.find((f) => f.level === level)?.function;
-    const { block: rows, at, count, objects } = this.rows;
-    const shapes = this.store.shapes;
-    for (let i = 0; i < count; i++) {
-      const k = rows[at + ROW * i + Row.Shape];
-      if (k < 0) {
-        if (objects![i].level === level) return objects![i].function;
-      } else if (shapes[SHAPE * k + Shape.Level] === level) return this.store.names[shapes[SHAPE * k + Shape.Function]];
-    }
-    return undefined;
-  }
-
-  /** Problems of the frames are told once, whether they were counted or read first. */
-  private reportOnce(): Report {
-    const report = this.report;
-    this.report = null;
-    return report ?? (() => undefined);
-  }
-
-  get isParsed(): boolean {
-    return this.rows !== undefined;
-  }
-
-  /**
-   * How many frames, with every problem of its frames reported, as `frames` would: without reading
-   * them when each is a plain one, and without keeping them when it reads them (the summary of a
-   * 100 MB log counts 650,000).
-   */
-  get frameCount(): number {
-    if (this.rows !== undefined) return this.rows.count;
-    // counted, not kept: a summary of a large log would otherwise hold millions of frames
-    if (this.counted < 0) this.counted = plainFrameCount(this.text);
-    if (this.counted < 0) {
-      let n = 0;
-      readFrames(this.text, this.firstLine, this.reportOnce(), () => n++);
-      this.counted = n;
-    }
-    return this.counted;
-  }
 }

@@ -5,7 +5,8 @@
 // being written can be read as it grows (`snapshot`).
 
 import { attributeCommands } from './attribution';
-import { BacktraceText, Frame, FrameAssembler, frameLevel, FrameStore } from './frames';
+import { BacktraceText, FrameStore } from './backtraceText';
+import { Frame, FrameAssembler, frameLevel } from './frames';
 import { classifyLine, lineBody, MAX_LINE_LENGTH, parseFrameText, type HitHeader, type LineKind } from './lines';
 import { commandFromTrace, commandOfTraceEvent, parseHmpCommand, parseQmpJson, parseQmpShellCommand, replyFromTrace, type QmpCommand } from './qmp';
 import { parseRecordedGraph } from './recorded';

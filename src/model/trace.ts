@@ -3,7 +3,8 @@
 // everywhere in the model (as in VS Code); the JSON output of the CLI adds 1 (`logLine`), as people
 // and grep count.
 
-import type { BacktraceText, Frame } from './frames';
+import type { BacktraceText } from './backtraceText';
+import type { Frame } from './frames';
 import type { QmpCommand } from './qmp';
 import type { RecordedGraph } from './recorded';
 import type { Token } from './lines';

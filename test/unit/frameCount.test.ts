@@ -3,7 +3,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildFrames, plainFrameCount, type Frame } from '../../src/model/frames';
+import { plainFrameCount } from '../../src/model/backtraceText';
+import { buildFrames, type Frame } from '../../src/model/frames';
 import { countAllFrames, parseAllFrames, parseTrace } from '../../src/model/parser';
 import { fixtureLogs, ROOT } from './helpers';
 
