@@ -140,7 +140,7 @@ const table = [
   '',
   `Best of ${RUNS} runs each; the CLI's times include Node's start (about 40 ms). Growth per step: ${growth}. "Moved": the same 1000 copies with each copy's heap and stack addresses moved, so that its objects are others and only the frames that print no object repeat (62% of the frame lines repeat an earlier one, against all but the first copy's in the plain repetition).`,
 ].join('\n');
-process.stdout.write(`\nscaling (the sample repeated; CLI and editor path side by side with awk on the same file)\n${table}\n`);
+process.stdout.write(`\nscaling (the sample repeated, and moved; CLI and editor path side by side with awk on the same file)\n${table}\n`);
 
 if (process.argv.includes('--readme')) {
   const readme = join(ROOT, 'README.md');
