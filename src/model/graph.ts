@@ -135,6 +135,8 @@ export class BlockGraph {
   private seq = 0;
   private edgeCount = 0;
   private placeholders = 0;
+  /** Whether QEMU's answer seeded a node (seedFromQemu). */
+  private seeded = false;
   /** Every node record made, by key: removed edges are drawn with nodes that are gone. */
   private readonly recs = new Map<string, NodeRec>();
   private readonly nodeAt = new Map<string, string>();
@@ -468,6 +470,7 @@ export class BlockGraph {
         if (!p || named(child.name)) continue;
         if (this.w.edgesFrom(p.rec.key).some((x) => x.rec.name === e.name)) continue;
         const initial = p.rec.createdAt === 0;
+        this.seeded = true;
         const rec: NodeRec = { key: `seed#${++this.placeholders}`, type: 'block-driver', address: null, identity: null, preExisting: initial, placeholderLabel: child.name, createdAt: initial ? 0 : p.rec.createdAt };
         this.recs.set(rec.key, rec);
         const edge: EdgeRec = { key: `e${++this.edgeCount}`, parent: p.rec.key, name: e.name, perm: null, shared: null, role: null, address: null, preExisting: initial, hit: initial ? 0 : p.rec.createdAt };
@@ -491,7 +494,7 @@ export class BlockGraph {
     this.cur = [];
     if (hit.command !== this.lastCommand) {
       // nodes that lost their last parent during the previous command are gone by now
-      if (this.lastCommand !== undefined) for (const n of [...this.w.nodes.values()]) if (n.state === 'probably-freed') this.dropNode(n.rec.key);
+      if (this.lastCommand !== undefined && this.w.probablyFreed > 0) for (const n of [...this.w.nodes.values()]) if (n.state === 'probably-freed') this.dropNode(n.rec.key);
       // and nodes the commands since then deleted by name (blockdev-del of a node with no edges makes no hit)
       this.deletedByCommands(this.lastCommand ?? null, hit);
       this.lastCommand = hit.command;
@@ -996,7 +999,8 @@ export class BlockGraph {
       return key;
     }
     // a node seeded from QEMU's answer, by name, whose address the log shows at last: the same node
-    const seed = identity?.name ? [...this.w.nodes.values()].find((n) => n.rec.address === null && n.rec.key.startsWith('seed#') && n.rec.placeholderLabel === identity.name) : undefined;
+    // (looked for only where QEMU's answer seeded nodes: a long session's graph has thousands)
+    const seed = identity?.name && this.seeded ? [...this.w.nodes.values()].find((n) => n.rec.address === null && n.rec.key.startsWith('seed#') && n.rec.placeholderLabel === identity.name) : undefined;
     if (seed) {
       seed.rec.address = address;
       seed.rec.identity = identity;

@@ -70,6 +70,8 @@ export class State {
   /** Each edge's place in the order of `edges` (which is the order edges were added in). */
   private readonly rank: Map<string, number> | null;
   private nextRank = 0;
+  /** How many nodes are `probably-freed` (an indexed state only): most commands end with none, and are not looked through for them. */
+  probablyFreed = 0;
 
   constructor(indexed = false) {
     this.from = indexed ? new Map() : null;
@@ -130,14 +132,19 @@ export class State {
   apply(op: Op): void {
     switch (op.op) {
       case 'node':
+        if (this.rank !== null) this.probablyFreed += freed(op.state) - freed(this.nodes.get(op.rec.key)?.state);
         this.nodes.set(op.rec.key, { rec: op.rec, state: op.state });
         break;
       case 'state': {
         const n = this.nodes.get(op.key);
-        if (n) n.state = op.state;
+        if (n) {
+          if (this.rank !== null) this.probablyFreed += freed(op.state) - freed(n.state);
+          n.state = op.state;
+        }
         break;
       }
       case 'dropNode':
+        if (this.rank !== null) this.probablyFreed -= freed(this.nodes.get(op.key)?.state);
         this.nodes.delete(op.key);
         break;
       case 'edge': {
@@ -176,3 +183,5 @@ export class State {
     }
   }
 }
+
+const freed = (state: NodeState | undefined) => (state === 'probably-freed' ? 1 : 0);
