@@ -57,8 +57,8 @@ const NOT_PLAIN = -2;
 /** Lines longer than this are not remembered (V8 hashes a string of more than 16,383 characters by its length alone). */
 const MAX_REMEMBERED_LENGTH = 16_000;
 
-/** Lines remembered with their shape, at most: beyond, a line read is a shape of its own. */
-const MAX_REMEMBERED_LINES = 1 << 18;
+/** Lines remembered with their shape at a time (of each kind, twice: the last ones and the older ones). */
+const MAX_REMEMBERED_LINES = 1 << 17;
 
 /**
  * What a trace's frames are kept in (one per trace, its parser's, so that it goes with the trace):
@@ -77,6 +77,8 @@ export class FrameStore {
    * frame that may go on, `#1  0x… in f`, alone only when the next line does not continue it).
    */
   private readonly lineShapes = [new Map<string, number>(), new Map<string, number>()];
+  /** The lines remembered before the last ones filled up (looked up after them; forgotten when the last ones fill up again). */
+  private readonly olderShapes = [new Map<string, number>(), new Map<string, number>()];
   /**
    * The pointer arguments of the plain frames' shapes, three numbers each: the address's and the
    * argument name's numbers, and where the value starts on the frame's line.
@@ -102,13 +104,29 @@ export class FrameStore {
 
   /** The shape of line `line` read before as a plain frame, or as a one-line frame the general way; -1 when it was not. */
   shapeOfLine(line: string, how: Read): number {
-    return this.lineShapes[how].get(line) ?? -1;
+    const k = this.lineShapes[how].get(line);
+    if (k !== undefined) return k;
+    const older = this.olderShapes[how];
+    if (older.size === 0) return -1;
+    const o = older.get(line);
+    if (o === undefined) return -1;
+    this.rememberLine(line, how, o);
+    return o;
   }
 
-  /** Remember that line `line`, read as a plain frame or the general way, has shape `shape`. */
+  /**
+   * Remember that line `line`, read as a plain frame or the general way, has shape `shape`. When
+   * the lines remembered fill up, they become the older ones and the older ones are forgotten: a
+   * long session prints other lines than its start did (other objects), and those of the last
+   * stretch are the ones printed again.
+   */
   rememberLine(line: string, how: Read, shape: number): void {
-    const lines = this.lineShapes[how];
-    if (lines.size < MAX_REMEMBERED_LINES) lines.set(line, shape);
+    let lines = this.lineShapes[how];
+    if (lines.size >= MAX_REMEMBERED_LINES) {
+      this.olderShapes[how] = lines;
+      lines = this.lineShapes[how] = new Map();
+    }
+    lines.set(line, shape);
   }
 
   /** Add a pointer to the table. */

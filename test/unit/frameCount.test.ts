@@ -177,6 +177,26 @@ describe('frames kept as rows and made again', () => {
     assert.ok(ms < 3000, `${ms} ms`);
   });
 
+  it('reads a log of more distinct frame lines than it remembers, and the lines printed again after', () => {
+    // 2,000 hits of 80 frames, each frame line printed once (150,000 lines: more than the 131,072
+    // remembered at a time), then the first 100 hits again: their lines come back after the
+    // remembered ones filled up
+    const bt = (k: number) => Array.from({ length: 80 }, (_, i) => `#${i}  0x${(0x1000 + i).toString(16)} in f${i % 9} (bs=0x${(k * 80 + i + 1).toString(16)}, n=${i}) at ../b.c:${i + 1}`).join('\n');
+    const hits = [...Array.from({ length: 2000 }, (_, k) => k), ...Array.from({ length: 100 }, (_, k) => k)];
+    const trace = parseTrace(hits.map((k) => `Breakpoint 1, g (a=1) at b.c:1\n(gdb) bt\n${bt(k)}\n(gdb) c`).join('\n'));
+    assert.equal(trace.hits.length, 2100);
+    for (const h of [0, 1, 999, 1999, 2000, 2050, 2099]) {
+      const b = trace.hits[h].backtrace!;
+      assert.deepEqual(b.frames.map(view), buildFrames(b.text, b.firstLine, () => undefined).map(view), `hit ${h + 1}`);
+    }
+    // every hit read, in order: the remembered lines turn over
+    for (const h of trace.hits) assert.equal(h.frames.length, 80);
+    for (const h of [5, 1500, 2010, 2099]) {
+      const b = trace.hits[h].backtrace!;
+      assert.deepEqual(b.frames.map(view), buildFrames(b.text, b.firstLine, () => undefined).map(view), `hit ${h + 1}, read again`);
+    }
+  });
+
   it('keeps a frame whose numbers do not fit a row as it was read', () => {
     const text = '#3  h (a=1) at b.c:3\n#2147483648 g (a=1) at b.c:4294967296\n#4294967296 f (a=1) at b.c:1';
     const trace = parseTrace(`Breakpoint 1, f (a=1) at b.c:1\n(gdb) bt\n${text}\n`);
