@@ -1,11 +1,24 @@
 // What the model keeps as columns of numbers (frame rows, pointer sightings, argument items): typed
-// arrays that grow, and the things (names, identities) those numbers stand for, each numbered once.
+// arrays that grow, the search of a sorted column, and the things (names, identities) those
+// numbers stand for, each numbered once.
 
 /** A copy of `a` with twice its room. */
 export function grown(a: Int32Array): Int32Array<ArrayBuffer> {
   const b = new Int32Array(a.length * 2);
   b.set(a);
   return b;
+}
+
+/** The first index in [0, n) for which `before(i)` is false (those for which it is true come first): a binary search of a sorted column. */
+export function partitionPoint(n: number, before: (i: number) => boolean): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (before(mid)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Things numbered in the order they are first given: 0, 1, 2, … */

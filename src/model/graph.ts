@@ -14,6 +14,7 @@
 // them, and the second starts from them, so they show from hit 1 on, marked pre-existing.
 
 import type { Frame } from './frames';
+import { partitionPoint } from './columns';
 import { basename } from './paths';
 import { DeclaredNodes } from './commandObjects';
 import { jobStateAt, type Identities, type ObjectIdentity } from './identities';
@@ -221,17 +222,11 @@ export class BlockGraph {
   }
 
   private stateAt(n: number): State {
-    // the last checkpoint at or before hit n
+    // the last checkpoint at or before hit n (the first is at 0)
     const hits = this.checkpointHits;
-    let lo = 0;
-    let hi = hits.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (hits[mid] <= n) lo = mid;
-      else hi = mid - 1;
-    }
-    const s = this.checkpoints[lo].clone();
-    for (let h = hits[lo] + 1; h <= n; h++) for (const op of this.ops[h - 1]) s.apply(op);
+    const at = partitionPoint(hits.length, (i) => hits[i] <= n) - 1;
+    const s = this.checkpoints[at].clone();
+    for (let h = hits[at] + 1; h <= n; h++) for (const op of this.ops[h - 1]) s.apply(op);
     return s;
   }
 
@@ -1063,16 +1058,9 @@ export class BlockGraph {
     if (!d || d.command >= hit.command) return null;
     const line = this.trace.commands[d.command].line;
     if (line === null) return null;
-    // hits before the command's line
-    let lo = 0;
-    let hi = this.trace.hits.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.trace.hits[mid].line < line) lo = mid + 1;
-      else hi = mid;
-    }
-    // the first hit after that command (1-based): `lo` hits come before it
-    return lo + 1 <= hit.index ? { command: d.command, atHit: lo + 1 } : null;
+    // the first hit after that command (1-based): `before` hits come before its line
+    const before = partitionPoint(this.trace.hits.length, (i) => this.trace.hits[i].line < line);
+    return before + 1 <= hit.index ? { command: d.command, atHit: before + 1 } : null;
   }
 
   private label(key: string): string {

@@ -73,7 +73,7 @@ export class State {
   /** How many nodes are `probably-freed` (an indexed state only): most commands end with none, and are not looked through for them. */
   probablyFreed = 0;
 
-  constructor(indexed = false) {
+  constructor(private readonly indexed = false) {
     this.from = indexed ? new Map() : null;
     this.to = indexed ? new Map() : null;
     this.rank = indexed ? new Map() : null;
@@ -132,19 +132,19 @@ export class State {
   apply(op: Op): void {
     switch (op.op) {
       case 'node':
-        if (this.rank !== null) this.probablyFreed += freed(op.state) - freed(this.nodes.get(op.rec.key)?.state);
+        if (this.indexed) this.probablyFreed += freed(op.state) - freed(this.nodes.get(op.rec.key)?.state);
         this.nodes.set(op.rec.key, { rec: op.rec, state: op.state });
         break;
       case 'state': {
         const n = this.nodes.get(op.key);
         if (n) {
-          if (this.rank !== null) this.probablyFreed += freed(op.state) - freed(n.state);
+          if (this.indexed) this.probablyFreed += freed(op.state) - freed(n.state);
           n.state = op.state;
         }
         break;
       }
       case 'dropNode':
-        if (this.rank !== null) this.probablyFreed -= freed(this.nodes.get(op.key)?.state);
+        if (this.indexed) this.probablyFreed -= freed(this.nodes.get(op.key)?.state);
         this.nodes.delete(op.key);
         break;
       case 'edge': {

@@ -10,7 +10,7 @@ import { betweenBatches, type Batches } from './work';
 import { unescapeC, type Token } from './lines';
 import type { Trace } from './trace';
 import type { LoggedTraceEvent } from './traceEvents';
-import { grown, Numbering } from './columns';
+import { grown, Numbering, partitionPoint } from './columns';
 
 export type ObjectKind = 'node' | 'backend' | 'job' | 'edge' | 'transaction';
 
@@ -324,18 +324,6 @@ interface Current {
   endsAfter: number | null;
   /** Its number in the sighting columns. */
   serial: number;
-}
-
-/** The first index in [0, n) for which `before(i)` is false (those for which it is true come first). */
-function partitionPoint(n: number, before: (i: number) => boolean): number {
-  let lo = 0;
-  let hi = n;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (before(mid)) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** Every pointer of a trace and what it is. Built once per trace (it reads every frame). */

@@ -3,24 +3,15 @@
 // the CLI alike.
 
 import type { FrameContext } from './cSource';
+import { partitionPoint } from './columns';
 import { frameContext } from './source';
 import type { Frame, Hit, Trace } from './trace';
 
 /** The hit whose section holds document line `line` (header to its last line), if any. */
 export function hitAtLine(trace: Trace, line: number): Hit | undefined {
   const hits = trace.hits;
-  let lo = 0;
-  let hi = hits.length - 1;
-  let found = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (hits[mid].line <= line) {
-      found = mid;
-      lo = mid + 1;
-    } else {
-      hi = mid - 1;
-    }
-  }
+  // the last hit that starts at or before the line
+  const found = partitionPoint(hits.length, (i) => hits[i].line <= line) - 1;
   if (found < 0) return undefined;
   const h = hits[found];
   return line <= h.endLine ? h : undefined;
