@@ -226,7 +226,9 @@ function readFrameRows(text: string, firstLine: number, report: Report, store: F
       // lineBody changed (no-break spaces), nor numbers too large for the row
       const asRow = typeof place === 'number' && line.verbatim && fits(level) && fits(source.line) && fits(source.column) && !store.full;
       if (!asRow) {
-        (objects ??= [])[count] = new Frame(level, source, place);
+        const frame = new Frame(level, source, place);
+        (objects ??= [])[count] = frame;
+        pointersOfWrapped(frame, source, store);
         addRow(firstLine, 0, 0, -1);
         return;
       }
@@ -280,6 +282,27 @@ function readFrameRows(text: string, firstLine: number, report: Report, store: F
   );
   const { block, at } = store.keep(rows, count);
   return { block, at, count, objects };
+}
+
+/**
+ * The pointers of a frame that stays an object (gdb wrapped it over lines), put in the store's table
+ * when its joined text is a plain frame that reads its argument list where the frame's own reading
+ * does: then they are what `pointerArgs` finds there, and are not looked for again at each use.
+ */
+function pointersOfWrapped(frame: Frame, source: FrameText, store: FrameStore): void {
+  const text = source.text;
+  if (store.full || source.argsStart < 0) return;
+  const hash = text.lastIndexOf('#', source.start);
+  let end = text.length;
+  while (end > hash && text.charCodeAt(end - 1) === 32) end--;
+  const pointers = hash < 0 ? -1 : readPlainFrame(text, hash, end);
+  if (pointers < 0 || plain[Plain.ArgsStart] !== source.argsStart || plain[Plain.ArgsEnd] !== source.argsEnd) return;
+  const at = store.pointerCount;
+  for (let k = 0; k < pointers; k++) {
+    const o = 4 * k;
+    store.addPointer(text.slice(plainPointers[o], plainPointers[o + 1]), text.slice(plainPointers[o + 2], plainPointers[o + 3]), plainPointers[o]);
+  }
+  frame.pointersIn(store, at, pointers);
 }
 
 /** Read plain frame `text[start, end)` into a new shape: its number, or -1 when it is not one. */

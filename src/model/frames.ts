@@ -170,7 +170,16 @@ export class Frame {
     const table = store.pointerTable;
     const addresses = store.addresses;
     const names = store.names;
-    const line = this.place as number;
+    if (typeof this.place !== 'number') {
+      // a wrapped frame's: offsets in its joined text
+      for (let k = this.pointerAt, e = this.pointerAt + this.pointerCount; k < e; k++) {
+        const value = addresses[table[3 * k]];
+        const t = this.token(table[3 * k + 2], table[3 * k + 2] + value.length);
+        visit(value, names[table[3 * k + 1]], t.line, t.start, t.end);
+      }
+      return;
+    }
+    const line = this.place;
     for (let k = this.pointerAt, e = this.pointerAt + this.pointerCount; k < e; k++) {
       const value = addresses[table[3 * k]];
       const start = table[3 * k + 2];
@@ -178,7 +187,7 @@ export class Frame {
     }
   }
 
-  /** Its pointers are entries `[at, at + count)` of the store's table (a frame made from a plain row). */
+  /** Its pointers are entries `[at, at + count)` of the store's table (a frame made from a plain row, or a wrapped one read as plain). */
   pointersIn(store: PointerTable, at: number, count: number): void {
     this.pointerStore = store;
     this.pointerAt = at;
