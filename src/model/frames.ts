@@ -160,11 +160,14 @@ export class Frame {
     for (const p of pointerArgs(this.text, this.argsStart, this.argsEnd)) out.push({ value: p.value, arg: p.name, range: this.token(p.start, p.start + p.value.length) });
     return out;
   }
-  /** Each of its pointers, as `pointers` gives them, without making an object for each: `visit(value, arg, line, start, end)`. */
-  eachPointer(visit: (value: string, arg: string, line: number, start: number, end: number) => void): void {
+  /**
+   * Each of its pointers, as `pointers` gives them, without making an object for each: `visit(value,
+   * arg, line, start, end, address)`, `address` the number of the value in its `pointerSource` (-1 without one).
+   */
+  eachPointer(visit: (value: string, arg: string, line: number, start: number, end: number, address: number) => void): void {
     const store = this.pointerStore;
     if (store === null) {
-      for (const p of this.pointers) visit(p.value, p.arg, p.range.line, p.range.start, p.range.end);
+      for (const p of this.pointers) visit(p.value, p.arg, p.range.line, p.range.start, p.range.end, -1);
       return;
     }
     const table = store.pointerTable;
@@ -175,7 +178,7 @@ export class Frame {
       for (let k = this.pointerAt, e = this.pointerAt + this.pointerCount; k < e; k++) {
         const value = addresses[table[3 * k]];
         const t = this.token(table[3 * k + 2], table[3 * k + 2] + value.length);
-        visit(value, names[table[3 * k + 1]], t.line, t.start, t.end);
+        visit(value, names[table[3 * k + 1]], t.line, t.start, t.end, table[3 * k]);
       }
       return;
     }
@@ -183,8 +186,13 @@ export class Frame {
     for (let k = this.pointerAt, e = this.pointerAt + this.pointerCount; k < e; k++) {
       const value = addresses[table[3 * k]];
       const start = table[3 * k + 2];
-      visit(value, names[table[3 * k + 1]], line, start, start + value.length);
+      visit(value, names[table[3 * k + 1]], line, start, start + value.length, table[3 * k]);
     }
+  }
+
+  /** The table its pointers are in, whose address numbers `eachPointer` gives (null: none, they are -1). */
+  get pointerSource(): PointerTable | null {
+    return this.pointerStore;
   }
 
   /** Its pointers are entries `[at, at + count)` of the store's table (a frame made from a plain row, or a wrapped one read as plain). */

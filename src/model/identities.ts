@@ -4,7 +4,7 @@
 // address already in use before, starts a new incarnation (design.md §5).
 
 import { commandFacts, DeclaredNodes, type ObjectFacts } from './commandObjects';
-import type { Frame } from './frames';
+import type { Frame, PointerTable } from './frames';
 import { basename } from './paths';
 import { betweenBatches, type Batches } from './work';
 import { unescapeC, type Token } from './lines';
@@ -104,19 +104,26 @@ class HitPointers {
   line = new Int32Array(256);
   start = new Int32Array(256);
   end = new Int32Array(256);
+  /** The value's number in `table` (the trace's pointer table), or -1. */
+  address = new Int32Array(256);
+  /** The table whose address numbers `address` holds: the first one seen (a trace has one). */
+  table: PointerTable | null = null;
+  private numbered = false;
 
-  private readonly add = (value: string, arg: string, line: number, start: number, end: number): void => {
+  private readonly add = (value: string, arg: string, line: number, start: number, end: number, address: number): void => {
     const k = this.count++;
     if (k === this.line.length) {
       this.line = grown(this.line);
       this.start = grown(this.start);
       this.end = grown(this.end);
+      this.address = grown(this.address);
     }
     this.value[k] = value;
     this.arg[k] = arg;
     this.line[k] = line;
     this.start[k] = start;
     this.end[k] = end;
+    this.address[k] = this.numbered ? address : -1;
   };
 
   read(all: readonly Frame[]): void {
@@ -125,6 +132,8 @@ class HitPointers {
     if (all.length + 1 > this.from.length) this.from = new Int32Array(2 * (all.length + 1));
     for (let i = 0; i < all.length; i++) {
       this.from[i] = this.count;
+      const source = all[i].pointerSource;
+      this.numbered = source !== null && (this.table ??= source) === source;
       all[i].eachPointer(this.add);
     }
     this.from[all.length] = this.count;
@@ -307,9 +316,14 @@ class SightingColumns {
   }
 }
 
-/** An address a hit prints: the object it stands for, and what the hit says of it. */
-interface Slot {
+/**
+ * An address, while the hits are read: the object it stands for now, and what the hit being read
+ * (`hit`) says of it when that hit prints it.
+ */
+interface AddressState {
+  readonly address: string;
   cur: Current | undefined;
+  hit: number;
   kind: ObjectKind | null | undefined;
   deleted: boolean;
   created: boolean;
@@ -336,7 +350,12 @@ export class Identities {
   private readonly hitPointers = new HitPointers();
   private readonly serials = new Numbering<ObjectIdentity>();
 
-  private readonly current = new Map<string, Current>();
+  /** Every address printed or traced so far, and the object it stands for now. */
+  private readonly addresses = new Map<string, AddressState>();
+  /** The same, by the address's number in the trace's pointer table (`hitPointers.table`). */
+  private readonly byNumber: (AddressState | undefined)[] = [];
+  /** The addresses the hit being read prints, in the order it first prints each. */
+  private readonly printed: AddressState[] = [];
   /** The next of the trace's block trace events to read, and the command the last one fell in. */
   private eventCursor = 0;
   private commandCursor = -1;
@@ -372,7 +391,7 @@ export class Identities {
     if (!(reply ? 'error' in reply : c.rolledBack || c.topDeleted)) return;
     // what its hits show being created (not what it merely printed first: gdb may have attached late)
     for (const id of c.created) {
-      const cur = this.current.get(id.address);
+      const cur = this.currentAt(id.address);
       if (cur?.identity !== id || cur.endsAfter !== null || id.kind === 'transaction') continue;
       cur.endsAfter = c.lastHit;
       id.ended = 'deleted';
@@ -398,7 +417,6 @@ export class Identities {
   }
 
   private addHits(from: number, to: number): void {
-    const current = this.current;
     // the job ids attribution learnt
     const jobIds = this.trace.jobs;
     for (let h = from; h < to; h++) {
@@ -410,21 +428,30 @@ export class Identities {
       this.cmd ??= { index: hit.command, firstHit: hit.index, lastHit: hit.index, rolledBack: false, topDeleted: false, created: [] };
       this.cmd.lastHit = hit.index;
       if (frames.some((f) => f.function === 'tran_abort' || /^bdrv_(?:attach_child_common|replace_child)_abort$/.test(f.function))) this.cmd.rolledBack = true;
-      const told = commandFacts(cmd, frames, this.declared.upTo(hit.command), (p) => current.get(p)?.identity.name ?? null);
+      const told = commandFacts(cmd, frames, this.declared.upTo(hit.command), (p) => this.currentAt(p)?.identity.name ?? null);
       const all = hit.stop ? [hit.stop, ...frames] : frames;
       const hp = this.hitPointers;
       hp.read(all);
       const ev = evidenceOf(frames, hp, jobIds, told);
       // what the hit says of each address it prints, looked up once per address: a hit prints the
-      // same few addresses many times, and the maps are keyed by their text
-      const slots = new Map<string, Slot>();
+      // same few addresses many times (found by their number in the pointer table, not their text)
+      const printed = this.printed;
+      printed.length = 0;
       for (let k = 0; k < hp.count; k++) {
         const value = hp.value[k];
         const line = hp.line[k];
-        let slot: Slot | undefined = slots.get(value);
+        const n = hp.address[k];
+        let slot = n >= 0 ? this.byNumber[n] : undefined;
         if (slot === undefined) {
-          slot = { cur: current.get(value), kind: ev.facts.get(value)?.kind, deleted: ev.deleted.has(value), created: ev.created.has(value) };
-          slots.set(value, slot);
+          slot = this.stateOf(value);
+          if (n >= 0) this.byNumber[n] = slot;
+        }
+        if (slot.hit !== hit.index) {
+          slot.hit = hit.index;
+          slot.kind = ev.facts.get(value)?.kind;
+          slot.deleted = ev.deleted.has(value);
+          slot.created = ev.created.has(value);
+          printed.push(slot);
         }
         let cur = slot.cur;
         const firstInHit = cur !== undefined && cur.identity.lastHit !== hit.index;
@@ -438,7 +465,7 @@ export class Identities {
           (firstInHit && slot.kind !== undefined && cur.identity.kind !== null && slot.kind !== cur.identity.kind) ||
           // nor its name or file: a command that names it otherwise speaks of another object
           (firstInHit && contradicts(told.get(value), cur.identity));
-        if (startNew) cur = slot.cur = this.follow(this.fresh(value, line));
+        if (startNew) cur = this.follow(this.fresh(value, line));
         const id = cur!.identity;
         id.firstHit ??= hit.index;
         this.seen.push(line, hp.start[k], hp.end[k], cur!.serial);
@@ -446,7 +473,8 @@ export class Identities {
         id.lastHit = hit.index;
         if (!slot.created) cur!.established = true;
       }
-      for (const [address, slot] of slots) {
+      for (const slot of printed) {
+        const address = slot.address;
         const cur = slot.cur!;
         const facts = ev.facts.get(address);
         if (facts) {
@@ -474,14 +502,14 @@ export class Identities {
       const parent = attach?.argValue('opaque')?.pointer;
       const child = attach?.argValue('child_bs')?.pointer;
       const createdHere = (address: string | undefined) => {
-        const id = address ? current.get(address)?.identity : undefined;
+        const id = address ? this.currentAt(address)?.identity : undefined;
         if (!id || (id.createdIn ?? null) !== null || !this.cmd) return;
         id.createdIn = hit.command;
         this.cmd.created.push(id);
       };
       for (const address of ev.created) createdHere(address);
-      const parentId = parent ? current.get(parent)?.identity : undefined;
-      const childId = child ? current.get(child)?.identity : undefined;
+      const parentId = parent ? this.currentAt(parent)?.identity : undefined;
+      const childId = child ? this.currentAt(child)?.identity : undefined;
       // a new child of a node being created, or a node bdrv_open_inherit is opening (it probes it through a BlockBackend of its own)
       // (not a node the command refers to by the name an earlier command gave it)
       const refName = child ? told.get(child)?.name : undefined;
@@ -510,7 +538,7 @@ export class Identities {
 
   /** A new object at `address` from document line `line` on: the one at that address before is over. */
   private startIncarnation(address: string, line: number, hitsBefore: number): ObjectIdentity {
-    const before = this.current.get(address);
+    const before = this.currentAt(address);
     if (before && before.endsAfter === null) {
       before.endsAfter = hitsBefore;
       before.identity.ended = 'deleted';
@@ -521,8 +549,23 @@ export class Identities {
   /** From now on, the pointers printed at the identity's address are it. */
   private follow(identity: ObjectIdentity): Current {
     const cur: Current = { identity, established: false, endsAfter: null, serial: this.serial(identity) };
-    this.current.set(identity.address, cur);
+    this.stateOf(identity.address).cur = cur;
     return cur;
+  }
+
+  /** What is known of `address` (made, knowing nothing, the first time it is asked for). */
+  private stateOf(address: string): AddressState {
+    let a = this.addresses.get(address);
+    if (a === undefined) {
+      a = { address, cur: undefined, hit: -1, kind: undefined, deleted: false, created: false };
+      this.addresses.set(address, a);
+    }
+    return a;
+  }
+
+  /** The object `address` stands for now, if any. */
+  private currentAt(address: string): Current | undefined {
+    return this.addresses.get(address)?.cur;
   }
 
   /**
@@ -530,7 +573,7 @@ export class Identities {
    * one when there is none, it was freed, or it was another kind of object (the address was reused).
    */
   private liveAt(address: string, e: LoggedTraceEvent, kind: ObjectKind | null): ObjectIdentity {
-    const cur = this.current.get(address);
+    const cur = this.currentAt(address);
     if (cur && (cur.endsAfter === null || cur.endsAfter >= e.hitsBefore) && (kind === null || cur.identity.kind === null || cur.identity.kind === kind)) return cur.identity;
     return this.startIncarnation(address, e.line, e.hitsBefore);
   }
@@ -542,7 +585,7 @@ export class Identities {
    * printed in the hit just before or since its command's line; else the address was reused.
    */
   private openedHere(e: Extract<LoggedTraceEvent, { kind: 'open' }>): ObjectIdentity | undefined {
-    const cur = this.current.get(e.bs);
+    const cur = this.currentAt(e.bs);
     if (!cur || cur.endsAfter !== null || this.opened.has(cur.identity)) return undefined;
     const id = cur.identity;
     if (id.kind !== null && id.kind !== 'node') return undefined;
