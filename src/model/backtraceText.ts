@@ -2,7 +2,7 @@
 // objects (frames.ts) when asked for; and its frames counted without building them.
 
 import { grown, Numbering } from './columns';
-import { Frame, readFrames, type Report } from './frames';
+import { Frame, readFrames, type Report, type Segment } from './frames';
 import { findClosingParen, type FrameText } from './lines';
 import { Plain, plain, plainPointers, readPlainFrame } from './plainFrame';
 
@@ -60,6 +60,29 @@ const MAX_REMEMBERED_LENGTH = 16_000;
 /** Lines remembered with their shape at a time (of each kind, twice: the last ones and the older ones). */
 const MAX_REMEMBERED_LINES = 1 << 17;
 
+/** First lines of wrapped frames remembered at a time (twice: the last ones and the older ones), and frames remembered for each. */
+const MAX_KNOWN_FRAMES = 1 << 14;
+const KNOWN_PER_LINE = 4;
+
+/**
+ * A frame gdb wrapped over lines, as its lines were read (it ended with them: the line after it had
+ * no say): found again by the text of its first line, and then its whole text compared.
+ */
+interface KnownFrame {
+  /** Its lines' text, the first one's start to the last one's end. */
+  raw: string;
+  lines: number;
+  level: number;
+  /** What was read of it, its names the store's copies. */
+  source: FrameText;
+  /** Its pieces, and the line of the first. */
+  segments: readonly Segment[];
+  firstLine: number;
+  /** Its pointers in the store's table; `pointerCount` -1 when they are read from its text. */
+  pointerAt: number;
+  pointerCount: number;
+}
+
 /**
  * What a trace's frames are kept in (one per trace, its parser's, so that it goes with the trace):
  * function, file and library names, each once, by number; the shapes of its frames; the pointer
@@ -85,6 +108,33 @@ export class FrameStore {
    */
   pointerTable = new Int32Array(3 * 1024);
   pointerCount = 0;
+  /** Wrapped frames read before, the last few of each first line, by its text; and the older ones. */
+  private wrapped = new Map<string, KnownFrame[]>();
+  private olderWrapped = new Map<string, KnownFrame[]>();
+
+  /** The wrapped frames whose first line is `line` read last (the last first), if any. */
+  knownFrames(line: string): readonly KnownFrame[] | undefined {
+    const known = this.wrapped.get(line);
+    if (known !== undefined || this.olderWrapped.size === 0) return known;
+    const older = this.olderWrapped.get(line);
+    if (older !== undefined) this.wrapped.set(line, older);
+    return older;
+  }
+
+  /** Remember wrapped frame `f`, whose first line is `line`. */
+  rememberFrame(line: string, f: KnownFrame): void {
+    const known = this.wrapped.get(line);
+    if (known !== undefined) {
+      if (known.length >= KNOWN_PER_LINE) known.pop();
+      known.unshift(f);
+      return;
+    }
+    if (this.wrapped.size >= MAX_KNOWN_FRAMES) {
+      this.olderWrapped = this.wrapped;
+      this.wrapped = new Map();
+    }
+    this.wrapped.set(line, [f]);
+  }
 
   /** The names, by number. */
   get names(): readonly string[] {
@@ -221,15 +271,17 @@ function readFrameRows(text: string, firstLine: number, report: Report, store: F
     text,
     firstLine,
     report,
-    (level, source, place, line) => {
+    (level, source, place, line, ended) => {
       // a row remakes the line from the backtrace's text: not for a wrapped frame, nor for a line
       // lineBody changed (no-break spaces), nor numbers too large for the row
       const asRow = typeof place === 'number' && line.verbatim && fits(level) && fits(source.line) && fits(source.column) && !store.full;
       if (!asRow) {
         const frame = new Frame(level, source, place);
         (objects ??= [])[count] = frame;
-        pointersOfWrapped(frame, source, store);
+        const pointers = pointersOfWrapped(frame, source, store);
         addRow(firstLine, 0, 0, -1);
+        // (the same lines printed again are this frame again: its lines alone ended it)
+        if (ended && typeof place !== 'number' && !store.full) rememberWrapped(text, line.start, place, level, frame, source, pointers, store);
         return;
       }
       // (a row's shape depends on its line alone: the same line printed again has the same one)
@@ -279,6 +331,33 @@ function readFrameRows(text: string, firstLine: number, report: Report, store: F
       addRow(lineNo, start, end, k);
       return true;
     },
+    (start, lineNo) => {
+      // a wrapped frame read before: made again without assembling it
+      const first = text.indexOf('\n', start);
+      if (first < 0 || first - start > MAX_REMEMBERED_LENGTH) return 0;
+      const known = store.knownFrames(text.slice(start, first));
+      if (known === undefined) return 0;
+      let f: KnownFrame | undefined;
+      for (const k of known) {
+        const after = start + k.raw.length;
+        if (text.startsWith(k.raw, start) && (after === text.length || text.charCodeAt(after) === 10)) {
+          f = k;
+          break;
+        }
+      }
+      if (f === undefined) return 0;
+      const moved = lineNo - f.firstLine;
+      const frame = new Frame(
+        f.level,
+        f.source,
+        f.segments.map((s) => ({ from: s.from, line: s.line + moved, col: s.col })),
+        true,
+      );
+      if (f.pointerCount >= 0) frame.pointersIn(store, f.pointerAt, f.pointerCount);
+      (objects ??= [])[count] = frame;
+      addRow(firstLine, 0, 0, -1);
+      return f.lines;
+    },
   );
   const { block, at } = store.keep(rows, count);
   return { block, at, count, objects };
@@ -289,20 +368,44 @@ function readFrameRows(text: string, firstLine: number, report: Report, store: F
  * when its joined text is a plain frame that reads its argument list where the frame's own reading
  * does: then they are what `pointerArgs` finds there, and are not looked for again at each use.
  */
-function pointersOfWrapped(frame: Frame, source: FrameText, store: FrameStore): void {
+function pointersOfWrapped(frame: Frame, source: FrameText, store: FrameStore): number {
   const text = source.text;
-  if (store.full || source.argsStart < 0) return;
+  if (store.full || source.argsStart < 0) return -1;
   const hash = text.lastIndexOf('#', source.start);
   let end = text.length;
   while (end > hash && text.charCodeAt(end - 1) === 32) end--;
   const pointers = hash < 0 ? -1 : readPlainFrame(text, hash, end);
-  if (pointers < 0 || plain[Plain.ArgsStart] !== source.argsStart || plain[Plain.ArgsEnd] !== source.argsEnd) return;
+  if (pointers < 0 || plain[Plain.ArgsStart] !== source.argsStart || plain[Plain.ArgsEnd] !== source.argsEnd) return -1;
   const at = store.pointerCount;
   for (let k = 0; k < pointers; k++) {
     const o = 4 * k;
     store.addPointer(text.slice(plainPointers[o], plainPointers[o + 1]), text.slice(plainPointers[o + 2], plainPointers[o + 3]), plainPointers[o]);
   }
   frame.pointersIn(store, at, pointers);
+  return pointers;
+}
+
+/** Remember wrapped frame `frame` (its lines `place`, the first at `start` in `text`; `pointers` of them in the store's table, or -1). */
+function rememberWrapped(text: string, start: number, place: readonly Segment[], level: number, frame: Frame, source: FrameText, pointers: number, store: FrameStore): void {
+  const first = text.indexOf('\n', start);
+  if (first < 0 || first - start > MAX_REMEMBERED_LENGTH) return;
+  let end = first;
+  for (let k = 1; k < place.length && end >= 0; k++) end = text.indexOf('\n', end + 1);
+  if (end < 0) end = text.length;
+  // (the assembler's record, no one else's now: given the store's copies of its names)
+  source.function = frame.function;
+  source.file = frame.file;
+  source.library = frame.library;
+  store.rememberFrame(text.slice(start, first), {
+    raw: text.slice(start, end),
+    lines: place.length,
+    level,
+    source,
+    segments: place,
+    firstLine: place[0].line,
+    pointerAt: pointers < 0 ? -1 : store.pointerCount - pointers,
+    pointerCount: pointers,
+  });
 }
 
 /** Read plain frame `text[start, end)` into a new shape: its number, or -1 when it is not one. */

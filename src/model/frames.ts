@@ -306,8 +306,11 @@ export class FrameAssembler {
 
   constructor(
     private readonly report: Report,
-    /** A whole frame: its level, what was read of it, and its line (or the lines of its pieces). */
-    private readonly emit: (level: number, source: FrameText, place: number | readonly Segment[]) => void,
+    /**
+     * A whole frame: its level, what was read of it, and its line (or the lines of its pieces); `ended`
+     * when its own lines ended it (its text is complete), not the line after it or the end.
+     */
+    private readonly emit: (level: number, source: FrameText, place: number | readonly Segment[], ended: boolean) => void,
   ) {}
 
   get isOpen(): boolean {
@@ -322,7 +325,7 @@ export class FrameAssembler {
 
   start(level: number, parsed: FrameText, lineNo: number): void {
     this.finish();
-    if (parsed.open === null) this.emit(level, parsed, lineNo);
+    if (parsed.open === null) this.emit(level, parsed, lineNo, true);
     else this.pending = { level, text: parsed.text, segments: [{ from: 0, line: lineNo, col: 0 }], parsed, continuations: 0 };
   }
 
@@ -347,17 +350,17 @@ export class FrameAssembler {
       return true;
     }
     p.parsed = reparsed;
-    if (reparsed.open === null || p.continuations >= MAX_CONTINUATIONS) this.finish();
+    if (reparsed.open === null || p.continuations >= MAX_CONTINUATIONS) this.finish(reparsed.open === null);
     return true;
   }
 
   /** Emit the open frame, if any; an argument list that never closed is reported. */
-  finish(): void {
+  finish(ended = false): void {
     const p = this.pending;
     if (!p) return;
     this.pending = null;
     if (p.parsed.open === 'args') this.report('truncated-frame', p.segments[0].line);
-    this.emit(p.level, p.parsed, p.segments.length === 1 ? p.segments[0].line : p.segments);
+    this.emit(p.level, p.parsed, p.segments.length === 1 ? p.segments[0].line : p.segments, ended);
   }
 }
 
@@ -389,14 +392,19 @@ export function readFrames(
   text: string,
   firstLine: number,
   report: Report,
-  emit: (level: number, source: FrameText, place: number | readonly Segment[], line: { start: number; end: number; verbatim: boolean }) => void,
+  emit: (level: number, source: FrameText, place: number | readonly Segment[], line: { start: number; end: number; verbatim: boolean }, ended: boolean) => void,
   /** Takes a line `text[start, end)` that is a plain frame (plainFrame.ts) whole, if it can: true when it did. */
   plainLine?: (start: number, end: number, lineNo: number) => boolean,
+  /**
+   * Takes the frame that starts on the frame line at `start` (not a plain one) and goes on over the
+   * lines after it, when it knows that text: how many lines it took (0: none).
+   */
+  knownFrame?: (start: number, lineNo: number) => number,
 ): void {
   // where the line of the frame being assembled starts and ends (a one-line frame is emitted when
   // the next line begins), and whether the frame's text is that line as it is in `text`
   const frameLine = { start: 0, end: 0, verbatim: true };
-  const asm = new FrameAssembler(report, (level, source, place) => emit(level, source, place, frameLine));
+  const asm = new FrameAssembler(report, (level, source, place, ended) => emit(level, source, place, frameLine, ended));
   let lineNo = firstLine;
   let start = 0;
   for (;;) {
@@ -408,6 +416,15 @@ export function readFrames(
       if (nl >= text.length) break;
       start = nl + 1;
       lineNo++;
+      continue;
+    }
+    const taken = knownFrame !== undefined && !asm.isOpen && text.charCodeAt(start) === 35 /* # */ ? knownFrame(start, lineNo) : 0;
+    if (taken > 0) {
+      // its lines, the last one's break included
+      for (let k = 1; k < taken && nl >= 0; k++) nl = text.indexOf('\n', nl + 1);
+      if (nl < 0 || nl >= text.length) break;
+      start = nl + 1;
+      lineNo += taken;
       continue;
     }
     const raw = text.slice(start, end);

@@ -197,6 +197,42 @@ describe('frames kept as rows and made again', () => {
     }
   });
 
+  it('reads a wrapped frame printed again as the frame its lines are, whatever follows them', () => {
+    // the same first line with other argument lists and locations, a frame that is the start of
+    // another one's text, one cut off, one at the end of the backtrace, and each printed at other
+    // lines (more than the last few kept for one first line)
+    const head = '#1  0x0000555555d68bcb in bdrv_attach_child_common';
+    const wrapped = (k: number, at = `../block.c:${3000 + (k % 3)}`) => [head, `    (child_bs=0x${(0x5555578ddc80 + 16 * (k % 7)).toString(16)}, child_name=0x5555560db1d8 "root", perm=${k % 2})`, `    at ${at}`];
+    const variants: string[][] = [
+      wrapped(0),
+      wrapped(1),
+      [...wrapped(1).slice(0, 2), '    at ../block.c:3001x'], // the location longer: the one before is the start of its text
+      ...Array.from({ length: 10 }, (_, k) => wrapped(k + 2)),
+      wrapped(1).slice(0, 2), // no location line: ended by the next frame
+      [head, '    (child_bs=0x5555578ddc80, child_name=0x5555560db1d8 "ro'], // cut off
+      [head, '    (child_bs=0x5555578ddc80)', '    at ../block.c:3000', '    from junk'], // a line after that continues nothing
+    ];
+    const bts: string[] = [];
+    for (let rep = 0; rep < 3; rep++) {
+      for (const [i, v] of variants.entries()) {
+        const tail = i % 2 === 0 ? ['#2  0x0000555555d68f74 in bdrv_root_attach_child (child_bs=0x5555578ddc80) at ../block.c:3159'] : [];
+        bts.push(['#0  bdrv_replace_child_noperm (child=0x555557a0e9d0, new_bs=0x0) at ../block.c:2843', ...v, ...tail].join('\n'));
+      }
+    }
+    const trace = parseTrace(bts.map((bt, k) => `Breakpoint 1, f (a=${k}) at b.c:1\n${'\n'.repeat(k % 3)}(gdb) bt\n${bt}\n(gdb) c`).join('\n'));
+    assert.equal(trace.hits.length, bts.length);
+    const wrappedSeen = new Set<string>();
+    for (const h of trace.hits) {
+      const b = h.backtrace!;
+      const problems: string[] = [];
+      const direct = buildFrames(b.text, b.firstLine, (code, line) => problems.push(`${code} ${line}`));
+      assert.deepEqual(b.frames.map(view), direct.map(view), `hit ${h.index}`);
+      for (const f of b.frames) if (f.range.endLine > f.range.startLine) wrappedSeen.add(f.argsText);
+    }
+    assert.ok(wrappedSeen.size >= 12, 'the wrapped frames were read as wrapped');
+    assert.deepEqual(trace.hits[trace.hits.length - 1].frames.map((f) => f.function), ['bdrv_replace_child_noperm', 'bdrv_attach_child_common']);
+  });
+
   it('keeps a frame whose numbers do not fit a row as it was read', () => {
     const text = '#3  h (a=1) at b.c:3\n#2147483648 g (a=1) at b.c:4294967296\n#4294967296 f (a=1) at b.c:1';
     const trace = parseTrace(`Breakpoint 1, f (a=1) at b.c:1\n(gdb) bt\n${text}\n`);
