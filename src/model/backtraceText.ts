@@ -11,9 +11,10 @@ import { Plain, plain, plainPointers, readPlainFrame } from './plainFrame';
 // A row says where the frame's line is in the backtrace's text and which shape it has: what
 // parseFrameText found on the line (offsets in the line, names as numbers in the trace's
 // FrameStore) and, for a plain frame (plainFrame.ts), its pointer arguments. A plain line printed
-// again (the same frame in the next hit) has the same shape, read once. A wrapped frame, rare,
-// stays an object. Frames are made again from their rows when asked for, and the last few
-// backtraces' are kept.
+// again (the same frame in the next hit) has the same shape, read once. A frame gdb wrapped over
+// lines (a seventh of them: those with the longest argument lists) stays an object; the same lines
+// printed again are made into that frame again without being assembled anew. Frames are made
+// again from their rows when asked for, and the last few backtraces' are kept.
 const ROW = 4;
 const enum Row {
   LineIndex,
