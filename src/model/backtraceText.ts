@@ -118,23 +118,27 @@ export class FrameStore {
     const known = this.wrapped.get(line);
     if (known !== undefined || this.olderWrapped.size === 0) return known;
     const older = this.olderWrapped.get(line);
-    if (older !== undefined) this.wrapped.set(line, older);
+    if (older !== undefined) this.keepFrames(line, older);
     return older;
   }
 
-  /** Remember wrapped frame `f`, whose first line is `line`. */
+  /** Remember wrapped frame `f`, whose first line is `line` (unless the same lines are remembered). */
   rememberFrame(line: string, f: KnownFrame): void {
     const known = this.wrapped.get(line);
-    if (known !== undefined) {
+    if (known === undefined) {
+      this.keepFrames(line, [f]);
+    } else if (!known.some((k) => k.raw === f.raw)) {
       if (known.length >= KNOWN_PER_LINE) known.pop();
       known.unshift(f);
-      return;
     }
+  }
+
+  private keepFrames(line: string, known: KnownFrame[]): void {
     if (this.wrapped.size >= MAX_KNOWN_FRAMES) {
       this.olderWrapped = this.wrapped;
       this.wrapped = new Map();
     }
-    this.wrapped.set(line, [f]);
+    this.wrapped.set(line, known);
   }
 
   /** The names, by number. */
@@ -388,11 +392,13 @@ function pointersOfWrapped(frame: Frame, source: FrameText, store: FrameStore): 
 
 /** Remember wrapped frame `frame` (its lines `place`, the first at `start` in `text`; `pointers` of them in the store's table, or -1). */
 function rememberWrapped(text: string, start: number, place: readonly Segment[], level: number, frame: Frame, source: FrameText, pointers: number, store: FrameStore): void {
+  // (only what the hook looks up: `#N` at the line's start, and not too long)
   const first = text.indexOf('\n', start);
-  if (first < 0 || first - start > MAX_REMEMBERED_LENGTH) return;
+  if (first < 0 || first - start > MAX_REMEMBERED_LENGTH || text.charCodeAt(start) !== 35 /* # */) return;
   let end = first;
   for (let k = 1; k < place.length && end >= 0; k++) end = text.indexOf('\n', end + 1);
   if (end < 0) end = text.length;
+  if (end - start > MAX_REMEMBERED_LENGTH) return;
   // (the assembler's record, no one else's now: given the store's copies of its names)
   source.function = frame.function;
   source.file = frame.file;

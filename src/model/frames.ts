@@ -411,6 +411,9 @@ export function readFrames(
     let nl = text.indexOf('\n', start);
     if (nl < 0) nl = text.length;
     const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+    // a frame line (`#N`) ends the open frame, whatever it is (see continueWith)
+    const isFrameLine = text.charCodeAt(start) === 35 /* # */ && text.charCodeAt(start + 1) >= 48 && text.charCodeAt(start + 1) <= 57;
+    if (isFrameLine && asm.isOpen && (plainLine !== undefined || knownFrame !== undefined)) asm.finish();
     // (a plain frame is whole: no open frame can take the line, and no line after it continues it)
     if (plainLine !== undefined && !asm.isOpen && plainLine(start, end, lineNo)) {
       if (nl >= text.length) break;
@@ -418,7 +421,7 @@ export function readFrames(
       lineNo++;
       continue;
     }
-    const taken = knownFrame !== undefined && !asm.isOpen && text.charCodeAt(start) === 35 /* # */ ? knownFrame(start, lineNo) : 0;
+    const taken = knownFrame !== undefined && isFrameLine && !asm.isOpen ? knownFrame(start, lineNo) : 0;
     if (taken > 0) {
       // its lines, the last one's break included
       for (let k = 1; k < taken && nl >= 0; k++) nl = text.indexOf('\n', nl + 1);

@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { plainFrameCount } from '../../src/model/backtraceText';
+import { BacktraceText, FrameStore, plainFrameCount } from '../../src/model/backtraceText';
 import { buildFrames, type Frame } from '../../src/model/frames';
 import { countAllFrames, parseAllFrames, parseTrace } from '../../src/model/parser';
 import { fixtureLogs, ROOT } from './helpers';
@@ -231,6 +231,17 @@ describe('frames kept as rows and made again', () => {
     }
     assert.ok(wrappedSeen.size >= 12, 'the wrapped frames were read as wrapped');
     assert.deepEqual(trace.hits[trace.hits.length - 1].frames.map((f) => f.function), ['bdrv_replace_child_noperm', 'bdrv_attach_child_common']);
+  });
+
+  it('reads a wrapped frame again after a frame that may go on, without remembering or storing it twice', () => {
+    // `#0  f (a=1)` may go on with its location on the next line: the `#1` line ends it
+    const text = '#0  f (a=1)\n#1  0x1 in g\n    (a=0x5555578ddc80) at b.c:1';
+    const store = new FrameStore();
+    for (let k = 0; k < 5; k++) {
+      const bt = new BacktraceText(text, 10 * k, 10 * k + 2, null, store);
+      assert.deepEqual(bt.frames.map(view), buildFrames(text, 10 * k, () => undefined).map(view), `backtrace ${k + 1}`);
+    }
+    assert.equal(store.pointerCount, 1, 'the wrapped frame\'s pointer is in the table once');
   });
 
   it('keeps a frame whose numbers do not fit a row as it was read', () => {
