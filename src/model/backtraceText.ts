@@ -2,8 +2,8 @@
 // objects (frames.ts) when asked for; and its frames counted without building them.
 
 import { grown, Numbering } from './columns';
-import { Frame, readFrames, type Report, type Segment } from './frames';
-import { findClosingParen, type FrameText } from './lines';
+import { Frame, readFrames, type Report, type Segment, type ShapeItems } from './frames';
+import { argItems, findClosingParen, type FrameText } from './lines';
 import { Plain, plain, plainPointers, readPlainFrame } from './plainFrame';
 
 // A backtrace's frames kept as rows of numbers rather than as objects: a 100 MB log has 650,000
@@ -89,7 +89,7 @@ interface KnownFrame {
  * function, file and library names, each once, by number; the shapes of its frames; the pointer
  * arguments of its plain frames; and the rows of its backtraces.
  */
-export class FrameStore {
+export class FrameStore implements ShapeItems {
   private readonly numbering = new Numbering<string>();
   private readonly addressNumbering = new Numbering<string>();
   /** The shapes, SHAPE numbers each. */
@@ -139,6 +139,15 @@ export class FrameStore {
       this.wrapped = new Map();
     }
     this.wrapped.set(line, known);
+  }
+
+  /** The argument items of shapes whose frames were asked for an argument, by shape. */
+  private readonly shapeItems: (number[] | undefined)[] = [];
+
+  argItemsOf(shape: number, text: string, start: number, end: number): number[] {
+    let items = this.shapeItems[shape];
+    if (items === undefined) items = this.shapeItems[shape] = argItems(text, start, end);
+    return items;
   }
 
   /** The names, by number. */
@@ -485,6 +494,7 @@ function framesOfRows(t: FrameRows, text: string, firstLine: number, store: Fram
       open: shapes[o + Shape.Flags] & INCOMPLETE ? 'args' : null,
     };
     frames[i] = new Frame(shapes[o + Shape.Level], source, firstLine + rows[r + Row.LineIndex], true);
+    frames[i].ofShape(store, k);
     if (shapes[o + Shape.PointerAt] >= 0) frames[i].pointersIn(store, shapes[o + Shape.PointerAt], shapes[o + Shape.PointerCount]);
   }
   return frames;
