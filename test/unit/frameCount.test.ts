@@ -112,6 +112,9 @@ describe('counting frames without building them', () => {
   });
 });
 
+/** Arguments the identities and the replay ask frames for. */
+const ARG_NAMES = ['bs', 'child', 'childp', 'child_bs', 'new_bs', 'opaque', 'child_class', 'node_name', 'filename', 'job', 'blk'];
+
 describe('frames kept as rows and made again', () => {
   const view = (f: Frame) => ({
     level: f.level,
@@ -129,6 +132,11 @@ describe('frames kept as rows and made again', () => {
     functionRange: f.functionRange,
     locationRange: f.locationRange,
     argsText: f.argsText,
+    // (asked before `args`, which reads the whole list and answers from it after)
+    argValues: ARG_NAMES.map((n) => {
+      const v = f.argValue(n);
+      return v === undefined ? null : { value: v.value, kind: v.kind, pointer: v.pointer, text: v.text, symbol: v.symbol };
+    }),
     args: f.args,
     pointers: f.pointers,
   });
