@@ -61,13 +61,14 @@ const MAX_REMEMBERED_LENGTH = 16_000;
 /** Lines remembered with their shape at a time (of each kind, twice: the last ones and the older ones). */
 const MAX_REMEMBERED_LINES = 1 << 17;
 
-/** First lines of wrapped frames remembered at a time (twice: the last ones and the older ones), and frames remembered for each. */
+/** First two lines of wrapped frames remembered at a time (twice: the last ones and the older ones), and frames remembered for each. */
 const MAX_KNOWN_FRAMES = 1 << 14;
 const KNOWN_PER_LINE = 4;
 
 /**
  * A frame gdb wrapped over lines, as its lines were read (it ended with them: the line after it had
- * no say): found again by the text of its first line, and then its whole text compared.
+ * no say): found again by the text of its first two lines (its name, its argument list), and then
+ * its whole text compared.
  */
 interface KnownFrame {
   /** Its lines' text, the first one's start to the last one's end. */
@@ -109,36 +110,36 @@ export class FrameStore implements ShapeItems {
    */
   pointerTable = new Int32Array(3 * 1024);
   pointerCount = 0;
-  /** Wrapped frames read before, the last few of each first line, by its text; and the older ones. */
+  /** Wrapped frames read before, the last few of each first two lines, by their text; and the older ones. */
   private wrapped = new Map<string, KnownFrame[]>();
   private olderWrapped = new Map<string, KnownFrame[]>();
 
-  /** The wrapped frames whose first line is `line` read last (the last first), if any. */
-  knownFrames(line: string): readonly KnownFrame[] | undefined {
-    const known = this.wrapped.get(line);
+  /** The wrapped frames whose first two lines are `lines` read last (the last first), if any. */
+  knownFrames(lines: string): readonly KnownFrame[] | undefined {
+    const known = this.wrapped.get(lines);
     if (known !== undefined || this.olderWrapped.size === 0) return known;
-    const older = this.olderWrapped.get(line);
-    if (older !== undefined) this.keepFrames(line, older);
+    const older = this.olderWrapped.get(lines);
+    if (older !== undefined) this.keepFrames(lines, older);
     return older;
   }
 
-  /** Remember wrapped frame `f`, whose first line is `line` (unless the same lines are remembered). */
-  rememberFrame(line: string, f: KnownFrame): void {
-    const known = this.wrapped.get(line);
+  /** Remember wrapped frame `f`, whose first two lines are `lines` (unless the same lines are remembered). */
+  rememberFrame(lines: string, f: KnownFrame): void {
+    const known = this.wrapped.get(lines);
     if (known === undefined) {
-      this.keepFrames(line, [f]);
+      this.keepFrames(lines, [f]);
     } else if (!known.some((k) => k.raw === f.raw)) {
       if (known.length >= KNOWN_PER_LINE) known.pop();
       known.unshift(f);
     }
   }
 
-  private keepFrames(line: string, known: KnownFrame[]): void {
+  private keepFrames(lines: string, known: KnownFrame[]): void {
     if (this.wrapped.size >= MAX_KNOWN_FRAMES) {
       this.olderWrapped = this.wrapped;
       this.wrapped = new Map();
     }
-    this.wrapped.set(line, known);
+    this.wrapped.set(lines, known);
   }
 
   /** The argument items of shapes whose frames were asked for an argument, by shape. */
@@ -348,8 +349,10 @@ function readFrameRows(text: string, firstLine: number, report: Report, store: F
     (start, lineNo) => {
       // a wrapped frame read before: made again without assembling it
       const first = text.indexOf('\n', start);
-      if (first < 0 || first - start > MAX_REMEMBERED_LENGTH) return 0;
-      const known = store.knownFrames(text.slice(start, first));
+      if (first < 0) return 0;
+      const second = lineEndAt(text, first + 1);
+      if (second - start > MAX_REMEMBERED_LENGTH) return 0;
+      const known = store.knownFrames(text.slice(start, second));
       if (known === undefined) return 0;
       let f: KnownFrame | undefined;
       for (const k of known) {
@@ -399,11 +402,18 @@ function pointersOfWrapped(frame: Frame, source: FrameText, store: FrameStore): 
   return pointers;
 }
 
+/** Where the line starting at `start` ends (its line break, or the end of the text). */
+function lineEndAt(text: string, start: number): number {
+  const nl = text.indexOf('\n', start);
+  return nl < 0 ? text.length : nl;
+}
+
 /** Remember wrapped frame `frame` (its lines `place`, the first at `start` in `text`; `pointers` of them in the store's table, or -1). */
 function rememberWrapped(text: string, start: number, place: readonly Segment[], level: number, frame: Frame, source: FrameText, pointers: number, store: FrameStore): void {
   // (only what the hook looks up: `#N` at the line's start, and not too long)
   const first = text.indexOf('\n', start);
   if (first < 0 || first - start > MAX_REMEMBERED_LENGTH || text.charCodeAt(start) !== 35 /* # */) return;
+  const second = lineEndAt(text, first + 1);
   let end = first;
   for (let k = 1; k < place.length && end >= 0; k++) end = text.indexOf('\n', end + 1);
   if (end < 0) end = text.length;
@@ -412,7 +422,7 @@ function rememberWrapped(text: string, start: number, place: readonly Segment[],
   source.function = frame.function;
   source.file = frame.file;
   source.library = frame.library;
-  store.rememberFrame(text.slice(start, first), {
+  store.rememberFrame(text.slice(start, second), {
     raw: text.slice(start, end),
     lines: place.length,
     level,
