@@ -62,7 +62,7 @@ const MAX_REMEMBERED_LENGTH = 16_000;
 const MAX_REMEMBERED_LINES = 1 << 17;
 
 /** First two lines of wrapped frames remembered at a time (twice: the last ones and the older ones), and frames remembered for each. */
-const MAX_KNOWN_FRAMES = 1 << 14;
+const MAX_KNOWN_FRAMES = 1 << 12;
 const KNOWN_PER_LINE = 4;
 
 /**
