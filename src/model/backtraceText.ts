@@ -2,8 +2,8 @@
 // objects (frames.ts) when asked for; and its frames counted without building them.
 
 import { grown, Numbering } from './columns';
-import { Frame, readFrames, type Report, type Segment, type ShapeItems } from './frames';
-import { argItems, findClosingParen, type FrameText } from './lines';
+import { Frame, readFrames, type Report, type Segment } from './frames';
+import { findClosingParen, type FrameText } from './lines';
 import { Plain, plain, plainPointers, readPlainFrame } from './plainFrame';
 
 // A backtrace's frames kept as rows of numbers rather than as objects: a 100 MB log has 650,000
@@ -90,7 +90,7 @@ interface KnownFrame {
  * function, file and library names, each once, by number; the shapes of its frames; the pointer
  * arguments of its plain frames; and the rows of its backtraces.
  */
-export class FrameStore implements ShapeItems {
+export class FrameStore {
   private readonly numbering = new Numbering<string>();
   private readonly addressNumbering = new Numbering<string>();
   /** The shapes, SHAPE numbers each. */
@@ -140,15 +140,6 @@ export class FrameStore implements ShapeItems {
       this.wrapped = new Map();
     }
     this.wrapped.set(lines, known);
-  }
-
-  /** The argument items of shapes whose frames were asked for an argument, by shape. */
-  private readonly shapeItems: (number[] | undefined)[] = [];
-
-  argItemsOf(shape: number, text: string, start: number, end: number): number[] {
-    let items = this.shapeItems[shape];
-    if (items === undefined) items = this.shapeItems[shape] = argItems(text, start, end);
-    return items;
   }
 
   /** The names, by number. */
@@ -504,7 +495,6 @@ function framesOfRows(t: FrameRows, text: string, firstLine: number, store: Fram
       open: shapes[o + Shape.Flags] & INCOMPLETE ? 'args' : null,
     };
     frames[i] = new Frame(shapes[o + Shape.Level], source, firstLine + rows[r + Row.LineIndex], true);
-    frames[i].ofShape(store, k);
     if (shapes[o + Shape.PointerAt] >= 0) frames[i].pointersIn(store, shapes[o + Shape.PointerAt], shapes[o + Shape.PointerCount]);
   }
   return frames;

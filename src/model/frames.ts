@@ -44,12 +44,6 @@ export interface PointerTable {
   readonly names: readonly string[];
 }
 
-/** Where the argument items of the frames of one line (a shape: see backtraceText.ts) are kept once. */
-export interface ShapeItems {
-  /** The items (argItems) of the argument list `text[start, end)` of a frame of shape `shape`. */
-  argItemsOf(shape: number, text: string, start: number, end: number): number[];
-}
-
 /** One frame of a backtrace, or the stop location of a hit. */
 export class Frame {
   // One object per frame, fields copied out of the parser's FrameText: every object more is work
@@ -76,9 +70,6 @@ export class Frame {
   private pointerStore: PointerTable | null = null;
   /** Its argument list's items once scanned (argValue). */
   private items: number[] | undefined = undefined;
-  /** The shape its line has, when it was made from a row: its items are the shape's. */
-  private shapeItems: ShapeItems | null = null;
-  private shape = -1;
   private pointerAt = 0;
   private pointerCount = 0;
 
@@ -211,12 +202,6 @@ export class Frame {
     this.pointerCount = count;
   }
 
-  /** It was made from a row of shape `shape` (its line's text as that shape was read from): its argument items are kept with the shape. */
-  ofShape(items: ShapeItems, shape: number): void {
-    this.shapeItems = items;
-    this.shape = shape;
-  }
-
   /** Whether the printed argument list contains `needle` (cheap: no argument parsing). */
   argsMention(needle: string): boolean {
     if (this.argsStart < 0) return false;
@@ -231,7 +216,7 @@ export class Frame {
     if (this.parsedArgs !== undefined) return this.arg(name);
     if (this.argsStart < 0) return undefined;
     // kept: a frame is asked for one argument after another (bs, drv, node_name; child_class, opaque)
-    const items = (this.items ??= this.shapeItems !== null ? this.shapeItems.argItemsOf(this.shape, this.text, this.argsStart, this.argsEnd) : argItems(this.text, this.argsStart, this.argsEnd));
+    const items = (this.items ??= argItems(this.text, this.argsStart, this.argsEnd));
     const r = findArgIn(this.text, items, items.length / 3, name);
     if (r === undefined) return undefined;
     const v = classifyValue(r.value) as ArgValue;
