@@ -1,7 +1,7 @@
 // A backtrace as the parser keeps it: its text, and its frames as rows of numbers, made into Frame
 // objects (frames.ts) when asked for; and its frames counted without building them.
 
-import { grown, Numbering } from './columns';
+import { grown, Numbering, TurnoverMap } from './columns';
 import { Frame, readFrames, type Report, type Segment } from './frames';
 import { findClosingParen, type FrameText } from './lines';
 import { Plain, plain, plainPointers, readPlainFrame } from './plainFrame';
@@ -101,45 +101,30 @@ export class FrameStore {
    * and of a line read as a one-line frame the general way (one because of the line after it: a
    * frame that may go on, `#1  0x… in f`, alone only when the next line does not continue it).
    */
-  private readonly lineShapes = [new Map<string, number>(), new Map<string, number>()];
-  /** The lines remembered before the last ones filled up (looked up after them; forgotten when the last ones fill up again). */
-  private readonly olderShapes = [new Map<string, number>(), new Map<string, number>()];
+  private readonly lineShapes = [new TurnoverMap<string, number>(MAX_REMEMBERED_LINES), new TurnoverMap<string, number>(MAX_REMEMBERED_LINES)];
   /**
    * The pointer arguments of the plain frames' shapes, three numbers each: the address's and the
    * argument name's numbers, and where the value starts on the frame's line.
    */
   pointerTable = new Int32Array(3 * 1024);
   pointerCount = 0;
-  /** Wrapped frames read before, the last few of each first two lines, by their text; and the older ones. */
-  private wrapped = new Map<string, KnownFrame[]>();
-  private olderWrapped = new Map<string, KnownFrame[]>();
+  /** Wrapped frames read before, the last few of each first two lines, by their text. */
+  private readonly wrapped = new TurnoverMap<string, KnownFrame[]>(MAX_KNOWN_FRAMES);
 
   /** The wrapped frames whose first two lines are `lines` read last (the last first), if any. */
   knownFrames(lines: string): readonly KnownFrame[] | undefined {
-    const known = this.wrapped.get(lines);
-    if (known !== undefined || this.olderWrapped.size === 0) return known;
-    const older = this.olderWrapped.get(lines);
-    if (older !== undefined) this.keepFrames(lines, older);
-    return older;
+    return this.wrapped.get(lines);
   }
 
   /** Remember wrapped frame `f`, whose first two lines are `lines` (unless the same lines are remembered). */
   rememberFrame(lines: string, f: KnownFrame): void {
     const known = this.wrapped.get(lines);
     if (known === undefined) {
-      this.keepFrames(lines, [f]);
+      this.wrapped.set(lines, [f]);
     } else if (!known.some((k) => k.raw === f.raw)) {
       if (known.length >= KNOWN_PER_LINE) known.pop();
       known.unshift(f);
     }
-  }
-
-  private keepFrames(lines: string, known: KnownFrame[]): void {
-    if (this.wrapped.size >= MAX_KNOWN_FRAMES) {
-      this.olderWrapped = this.wrapped;
-      this.wrapped = new Map();
-    }
-    this.wrapped.set(lines, known);
   }
 
   /** The names, by number. */
@@ -160,38 +145,30 @@ export class FrameStore {
 
   /** The shape of line `line` read before as a plain frame, or as a one-line frame the general way; -1 when it was not. */
   shapeOfLine(line: string, how: Read): number {
-    const k = this.lineShapes[how].get(line);
-    if (k !== undefined) return k;
-    const older = this.olderShapes[how];
-    if (older.size === 0) return -1;
-    const o = older.get(line);
-    if (o === undefined) return -1;
-    this.rememberLine(line, how, o);
-    return o;
+    return this.lineShapes[how].get(line) ?? -1;
+  }
+
+  /** Remember that line `line`, read as a plain frame or the general way, has shape `shape` (the last stretch's lines are kept: TurnoverMap). */
+  rememberLine(line: string, how: Read, shape: number): void {
+    this.lineShapes[how].set(line, shape);
   }
 
   /**
-   * Remember that line `line`, read as a plain frame or the general way, has shape `shape`. When
-   * the lines remembered fill up, they become the older ones and the older ones are forgotten: a
-   * long session prints other lines than its start did (other objects), and those of the last
-   * stretch are the ones printed again.
+   * Add to the table the `count` pointers readPlainFrame left in `plainPointers` (offsets in `text`),
+   * each at its value's offset less `base` (the start of its line): where the first one is.
    */
-  rememberLine(line: string, how: Read, shape: number): void {
-    let lines = this.lineShapes[how];
-    if (lines.size >= MAX_REMEMBERED_LINES) {
-      this.olderShapes[how] = lines;
-      lines = this.lineShapes[how] = new Map();
+  addPlainPointers(text: string, count: number, base: number): number {
+    const at = this.pointerCount;
+    while (3 * (at + count) > this.pointerTable.length) this.pointerTable = grown(this.pointerTable);
+    const table = this.pointerTable;
+    for (let k = 0; k < count; k++) {
+      const o = 4 * k;
+      const t = 3 * this.pointerCount++;
+      table[t] = this.addressNumbering.number(text.slice(plainPointers[o], plainPointers[o + 1]));
+      table[t + 1] = this.numbering.number(text.slice(plainPointers[o + 2], plainPointers[o + 3]));
+      table[t + 2] = plainPointers[o] - base;
     }
-    lines.set(line, shape);
-  }
-
-  /** Add a pointer to the table. */
-  addPointer(address: string, arg: string, start: number): void {
-    if (3 * this.pointerCount + 3 > this.pointerTable.length) this.pointerTable = grown(this.pointerTable);
-    const o = 3 * this.pointerCount++;
-    this.pointerTable[o] = this.addressNumbering.number(address);
-    this.pointerTable[o + 1] = this.numbering.number(arg);
-    this.pointerTable[o + 2] = start;
+    return at;
   }
 
   /**
@@ -384,12 +361,7 @@ function pointersOfWrapped(frame: Frame, source: FrameText, store: FrameStore): 
   while (end > hash && text.charCodeAt(end - 1) === 32) end--;
   const pointers = hash < 0 ? -1 : readPlainFrame(text, hash, end);
   if (pointers < 0 || plain[Plain.ArgsStart] !== source.argsStart || plain[Plain.ArgsEnd] !== source.argsEnd) return -1;
-  const at = store.pointerCount;
-  for (let k = 0; k < pointers; k++) {
-    const o = 4 * k;
-    store.addPointer(text.slice(plainPointers[o], plainPointers[o + 1]), text.slice(plainPointers[o + 2], plainPointers[o + 3]), plainPointers[o]);
-  }
-  frame.pointersIn(store, at, pointers);
+  frame.pointersIn(store, store.addPlainPointers(text, pointers, 0), pointers);
   return pointers;
 }
 
@@ -434,11 +406,7 @@ function plainShape(text: string, start: number, end: number, store: FrameStore)
   const location = text.slice(plain[Plain.LocationStart], library ? plain[Plain.LocationEnd] : plain[Plain.FileEnd]);
   const fn = store.number(text.slice(plain[Plain.FunctionStart], plain[Plain.FunctionEnd]));
   const where = store.number(location);
-  const pointerAt = store.pointerCount;
-  for (let k = 0; k < pointers; k++) {
-    const o = 4 * k;
-    store.addPointer(text.slice(plainPointers[o], plainPointers[o + 1]), text.slice(plainPointers[o + 2], plainPointers[o + 3]), plainPointers[o] - start);
-  }
+  const pointerAt = store.addPlainPointers(text, pointers, start);
   const k = store.newShape();
   const shapes = store.shapes;
   const o = SHAPE * k;

@@ -47,3 +47,31 @@ export class Numbering<T> {
     return this.items.length;
   }
 }
+
+/**
+ * A Map that holds at most `limit` entries at a time, twice: when it fills up, its entries become
+ * the older ones, looked up after it and forgotten when it fills up again (one found among them is
+ * kept anew). For what a long log prints again: the lines of its last stretch, not of its start.
+ */
+export class TurnoverMap<K, V> {
+  private last = new Map<K, V>();
+  private older = new Map<K, V>();
+
+  constructor(private readonly limit: number) {}
+
+  get(key: K): V | undefined {
+    const v = this.last.get(key);
+    if (v !== undefined || this.older.size === 0) return v;
+    const o = this.older.get(key);
+    if (o !== undefined) this.set(key, o);
+    return o;
+  }
+
+  set(key: K, value: V): void {
+    if (this.last.size >= this.limit) {
+      this.older = this.last;
+      this.last = new Map();
+    }
+    this.last.set(key, value);
+  }
+}

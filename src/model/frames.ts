@@ -413,7 +413,7 @@ export function readFrames(
     const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
     // a frame line (`#N`) ends the open frame, whatever it is (see continueWith)
     const isFrameLine = text.charCodeAt(start) === 35 /* # */ && text.charCodeAt(start + 1) >= 48 && text.charCodeAt(start + 1) <= 57;
-    if (isFrameLine && asm.isOpen && (plainLine !== undefined || knownFrame !== undefined)) asm.finish();
+    if (isFrameLine) asm.finish();
     // (a plain frame is whole: no open frame can take the line, and no line after it continues it)
     if (plainLine !== undefined && !asm.isOpen && plainLine(start, end, lineNo)) {
       if (nl >= text.length) break;
