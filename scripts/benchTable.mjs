@@ -3,7 +3,8 @@
 // moved in each copy (a long session's objects are not the same few), and for each, side by side
 // on the same file:
 // the CLI's `summary` and `graph --hit LAST --json`, the editor's path in one process (parse, the
-// Hits tree's first level, identities, replay: the first graph), peak memory, and awk and grep -c.
+// Hits tree's first level, identities, replay: the first graph), peak memory, and awk and grep -c,
+// and the floor: the least a summary can do in Node (scripts/floor.mjs).
 // Ratios to awk, as the budgets of design.md §7 are written; growth should be linear.
 //
 //   node scripts/benchTable.mjs [--readme]   --readme writes the table into README.md
@@ -115,22 +116,24 @@ for (const { times, label, file: make } of runs) {
   const awk = measure('awk', ['/hit Breakpoint/ { h++ } /^#[0-9]/ { f++ } END { print h, f }', file]);
   const grep = measure('grep', ['-c', 'hit Breakpoint', file]);
   const hits = Number(grep.out.trim());
+  const floor = measure(process.execPath, [join(ROOT, 'scripts', 'floor.mjs'), file]);
+  if (floor.out.split(' ').slice(0, 2).join(' ') !== awk.out.trim()) throw new Error(`the floor counted ${floor.out.trim()}, awk ${awk.out.trim()}`);
   const summary = measure(process.execPath, [cli, 'summary', file]);
   const graph = measure(process.execPath, [cli, 'graph', file, '--hit', String(hits), '--json']);
   const ed = editor(file);
   if (ed.hits !== hits || Number(awk.out.split(' ')[0]) !== hits) throw new Error(`hit counts disagree at ${times}×: grep ${hits}, awk ${awk.out}, parser ${ed.hits}`);
-  rows.push({ times, label, mb, hits, awk, grep, summary, graph, ed });
+  rows.push({ times, label, mb, hits, awk, grep, floor, summary, graph, ed });
   process.stderr.write(`  ${label}×: ${mb.toFixed(1)} MB done\n`);
 }
 
 const ms = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 const ratio = (a, b) => `${(a / b).toFixed(1)}×`;
 const lines = [
-  '| sample × | MB | hits | awk | grep -c | `summary` (÷ awk) | RSS ÷ file | `graph --hit LAST --json` (÷ awk) | RSS ÷ file | editor: parse (÷ awk) | tree 1st level | identities | first graph | RSS |',
-  '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  '| sample × | MB | hits | awk | grep -c | Node\'s floor (÷ awk) | `summary` (÷ awk) | RSS ÷ file | `graph --hit LAST --json` (÷ awk) | RSS ÷ file | editor: parse (÷ awk) | tree 1st level | identities | first graph | RSS |',
+  '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ...rows.map(
     (r) =>
-      `| ${r.label} | ${r.mb.toFixed(1)} | ${r.hits.toLocaleString('en-US')} | ${ms(r.awk.ms)} ms | ${ms(r.grep.ms)} ms | ${ms(r.summary.ms)} ms (${ratio(r.summary.ms, r.awk.ms)}) | ${r.mb < 1 ? '—' : (r.summary.rssMB / r.mb).toFixed(1)} | ${ms(r.graph.ms)} ms (${ratio(r.graph.ms, r.awk.ms)}) | ${r.mb < 1 ? '—' : (r.graph.rssMB / r.mb).toFixed(1)} | ${ms(r.ed.parse)} ms (${ratio(r.ed.parse, r.awk.ms)}) | ${ms(r.ed.tree)} ms | ${ms(r.ed.identities)} ms | ${ms(r.ed.firstGraph)} ms | ${r.ed.rssMB.toFixed(0)} MB |`,
+      `| ${r.label} | ${r.mb.toFixed(1)} | ${r.hits.toLocaleString('en-US')} | ${ms(r.awk.ms)} ms | ${ms(r.grep.ms)} ms | ${ms(r.floor.ms)} ms (${ratio(r.floor.ms, r.awk.ms)}) | ${ms(r.summary.ms)} ms (${ratio(r.summary.ms, r.awk.ms)}) | ${r.mb < 1 ? '—' : (r.summary.rssMB / r.mb).toFixed(1)} | ${ms(r.graph.ms)} ms (${ratio(r.graph.ms, r.awk.ms)}) | ${r.mb < 1 ? '—' : (r.graph.rssMB / r.mb).toFixed(1)} | ${ms(r.ed.parse)} ms (${ratio(r.ed.parse, r.awk.ms)}) | ${ms(r.ed.tree)} ms | ${ms(r.ed.identities)} ms | ${ms(r.ed.firstGraph)} ms | ${r.ed.rssMB.toFixed(0)} MB |`,
   ),
 ];
 const scaled = rows.filter((r) => r.label === String(r.times));
@@ -138,7 +141,7 @@ const growth = scaled.length > 1 ? scaled.slice(1).map((r, i) => `${scaled[i].ti
 const table = [
   ...lines,
   '',
-  `Best of ${RUNS} runs each; the CLI's times include Node's start (about 40 ms). Growth per step: ${growth}. "Moved": the same 1000 copies with each copy's heap and stack addresses moved, so that its objects are others and only the frames that print no object repeat (62% of the frame lines repeat an earlier one, against all but the first copy's in the plain repetition).`,
+  `Best of ${RUNS} runs each; the CLI's times include Node's start (about 40 ms). "Node's floor" (scripts/floor.mjs) reads the log in chunks, finds its lines, counts hits and frame lines and looks once at each character of every frame line, and does nothing else: the least a summary can do in Node. Growth per step: ${growth}. "Moved": the same 1000 copies with each copy's heap and stack addresses moved, so that its objects are others and only the frames that print no object repeat (62% of the frame lines repeat an earlier one, against all but the first copy's in the plain repetition).`,
 ].join('\n');
 process.stdout.write(`\nscaling (the sample repeated, and moved; CLI and editor path side by side with awk on the same file)\n${table}\n`);
 
