@@ -158,7 +158,7 @@ async function writeJson(value: unknown): Promise<void> {
   await writeChunks(['\n']);
 }
 
-/** Write pieces to stdout in blocks of about 1 MB, waiting whenever the pipe is full. */
+/** Write pieces to stdout, small ones in blocks of about 1 MB, waiting whenever the pipe is full. */
 async function writeChunks(chunks: Iterable<string>): Promise<void> {
   const write = (text: string) =>
     new Promise<void>((resolve, reject) => {
@@ -167,6 +167,14 @@ async function writeChunks(chunks: Iterable<string>): Promise<void> {
   let block: string[] = [];
   let size = 0;
   for (const c of chunks) {
+    // a large piece goes as it is (joining it to others would copy it once more)
+    if (c.length >= 1 << 16) {
+      if (size > 0) await write(block.join(''));
+      block = [];
+      size = 0;
+      await write(c);
+      continue;
+    }
     block.push(c);
     size += c.length;
     if (size >= 1 << 20) {

@@ -441,7 +441,7 @@ function framesOfRows(t: FrameRows, text: string, firstLine: number, store: Fram
     const r = t.at + ROW * i;
     const k = rows[r + Row.Shape];
     if (k < 0) {
-      frames[i] = t.objects![i];
+      frames[i] = t.objects![i].copy();
       continue;
     }
     const o = SHAPE * k;

@@ -79,7 +79,8 @@ function hitJson(h: Hit) {
     breakpoint: h.breakpoint,
     kind: h.kind,
     function: h.stop?.function ?? null,
-    args: h.stop ? h.stop.args.map((a) => ({ name: a.name, value: a.value, kind: a.kind })) : [],
+    // (read from a copy: the hit keeps no arguments read only to be written)
+    args: h.stop ? h.stop.copy().args.map((a) => ({ name: a.name, value: a.value, kind: a.kind })) : [],
     location: h.stop?.file ? { file: h.stop.file, line: h.stop.line } : null,
     source: h.source ? { line: h.source.number, text: h.source.text } : null,
     ...(h.watch ? { watch: h.watch } : {}),

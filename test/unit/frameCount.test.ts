@@ -277,4 +277,22 @@ describe('frames kept as rows and made again', () => {
     assert.equal(trace.hits[1].backtrace!.calls('bdrv_root_attach_child'), false);
     assert.equal(first.backtrace!.functionAt(99), undefined);
   });
+
+  it('keeps nothing a use read of a frame it keeps as an object (a wrapped one) once the hit is no longer looked at', () => {
+    const trace = parseTrace(fs.readFileSync(path.join(ROOT, 'examples', 'snapshot-commit-complete.gdb.log'), 'utf8'));
+    const first = trace.hits[0];
+    // #1 bdrv_attach_child_common is wrapped over two lines in the sample: kept as an object
+    const wrapped = first.frames.findIndex((f) => f.range.endLine > f.range.startLine);
+    assert.ok(wrapped >= 0, 'the sample has a wrapped frame in its first hit');
+    const read = first.frames[wrapped];
+    const args = read.args.map((a) => `${a.name}=${a.value}`);
+    assert.ok(read.argValue('child_bs')?.pointer);
+    for (const h of trace.hits.slice(1)) for (const f of h.frames) void f.args;
+    const again = first.frames[wrapped];
+    assert.notEqual(again, read, 'made again, not the frame read before');
+    assert.equal((again as unknown as { parsedArgs?: unknown }).parsedArgs, undefined, 'no arguments kept from the earlier read');
+    assert.equal((again as unknown as { items?: unknown }).items, undefined);
+    assert.deepEqual(again.args.map((a) => `${a.name}=${a.value}`), args);
+    assert.deepEqual(view(again), view(read));
+  });
 });

@@ -30,8 +30,14 @@ describe('JSON written as it goes', () => {
     }
   });
 
-  it('yields pieces no larger than one hit, so no single string grows with the log', () => {
-    const t = parseTrace(readFixture('traces/snapshot-commit-complete.log'));
+  it('is JSON.stringify(value, null, 2) for lists made in several batches, at every depth', () => {
+    const items = Array.from({ length: 70 }, (_, i) => i);
+    const lazy = () => new LazyList(items, (i: number) => (i % 7 === 0 ? { i, s: 'x\ny', a: [i, { b: null }], u: undefined } : i % 5 === 0 ? [] : i % 3 === 0 ? 'three' : i));
+    for (const v of [lazy(), { a: lazy() }, { a: { b: { c: lazy() } } }, { a: [1], b: lazy(), c: lazy() }]) assert.equal(streamed(v), JSON.stringify(v, null, 2));
+  });
+
+  it('yields pieces of a few hits at most, so no single string grows with the log', () => {
+    const t = parseTrace(readFixture('traces/snapshot-commit-complete.log').repeat(20));
     const pieces = [...jsonChunks(traceToJson(t))];
     const whole = pieces.join('').length;
     const largest = Math.max(...pieces.map((p) => p.length));
