@@ -12,6 +12,14 @@ export class LazyList<T, R = unknown> {
   }
 }
 
+/** A value made only when it is written: after everything before it in its object. */
+export class Later<R> {
+  constructor(readonly make: () => R) {}
+  toJSON(): R {
+    return this.make();
+  }
+}
+
 const INDENT = '  ';
 /** Items of a lazy list made and written at a time: some hundred kilobytes of text for hits. */
 const BATCH = 32;

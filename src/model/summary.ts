@@ -8,7 +8,7 @@ import { checkAgainstQemu } from './qemuGraphCheck';
 import { recordedAgreementLine } from './recorded';
 import { countAllFrames, parseAllFrames } from './parser';
 import { type Backtrace, type Frame, type Hit, type Trace } from './trace';
-import { LazyList } from './jsonStream';
+import { LazyList, Later } from './jsonStream';
 
 /** `[1,2,3,5,7,8]` → `1-3, 5, 7-8`. */
 export function formatRanges(indexes: readonly number[]): string {
@@ -96,7 +96,6 @@ function backtraceJson(b: Backtrace) {
 
 /** The whole model as plain JSON. */
 export function traceToJson(trace: Trace) {
-  parseAllFrames(trace);
   return {
     lines: trace.lineCount,
     // made hit by hit as they are written (jsonChunks), or all at once by JSON.stringify
@@ -114,7 +113,11 @@ export function traceToJson(trace: Trace) {
       ...(c.reply ? { reply: c.reply } : {}),
     })),
     breakpoints: trace.breakpoints.map((b) => ({ number: b.number, file: b.file, line: b.line, logLine: b.logLine + 1 })),
-    diagnostics: trace.diagnostics.map((d) => ({ code: d.code, message: d.message, count: d.count, logLines: d.lines.map((l) => l + 1) })),
+    // after the hits and backtraces, whose frames are read as they are written: their problems too
+    diagnostics: new Later(() => {
+      parseAllFrames(trace);
+      return trace.diagnostics.map((d) => ({ code: d.code, message: d.message, count: d.count, logLines: d.lines.map((l) => l + 1) }));
+    }),
   };
 }
 
