@@ -92,11 +92,15 @@ export interface Fold {
 export function traceFolds(trace: Trace): Fold[] {
   const folds: Fold[] = [];
   // a command section runs from its line to the line before the next command (or its last hit)
+  // (the hits are in log order: one sweep over them for all sections, not one per command)
   const starts = trace.commands.map((c) => c.line).filter((l): l is number => l !== null).sort((a, b) => a - b);
+  const hits = trace.hits;
+  let h = 0;
   starts.forEach((start, i) => {
     const next = i + 1 < starts.length ? starts[i + 1] - 1 : trace.lineCount - 1;
     let end = start;
-    for (const h of trace.hits) if (h.line > start && h.line <= next) end = Math.max(end, h.endLine);
+    while (h < hits.length && hits[h].line <= start) h++;
+    for (let k = h; k < hits.length && hits[k].line <= next; k++) end = Math.max(end, hits[k].endLine);
     if (end > start) folds.push({ start, end, kind: 'section' });
   });
   for (const h of trace.hits) {

@@ -213,7 +213,8 @@ export function traceReport(trace: Trace, name: string, graph?: BlockGraph): Tra
     for (const i of indexes) {
       const h = trace.hits[i - 1];
       if (h.job) jobs.add(h.job);
-      for (const f of h.frames) for (const a of f.args) if (a.name === 'job' && trace.jobs.has(a.value)) jobs.add(trace.jobs.get(a.value)!);
+      // (only the frames whose argument list says `job` are read: most say nothing of one)
+      for (const f of h.frames) if (f.argsMention('job')) for (const a of f.args) if (a.name === 'job' && trace.jobs.has(a.value)) jobs.add(trace.jobs.get(a.value)!);
     }
     return [...jobs];
   };

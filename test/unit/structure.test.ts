@@ -1,8 +1,9 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import { looksLikeGdbTrace } from '../../src/model/detect';
 import { traceFolds, traceOutline } from '../../src/model/outline';
 import { parseTrace } from '../../src/model/parser';
-import { readFixture } from './helpers';
+import { fixtureLogs, readFixture } from './helpers';
 
 describe('detecting a gdb trace from its first 64 KB', () => {
   it('the real traces are traces', () => {
@@ -62,6 +63,22 @@ describe('outline and folding', () => {
     assert.equal(plumbing.length, 34);
     const h21 = plumbing.find((f) => f.start > t.hits[20].line && f.end <= t.hits[20].endLine)!;
     assert.equal(h21.end - h21.start + 1, 12);
+  });
+
+  it('a command section runs to the last hit before the next command, on every fixture and a long session', () => {
+    const logs = [...fixtureLogs().map((f) => fs.readFileSync(f, 'utf8')), readFixture('traces/snapshot-commit-complete.log').repeat(30)];
+    for (const text of logs) {
+      const trace = parseTrace(text);
+      // each section on its own: the hits after its line and up to the next command's
+      const starts = trace.commands.map((c) => c.line).filter((l): l is number => l !== null).sort((a, b) => a - b);
+      const expected = starts.flatMap((start, i) => {
+        const next = i + 1 < starts.length ? starts[i + 1] - 1 : trace.lineCount - 1;
+        const end = Math.max(start, ...trace.hits.filter((h) => h.line > start && h.line <= next).map((h) => h.endLine));
+        return end > start ? [{ start, end, kind: 'section' }] : [];
+      });
+      assert.deepEqual(traceFolds(trace).slice(0, expected.length), expected);
+      assert.ok(expected.length > 0 || trace.commands.every((c) => c.line === null) || trace.hits.length === 0);
+    }
   });
 
   it('free-standing backtraces are sections too', () => {
