@@ -22,15 +22,15 @@ function hitIn(buf, s, e) {
 
 /** The line `buf[s, e)`. */
 function line(buf, s, e) {
-  if (buf[s] === 35 /* # */) {
+  // as awk counts them: a line that holds `hit Breakpoint`, a line that starts with `#` and a digit
+  if (hitIn(buf, s, e)) hits++;
+  if (buf[s] === 35 /* # */ && buf[s + 1] >= 48 && buf[s + 1] <= 57) {
     frames++;
     for (let k = s; k < e; k++) {
       const b = buf[k];
       if (b === 40) depth++;
       else if (b === 41) depth--;
     }
-  } else if (hitIn(buf, s, e)) {
-    hits++;
   }
 }
 

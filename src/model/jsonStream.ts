@@ -1,5 +1,7 @@
 // JSON written as it goes, for outputs too large for one string (V8 caps a string near 512 MB):
-// the same text as JSON.stringify(value, null, 2), in pieces, with long lists made item by item.
+// the same text as JSON.stringify(value, null, 2), in pieces, with long lists made a few items at a
+// time. (One difference: an item of a lazy list that has a toJSON of its own is given its index in
+// its batch, not in the list; the project's lists have none.)
 
 /** A list whose items are made only when written: `map` is called once per item, in order. */
 export class LazyList<T, R = unknown> {
@@ -21,8 +23,10 @@ export class Later<R> {
 }
 
 const INDENT = '  ';
-/** Items of a lazy list made and written at a time: some hundred kilobytes of text for hits. */
+/** Items of a lazy list made and written at a time, at most: some hundred kilobytes of text for hits. */
 const BATCH = 32;
+/** A batch's text above this makes the next batches smaller (a log of a few huge backtraces). */
+const PIECE = 1 << 22;
 
 /** Pieces whose concatenation is `JSON.stringify(value, null, 2)` (LazyList as its array). */
 export function* jsonChunks(value: unknown, indent = ''): Generator<string> {
@@ -34,28 +38,30 @@ export function* jsonChunks(value: unknown, indent = ''): Generator<string> {
     }
     yield '[';
     const depth = indent.length / INDENT.length + 1;
-    for (let i = 0; i < items.length; i += BATCH) {
+    // (from one item on, growing while the pieces are small)
+    let size = 1;
+    for (let i = 0; i < items.length; ) {
       const batch: unknown[] = [];
-      for (let k = i; k < Math.min(items.length, i + BATCH); k++) batch.push(map(items[k]));
-      yield `${i === 0 ? '' : ','}\n${itemsAt(batch, depth)}`;
+      for (const end = Math.min(items.length, i + size); i < end; i++) batch.push(map(items[i]));
+      const text = itemsAt(batch, depth);
+      yield `${batch.length === i ? '' : ','}\n${text}`;
+      // pieces of about PIECE at most, unless one item is larger
+      size = Math.max(1, Math.min(BATCH, 2 * batch.length, Math.floor((batch.length * PIECE) / Math.max(1, text.length))));
     }
     yield `\n${indent}]`;
     return;
   }
   if (value !== null && typeof value === 'object' && !Array.isArray(value) && !hasToJSON(value) && containsLazy(value)) {
     const inner = indent + INDENT;
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined && typeof v !== 'function' && typeof v !== 'symbol');
-    if (entries.length === 0) {
-      yield '{}';
-      return;
-    }
-    yield '{';
-    for (let i = 0; i < entries.length; i++) {
-      const [k, v] = entries[i];
-      yield `${i === 0 ? '' : ','}\n${inner}${JSON.stringify(k)}: `;
+    let written = 0;
+    for (const [k, entry] of Object.entries(value)) {
+      // a Later is made when its turn comes, and left out, as JSON.stringify leaves it, when it makes nothing
+      const v: unknown = entry instanceof Later ? entry.make() : entry;
+      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+      yield `${written++ === 0 ? '{' : ','}\n${inner}${JSON.stringify(k)}: `;
       yield* jsonChunks(v, inner);
     }
-    yield `\n${indent}}`;
+    yield written === 0 ? '{}' : `\n${indent}}`;
     return;
   }
   // anything else is small enough for one string: JSON.stringify, indented to where it sits

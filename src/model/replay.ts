@@ -43,7 +43,6 @@ export interface HitChange {
   removed: { rec: EdgeRec; child: string }[];
 }
 
-
 const ptr = (f: Frame | undefined, name: string): string | null => {
   const p = f?.argValue(name)?.pointer;
   return p === undefined || p === '0x0' ? null : p;
@@ -131,7 +130,7 @@ function noChange(explanation: string, kind: ChangeKind = 'none'): HitChange {
   return { kind, explanation, short: null, added: [], moved: [], removed: [] };
 }
 
-/** Replays hits one by one, in the log's order (`hit`), then gives what it made (`end`). */
+/** Replays hits one by one, in the log's order (`replayHit`), then gives what it made (`end`). */
 export class Replayer {
   private readonly changes: HitChange[] = [];
   private readonly ops: Op[][] = [];

@@ -98,7 +98,7 @@ function backtraceJson(b: Backtrace) {
 export function traceToJson(trace: Trace) {
   return {
     lines: trace.lineCount,
-    // made hit by hit as they are written (jsonChunks), or all at once by JSON.stringify
+    // made a few hits at a time as they are written (jsonChunks), or all at once by JSON.stringify
     hits: new LazyList(trace.hits, hitJson),
     backtraces: new LazyList(trace.backtraces, backtraceJson),
     commands: trace.commands.map((c) => ({

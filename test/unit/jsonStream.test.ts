@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { jsonChunks, LazyList } from '../../src/model/jsonStream';
+import { jsonChunks, LazyList, Later } from '../../src/model/jsonStream';
 import { traceToJson } from '../../src/model/summary';
 import { parseTrace } from '../../src/model/parser';
 import { readFixture } from './helpers';
@@ -34,6 +34,29 @@ describe('JSON written as it goes', () => {
     const items = Array.from({ length: 70 }, (_, i) => i);
     const lazy = () => new LazyList(items, (i: number) => (i % 7 === 0 ? { i, s: 'x\ny', a: [i, { b: null }], u: undefined } : i % 5 === 0 ? [] : i % 3 === 0 ? 'three' : i));
     for (const v of [lazy(), { a: lazy() }, { a: { b: { c: lazy() } } }, { a: [1], b: lazy(), c: lazy() }]) assert.equal(streamed(v), JSON.stringify(v, null, 2));
+  });
+
+  it('makes a Later when its turn comes, and leaves it out when it makes nothing, as JSON.stringify does', () => {
+    const order: string[] = [];
+    const v = {
+      a: new LazyList([1, 2], (i: number) => (order.push(`item ${i}`), i)),
+      b: new Later(() => (order.push('b'), undefined)),
+      c: new Later(() => (order.push('c'), { d: [1, 'x\ny'] })),
+      e: new Later(() => () => 1),
+    };
+    assert.equal(streamed(v), JSON.stringify(v, null, 2));
+    assert.deepEqual(order.slice(0, 4), ['item 1', 'item 2', 'b', 'c'], 'after the list before them');
+    const none = { a: new LazyList([], (x: number) => x), b: new Later(() => undefined) };
+    assert.equal(streamed({ only: new Later(() => undefined), l: new LazyList([], (x: number) => x) }), JSON.stringify({ l: [] }, null, 2));
+    assert.equal(streamed(none), JSON.stringify(none, null, 2));
+  });
+
+  it('writes items of some megabytes each in smaller batches', () => {
+    const big = 'x'.repeat(1 << 20);
+    const v = { list: new LazyList(Array.from({ length: 40 }, (_, i) => i), (i: number) => ({ i, big })) };
+    const pieces = [...jsonChunks(v)];
+    assert.equal(pieces.join(''), JSON.stringify(v, null, 2));
+    assert.ok(Math.max(...pieces.map((p) => p.length)) < 10 << 20, 'no piece of more than a few items');
   });
 
   it('yields pieces of a few hits at most, so no single string grows with the log', () => {
