@@ -3,7 +3,7 @@
 
 import * as vscode from 'vscode';
 import { CSourceParser } from '../model/cSource';
-import { frameAt } from '../model/positions';
+import { frameAt, sectionsBetween } from '../model/positions';
 import { basename } from '../model/paths';
 import type { FrameContext } from '../model/cSource';
 import { callSitesOf, detectRevision, revisionMapping, scoreRevision, type RevisionScore } from '../model/revision';
@@ -25,6 +25,30 @@ const CHOOSE_ROOT = vscode.l10n.t('Choose QEMU Source Folder…');
 const DONT_ASK = vscode.l10n.t("Don't Ask Again");
 /** Distinct frame locations resolved up front for link tooltips; past this, links resolve on click. */
 const MAX_LINK_TARGETS = 1000;
+/**
+ * A trace of more lines than this gets links for what its editors show and LINK_MARGIN lines around
+ * it, made again as they scroll: all of a 40 MB log's 300,000 frames took 9 s to link.
+ */
+const LINK_ALL_LINES = 50_000;
+const LINK_MARGIN = 1_000;
+
+/** The line ranges links are made for in `doc` (null: all of it), merged, in order. */
+function linkWindows(doc: vscode.TextDocument): { from: number; to: number }[] | null {
+  if (doc.lineCount <= LINK_ALL_LINES) return null;
+  const shown = vscode.window.visibleTextEditors
+    .filter((e) => e.document === doc)
+    .flatMap((e) => e.visibleRanges.map((r) => ({ from: Math.max(0, r.start.line - LINK_MARGIN), to: r.end.line + LINK_MARGIN })))
+    .sort((a, b) => a.from - b.from);
+  // an editor not on screen yet: its first lines
+  if (shown.length === 0) return [{ from: 0, to: 2 * LINK_MARGIN }];
+  const merged = [shown[0]];
+  for (const w of shown.slice(1)) {
+    const last = merged[merged.length - 1];
+    if (w.from <= last.to + 1) last.to = Math.max(last.to, w.to);
+    else merged.push(w);
+  }
+  return merged;
+}
 
 /** The revision a trace's binary was built from, as found, with the mapping of its lines. */
 export interface BinaryRevision extends RevisionScore {
@@ -364,6 +388,8 @@ class HitLens extends vscode.CodeLens {
 export function registerSourceNavigation(store: TraceStore, navigator: SourceNavigator): vscode.Disposable {
   const selector: vscode.DocumentSelector = { language: LANGUAGE_ID };
   const lensesChanged = new vscode.EventEmitter<void>();
+  /** The lines each large trace was last linked for, by URI (null: all of it). */
+  const linked = new Map<string, { from: number; to: number }[] | null>();
   const disposables = vscode.Disposable.from(
     lensesChanged,
     store.onDidChange(() => lensesChanged.fire()),
@@ -412,11 +438,15 @@ export function registerSourceNavigation(store: TraceStore, navigator: SourceNav
           links.push(link);
         };
         const addStack = (frames: Frame[], echo: string | undefined) => frames.forEach((f, i) => add(f, frameContext(frames, i, echo)));
-        for (const h of trace.hits) {
-          if (h.stop) add(h.stop, frameContext([h.stop, ...h.frames.slice(1)], 0, h.source?.text));
-          addStack(h.frames, h.source?.text);
+        const windows = linkWindows(doc);
+        linked.set(doc.uri.toString(), windows);
+        for (const { hits, backtraces } of windows ? windows.map((w) => sectionsBetween(trace, w.from, w.to)) : [trace]) {
+          for (const h of hits) {
+            if (h.stop) add(h.stop, frameContext([h.stop, ...h.frames.slice(1)], 0, h.source?.text));
+            addStack(h.frames, h.source?.text);
+          }
+          for (const b of backtraces) addStack(b.frames, undefined);
         }
-        for (const b of trace.backtraces) addStack(b.frames, undefined);
         const locations = new Map<string, FrameLocation>();
         await Promise.all([...resolved].map(async ([key, p]) => p && locations.set(key, await p)));
         if (token.isCancellationRequested) return [];
@@ -461,9 +491,25 @@ export function registerSourceNavigation(store: TraceStore, navigator: SourceNav
     linkRegistration.dispose();
     linkRegistration = registerLinks();
   };
+  // a large trace's links follow its editors: asked for again once what they show leaves the lines linked
+  let relinkTimer: NodeJS.Timeout | undefined;
+  const followScrolling = (editors: readonly vscode.TextEditor[]) => {
+    const outside = editors.some((e) => {
+      const windows = linked.get(e.document.uri.toString());
+      if (!windows) return false;
+      return e.visibleRanges.some((r) => !windows.some((w) => w.from <= Math.max(0, r.start.line - LINK_MARGIN / 2) && r.end.line + LINK_MARGIN / 2 <= w.to));
+    });
+    if (!outside) return;
+    clearTimeout(relinkTimer);
+    relinkTimer = setTimeout(relink, 150);
+  };
   return vscode.Disposable.from(
     disposables,
     revisionStatus,
+    vscode.window.onDidChangeTextEditorVisibleRanges((e) => followScrolling([e.textEditor])),
+    vscode.window.onDidChangeVisibleTextEditors((editors) => followScrolling(editors)),
+    vscode.workspace.onDidCloseTextDocument((d) => linked.delete(d.uri.toString())),
+    { dispose: () => clearTimeout(relinkTimer) },
     store.onDidChangeActiveTrace(() => void showRevision()),
     navigator.onDidFindRevision(() => {
       void showRevision();

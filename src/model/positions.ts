@@ -5,7 +5,7 @@
 import type { FrameContext } from './cSource';
 import { partitionPoint } from './columns';
 import { frameContext } from './source';
-import type { Frame, Hit, Trace } from './trace';
+import type { Backtrace, Frame, Hit, Trace } from './trace';
 
 /** The hit whose section holds document line `line` (header to its last line), if any. */
 export function hitAtLine(trace: Trace, line: number): Hit | undefined {
@@ -15,6 +15,17 @@ export function hitAtLine(trace: Trace, line: number): Hit | undefined {
   if (found < 0) return undefined;
   const h = hits[found];
   return line <= h.endLine ? h : undefined;
+}
+
+/** The hits and the free-standing backtraces whose lines meet lines `from` to `to` (both included), in log order. */
+export function sectionsBetween(trace: Trace, from: number, to: number): { hits: Hit[]; backtraces: Backtrace[] } {
+  // each list is in log order, its sections one after another: from the first that ends at or after `from`
+  const meet = <T extends { line: number; endLine: number }>(list: readonly T[]) => {
+    const out: T[] = [];
+    for (let i = partitionPoint(list.length, (k) => list[k].endLine < from); i < list.length && list[i].line <= to; i++) out.push(list[i]);
+    return out;
+  };
+  return { hits: meet(trace.hits), backtraces: meet(trace.backtraces) };
 }
 
 /** The hit after (or before) document line `line`, for Next / Previous Hit. */

@@ -106,3 +106,86 @@ describe('A log larger than VS Code hands to extensions (over 50 MB)', () => {
     reportFigure(`a step in the large log's graph: ${Date.now() - t1} ms from the click to the drawn graph`);
   });
 });
+
+describe('A log of 40 MB opened as a document (under the 50 MB VS Code hands to extensions)', () => {
+  const file = path.join(os.tmpdir(), `qbt-doc-${process.pid}`, 'trace.log');
+  let copies = 0;
+  let sampleLines = 0;
+  let doc: vscode.TextDocument;
+
+  before(() => {
+    const sample = fs.readFileSync(SAMPLE, 'utf8');
+    sampleLines = sample.split('\n').length - 1;
+    copies = Math.ceil((40 * 1024 * 1024) / Buffer.byteLength(sample));
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const fd = fs.openSync(file, 'w');
+    for (let i = 0; i < copies; i++) fs.writeSync(fd, sample);
+    fs.closeSync(fd);
+  });
+
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  });
+
+  it('is detected, and what a person does first answers in seconds: a hover, folds, links, code lenses, the outline', async function () {
+    this.timeout(240_000);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const t0 = Date.now();
+    doc = await vscode.workspace.openTextDocument(file);
+    const read = Date.now() - t0;
+    await vscode.window.showTextDocument(doc, { preview: false });
+    const shownAt = Date.now() - t0;
+    await eventually(() => (doc.languageId === 'gdb-trace' ? true : undefined), 'trace.log detected as a gdb trace', 60_000);
+    const detected = Date.now() - t0;
+    // in the middle copy: `0x5555578ddc80` on the sample's line 369 is node over01
+    const middle = Math.floor(copies / 2) * sampleLines;
+    const line = middle + 368;
+    const col = doc.lineAt(line).text.indexOf('0x5555578ddc80');
+    assert.ok(col >= 0, `the pointer on line ${line + 1}`);
+    await vscode.window.showTextDocument(doc, { selection: new vscode.Range(line, col, line, col), preview: false });
+    const t1 = Date.now();
+    const hover = await eventually(async () => {
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(line, col + 4));
+      const text = hovers.flatMap((h) => h.contents).map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : '')).join('\n');
+      return /over01/.test(text) ? text : undefined;
+    }, 'the hover of the middle copy’s over01', 120_000);
+    const hovered = Date.now() - t1;
+    assert.match(hover, /node \(BlockDriverState\) over01 \(qcow2\)/);
+    const time = async <T>(what: () => Thenable<T>): Promise<[T, number]> => {
+      const t = Date.now();
+      const r = await what();
+      return [r, Date.now() - t];
+    };
+    const [folds, folded] = await time(() => vscode.commands.executeCommand<vscode.FoldingRange[]>('vscode.executeFoldingRangeProvider', doc.uri));
+    // the middle copy's block-commit section (the sample's line 488) folds
+    assert.ok(folds.some((f) => f.start === middle + 487), 'the middle copy’s block-commit section folds');
+    const [links, linked] = await time(() => vscode.commands.executeCommand<vscode.DocumentLink[]>('vscode.executeLinkProvider', doc.uri, 0));
+    // the frame's location (`at ../block.c:1627`, on the next line: gdb wrapped the frame)
+    let at = line;
+    while (!doc.lineAt(at).text.includes(' at ../')) at++;
+    assert.ok(links.some((l) => l.range.start.line === at), `a link on line ${at + 1}`);
+    // for what the editor shows, and around it: not all 300,000 frames
+    assert.ok(links.length < 20_000, `${links.length} links`);
+    assert.ok(links.every((l) => Math.abs(l.range.start.line - line) < 3_000), 'links around the lines on screen');
+    // scrolled to the end, the links are there
+    const end = doc.lineCount - 1;
+    await vscode.window.showTextDocument(doc, { selection: new vscode.Range(end, 0, end, 0), preview: false });
+    const atEnd = await eventually(async () => {
+      const l = await vscode.commands.executeCommand<vscode.DocumentLink[]>('vscode.executeLinkProvider', doc.uri, 0);
+      return l.some((k) => k.range.start.line > end - 200) ? l : undefined;
+    }, 'links at the end of the log');
+    assert.ok(atEnd.length < 20_000);
+    // (the API gives the lenses it resolved: the first ones; the provider makes them all)
+    const [lenses, lensed] = await time(() => vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri, 6));
+    let header = 0;
+    while (!doc.lineAt(header).text.includes(' hit Breakpoint ')) header++;
+    assert.ok(lenses.filter((l) => l.range.start.line === header && l.command).length >= 2, `lenses on the first hit (line ${header + 1})`);
+    const [symbols, outlined] = await time(() => vscode.commands.executeCommand<vscode.DocumentSymbol[]>('vscode.executeDocumentSymbolProvider', doc.uri));
+    assert.equal(symbols.length, copies * 3, 'every command in the outline');
+    reportFigure(
+      `${(fs.statSync(file).size / 1e6).toFixed(0)} MB trace.log as a document (${copies * 34} hits): opened by VS Code in ${read} ms, shown at ${shownAt} ms, detected as a trace at ${detected} ms; a pointer's hover ${hovered} ms; folds ${folded} ms (${folds.length}), links ${linked} ms (${links.length}), code lenses ${lensed} ms, outline ${outlined} ms`,
+    );
+    await ui.screenshot('document-40mb');
+  });
+});

@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import { parseTrace } from '../../src/model/parser';
-import { frameAt, hitAtLine } from '../../src/model/positions';
-import { readFixture } from './helpers';
+import { frameAt, hitAtLine, sectionsBetween } from '../../src/model/positions';
+import { fixtureLogs, readFixture } from './helpers';
 
 describe('positions: the frame a line shows, and what relocating it needs', () => {
   const t = parseTrace(readFixture('traces/snapshot-commit-complete.log'));
@@ -46,5 +47,22 @@ describe('positions: the frame a line shows, and what relocating it needs', () =
     assert.equal(at.frame.function, 'call_rcu_thread');
     assert.equal(at.inner.callee, 'qemu_event_wait');
     assert.ok(hitAtLine(d, bt.line) !== undefined, 'the backtrace lies inside a hit');
+  });
+});
+
+describe('the hits and backtraces a range of lines meets (what a large log links on screen)', () => {
+  it('are those whose lines overlap the range, on every fixture and every range of a set of sizes', () => {
+    for (const log of fixtureLogs()) {
+      const t = parseTrace(fs.readFileSync(log, 'utf8'));
+      for (const size of [0, 1, 7, 50, 400]) {
+        for (let from = -3; from < t.lineCount + 3; from += Math.max(1, Math.floor(t.lineCount / 60))) {
+          const to = from + size;
+          const got = sectionsBetween(t, from, to);
+          const meets = (s: { line: number; endLine: number }) => s.line <= to && s.endLine >= from;
+          assert.deepEqual(got.hits, t.hits.filter(meets), `${log} ${from}-${to}`);
+          assert.deepEqual(got.backtraces, t.backtraces.filter(meets), `${log} ${from}-${to}`);
+        }
+      }
+    }
   });
 });
