@@ -176,6 +176,14 @@ describe('A log of 40 MB opened as a document (under the 50 MB VS Code hands to 
       return l.some((k) => k.range.start.line > end - 200) ? l : undefined;
     }, 'links at the end of the log');
     assert.ok(atEnd.length < 20_000);
+    if (ui.available) {
+      // and the editor, asked again as it scrolled, draws them there
+      const drawn = await eventually(async () => {
+        const t = await ui.texts('.editor-instance .view-lines .detected-link');
+        return t.some((x) => /\.c:\d+/.test(x)) ? t : undefined;
+      }, 'links drawn at the end of the log');
+      assert.ok(drawn.length > 0);
+    }
     // (the API gives the lenses it resolved: the first ones; the provider makes them all)
     const [lenses, lensed] = await time(() => vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri, 6));
     let header = 0;
