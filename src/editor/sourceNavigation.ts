@@ -432,7 +432,7 @@ export function registerSourceNavigation(store: TraceStore, navigator: SourceNav
           const r = f.locationRange;
           if (!r || !f.file) return;
           const link = new FrameLink(new vscode.Range(r.line, r.start, r.line, r.end), doc, f.logLine);
-          const key = `${f.file}:${f.line}:${f.function}:${inner.callee ?? ''}:${inner.text ?? ''}:${inner.outer ?? ''}`;
+          const key = JSON.stringify([f.file, f.line, f.function, inner.callee, inner.text, inner.outer, inner.via]);
           if (!resolved.has(key)) resolved.set(key, resolved.size < MAX_LINK_TARGETS ? navigator.resolve(doc, f, inner) : undefined);
           link.key = key;
           links.push(link);
