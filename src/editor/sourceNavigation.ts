@@ -440,13 +440,13 @@ export function registerSourceNavigation(store: TraceStore, navigator: SourceNav
         const addStack = (frames: Frame[], echo: string | undefined) => frames.forEach((f, i) => add(f, frameContext(frames, i, echo)));
         const windows = linkWindows(doc);
         linked.set(doc.uri.toString(), windows);
-        for (const { hits, backtraces } of windows ? windows.map((w) => sectionsBetween(trace, w.from, w.to)) : [trace]) {
-          for (const h of hits) {
-            if (h.stop) add(h.stop, frameContext([h.stop, ...h.frames.slice(1)], 0, h.source?.text));
-            addStack(h.frames, h.source?.text);
-          }
-          for (const b of backtraces) addStack(b.frames, undefined);
+        const sections = windows ? windows.map((w) => sectionsBetween(trace, w.from, w.to)) : [trace];
+        // (a hit longer than the gap between two editors' windows meets both: linked once)
+        for (const h of new Set(sections.flatMap((x) => x.hits))) {
+          if (h.stop) add(h.stop, frameContext([h.stop, ...h.frames.slice(1)], 0, h.source?.text));
+          addStack(h.frames, h.source?.text);
         }
+        for (const b of new Set(sections.flatMap((x) => x.backtraces))) addStack(b.frames, undefined);
         const locations = new Map<string, FrameLocation>();
         await Promise.all([...resolved].map(async ([key, p]) => p && locations.set(key, await p)));
         if (token.isCancellationRequested) return [];
