@@ -12,7 +12,7 @@ import { dirname, join, resolve as resolvePath } from 'node:path';
 import { CSourceParser } from './model/cSource';
 import { checkAgainstQemu } from './model/qemuGraphCheck';
 import { callSitesOf, detectRevision, revisionMapping, scoreRevision } from './model/revision';
-import { buildTreeIndex, frameContext, functionCalls, resolveFrameLocation, type FrameLocation, type RevisionMapping, type SourceConfig } from './model/source';
+import { buildTreeIndex, frameContext, frameLocationKey, functionCalls, resolveFrameLocation, type FrameLocation, type RevisionMapping, type SourceConfig } from './model/source';
 import { CheckoutGit, isSafeRevision } from './gitReader';
 import { diskLister, diskReader } from './sourceFiles';
 import type { Frame, Trace } from './model/trace';
@@ -381,8 +381,7 @@ async function resolveTrace(trace: Trace, root: string, buildDir: string | null,
       for (let i = 0; i < frames.length; i++) {
         const f = frames[i];
         const inner = frameContext(frames, i, echo, calls);
-        // (the siblings follow from the file, function and line)
-        const key = JSON.stringify([f.library, f.file, f.line, f.function, inner.callee, inner.text, inner.outer, inner.via]);
+        const key = frameLocationKey(f, inner);
         let p = resolved.get(key);
         if (!p) resolved.set(key, (p = resolveFrameLocation(f, inner, config, files, parser, index, mapping)));
         const r = await p;

@@ -7,7 +7,7 @@ import { frameAt, sectionsBetween } from '../model/positions';
 import { basename } from '../model/paths';
 import type { FrameContext } from '../model/cSource';
 import { callSitesOf, detectRevision, revisionMapping, scoreRevision, type RevisionScore } from '../model/revision';
-import { buildTreeIndexAsync, frameContext, functionCalls, looksLikeQemuTree, resolveFrameLocation, withSiblings, type FrameLocation, type FunctionCalls, type RevisionMapping, type SourceConfig, type TreeIndex } from '../model/source';
+import { buildTreeIndexAsync, frameContext, frameLocationKey, functionCalls, looksLikeQemuTree, resolveFrameLocation, withSiblings, type FrameLocation, type FunctionCalls, type RevisionMapping, type SourceConfig, type TreeIndex } from '../model/source';
 import { CheckoutGit, isSafeRevision } from '../gitReader';
 import { commandDoc, qmpHandlerName, type QapiDoc } from '../model/qapi';
 import { readdirSync } from 'node:fs';
@@ -432,7 +432,7 @@ export function registerSourceNavigation(store: TraceStore, navigator: SourceNav
           const r = f.locationRange;
           if (!r || !f.file) return;
           const link = new FrameLink(new vscode.Range(r.line, r.start, r.line, r.end), doc, f.logLine);
-          const key = JSON.stringify([f.file, f.line, f.function, inner.callee, inner.text, inner.outer, inner.via]);
+          const key = frameLocationKey(f, inner);
           if (!resolved.has(key)) resolved.set(key, resolved.size < MAX_LINK_TARGETS ? navigator.resolve(doc, f, inner) : undefined);
           link.key = key;
           links.push(link);

@@ -14,7 +14,6 @@ import { checkRecorded, type RecordedCheck } from './recorded';
 import { nodeLabel, Replayer, type HitChange, type Replayed } from './replay';
 import { betweenBatches, type Batches } from './work';
 
-export type { HitChange } from './replay';
 
 const CHECKPOINT = 64;
 
@@ -25,7 +24,6 @@ export class BlockGraph {
   private readonly checkpointHits: number[] = [];
   /** How many nodes the graph has after each hit (index 0: before the first). */
   private readonly nodesAfter: Uint32Array;
-  private readonly changes: HitChange[];
 
   /** `everyHit` keeps a copy of the state after each hit rather than a few (see build). */
   private constructor(
@@ -34,7 +32,6 @@ export class BlockGraph {
     private readonly ids: Identities | null,
     everyHit: boolean,
   ) {
-    this.changes = replayed.changes;
     const ops = replayed.ops;
     const s = new State();
     for (const op of replayed.initial) s.apply(op);
@@ -78,12 +75,12 @@ export class BlockGraph {
   }
 
   get hitCount(): number {
-    return this.changes.length;
+    return this.replayed.changes.length;
   }
 
   /** What hit `n` (1-based) changed. */
   changeAt(n: number): HitChange | undefined {
-    return this.changes[n - 1];
+    return this.replayed.changes[n - 1];
   }
 
   /** How many nodes (of any kind) the graph has after hit `n`. */
@@ -93,13 +90,13 @@ export class BlockGraph {
 
   /** Whether the graph can show anything at hit `n`: nodes as it stood then, or what the hit took away. */
   hasSomethingToShow(n: number): boolean {
-    return this.nodeCountAfter(n) > 0 || (this.changes[n - 1]?.removed.length ?? 0) > 0;
+    return this.nodeCountAfter(n) > 0 || (this.replayed.changes[n - 1]?.removed.length ?? 0) > 0;
   }
 
   /** The graph after hit `n` (0: before the first hit), with hit n's change marked. */
   stateAfter(n: number): GraphView {
-    n = Math.max(0, Math.min(n, this.changes.length));
-    const change = n > 0 ? this.changes[n - 1] : null;
+    n = Math.max(0, Math.min(n, this.replayed.changes.length));
+    const change = n > 0 ? this.replayed.changes[n - 1] : null;
     return this.view(this.stateAt(n), n, change);
   }
 
@@ -117,7 +114,7 @@ export class BlockGraph {
    * commands since did first. This is what QEMU's memory holds at the breakpoint.
    */
   stateAtStop(n: number): GraphView {
-    n = Math.max(1, Math.min(n, this.changes.length));
+    n = Math.max(1, Math.min(n, this.replayed.changes.length));
     const s = this.stateAt(n - 1);
     const ops = this.replayed.ops[n - 1];
     for (let i = 0; i < (this.replayed.prologue[n - 1] ?? 0); i++) s.apply(ops[i]);
@@ -148,10 +145,10 @@ export class BlockGraph {
     // the hits before the next command's line are done
     let n = this.trace.hits.length;
     if (next !== null) n = this.trace.hits.findIndex((h) => h.line > next) < 0 ? this.trace.hits.length : this.trace.hits.findIndex((h) => h.line > next);
-    n = Math.min(n, this.changes.length);
+    n = Math.min(n, this.replayed.changes.length);
     const s = this.stateAt(n);
     for (const late of this.replayed.added) if (late.command <= index && late.atHit > n) s.apply(late.op);
-    return this.view(s, n, n > 0 ? this.changes[n - 1] : null);
+    return this.view(s, n, n > 0 ? this.replayed.changes[n - 1] : null);
   }
 
   private view(s: State, hit: number, change: HitChange | null): GraphView {

@@ -225,6 +225,15 @@ export interface CRelocator {
 }
 
 /**
+ * What `resolveFrameLocation` reads of a frame and what is around it, as one key: frames with the
+ * same key land on the same line (the siblings follow from the file, function and line). A log
+ * repeats the same few stacks, so its frames are resolved once per key.
+ */
+export function frameLocationKey(frame: FrameRef, inner: FrameContext): string {
+  return JSON.stringify([frame.library, frame.file, frame.line, frame.function, inner.callee, inner.text, inner.outer, inner.via]);
+}
+
+/**
  * The line of the user's checkout a frame was executing: the file by `resolveSourcePath`, the line
  * checked (and if need be relocated) against the function the frame names. `inner` is the
  * next-inner frame's function, or for frame #0 the source line gdb echoed.
