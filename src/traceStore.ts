@@ -9,6 +9,7 @@
 // Each trace is parsed once per version (re-parsed, debounced, as it is edited); its pointer
 // identities and replayed block graph are built once, on first use, and kept with it.
 
+import { open } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { looksLikeGdbTrace } from './model/detect';
 import { BlockGraph } from './model/graph';
@@ -16,6 +17,8 @@ import { Identities } from './model/identities';
 import { parseTrace, TraceParser } from './model/parser';
 import { type Trace } from './model/trace';
 import type { Batches } from './model/work';
+import { basename } from './model/paths';
+import { readTraceFile } from './traceFile';
 
 export const LANGUAGE_ID = 'gdb-trace';
 const REPARSE_DELAY_MS = 250;
@@ -23,6 +26,10 @@ const REPARSE_DELAY_MS = 250;
 const DETECTION_CANDIDATES = new Set(['log', 'plaintext']);
 /** Lines read for detection (its window is the first 64 KB). */
 const DETECTION_LINES = 4000;
+/** What detection reads of a log on disk. */
+const DETECTION_BYTES = 64 * 1024;
+/** VS Code does not hand documents over 50 MB to extensions. */
+export const LARGE_FILE_BYTES = 50 * 1024 * 1024;
 /** Traces up to this many hits replay in well under a second: a tooltip may start the replay. */
 const QUICK_REPLAY_HITS = 5_000;
 
@@ -114,8 +121,14 @@ export class TraceStore implements vscode.Disposable {
   private readonly activeChanged = new vscode.EventEmitter<TraceSource | undefined>();
   /** Logs read from disk (over 50 MB), by URI, while a tab shows them. */
   private readonly diskTraces = new Map<string, Trace>();
+  /** Logs read from disk that a tab has shown. */
+  private readonly diskTracesShown = new Set<string>();
+  /** Logs being read from disk, by URI. */
+  private readonly reading = new Map<string, Promise<Trace>>();
   /** Documents detection looked at: a user who switches one back to Log keeps their choice. */
   private readonly detected = new Set<string>();
+  /** Files of tabs with no document that detection looked at, while a tab shows them. */
+  private readonly lookedAtOnDisk = new Set<string>();
   private readonly disposables: vscode.Disposable[] = [this.changed, this.activeChanged];
 
   /** Fires after a trace document was re-parsed because its text changed. */
@@ -144,11 +157,18 @@ export class TraceStore implements vscode.Disposable {
       }),
       vscode.window.onDidChangeActiveTextEditor(() => this.activeChanged.fire(this.activeSource)),
       vscode.window.tabGroups.onDidChangeTabs(() => {
-        for (const key of [...this.diskTraces.keys()]) if (!isInATab(vscode.Uri.parse(key))) this.diskTraces.delete(key);
+        // (a log is read before its tab opens: it goes once a tab has shown it and none does)
+        for (const key of [...this.diskTraces.keys()]) {
+          if (isInATab(vscode.Uri.parse(key))) this.diskTracesShown.add(key);
+          else if (this.diskTracesShown.delete(key)) this.diskTraces.delete(key);
+        }
+        for (const key of [...this.lookedAtOnDisk]) if (!isInATab(vscode.Uri.parse(key))) this.lookedAtOnDisk.delete(key);
         this.activeChanged.fire(this.activeSource);
+        void this.detectOnDisk();
       }),
     );
     vscode.workspace.textDocuments.forEach((doc) => this.detect(doc));
+    void this.detectOnDisk();
   }
 
   static isTrace(document: vscode.TextDocument): boolean {
@@ -165,15 +185,60 @@ export class TraceStore implements vscode.Disposable {
   get activeSource(): TraceSource | undefined {
     const doc = this.activeTrace;
     if (doc) return { uri: doc.uri, document: doc, trace: this.get(doc) };
-    const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
-    const uri = input instanceof vscode.TabInputText ? input.uri : undefined;
+    const uri = activeTabUri();
     const trace = uri ? this.diskTraces.get(uri.toString()) : undefined;
     return uri && trace ? { uri, document: undefined, trace } : undefined;
   }
 
-  /** A log read from disk (too large for VS Code to hand over): a trace of the store while a tab shows it. */
+  /**
+   * Read a log too large for VS Code to hand over from disk, under a notification (once at a time:
+   * a second call while it is read waits for the same reading).
+   */
+  readFromDisk(uri: vscode.Uri, size: number): Promise<Trace> {
+    const key = uri.toString();
+    let p = this.reading.get(key);
+    if (!p) {
+      p = Promise.resolve(
+        vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Reading {0} MB gdb trace from disk…', Math.round(size / 1e6)) }, () => readTraceFile(uri.fsPath)),
+      ).finally(() => this.reading.delete(key));
+      this.reading.set(key, p);
+    }
+    return p;
+  }
+
+  /**
+   * The active tab shows a file with no document: VS Code hands none over 50 MB to extensions (a
+   * person opened a large log from the Explorer, or with `code trace.log`). One that starts like a
+   * gdb session is read from disk, as **Open gdb Trace…** would, and becomes the active trace.
+   */
+  private async detectOnDisk(): Promise<void> {
+    const uri = activeTabUri();
+    if (!uri || uri.scheme !== 'file') return;
+    const key = uri.toString();
+    if (this.diskTraces.has(key) || this.reading.has(key) || this.lookedAtOnDisk.has(key)) return;
+    if (vscode.workspace.textDocuments.some((d) => d.uri.toString() === key)) return;
+    if (!vscode.workspace.getConfiguration('qemuBlockTrace.detection', uri).get<boolean>('enabled', true)) return;
+    this.lookedAtOnDisk.add(key);
+    const size = await fileSize(uri);
+    if (size <= LARGE_FILE_BYTES || !looksLikeGdbTrace(await readStart(uri.fsPath))) return;
+    let trace: Trace;
+    try {
+      trace = await this.readFromDisk(uri, size);
+    } catch (e) {
+      void vscode.window.showErrorMessage(vscode.l10n.t('Could not read {0}: {1}', basename(uri.path), e instanceof Error ? e.message : String(e)));
+      return;
+    }
+    // closed while it was read: nothing to show it in
+    if (!isInATab(uri)) return;
+    this.addDiskTrace(uri, trace);
+    announceDiskTrace(uri, trace);
+    this.activeChanged.fire(this.activeSource);
+  }
+
+  /** A log read from disk (too large for VS Code to hand over): a trace of the store while a tab shows it (from when one does). */
   addDiskTrace(uri: vscode.Uri, trace: Trace): TraceSource {
     this.diskTraces.set(uri.toString(), trace);
+    if (isInATab(uri)) this.diskTracesShown.add(uri.toString());
     return { uri, document: undefined, trace };
   }
 
@@ -330,6 +395,43 @@ function withProgress<T>(title: string, work: (options: Batches, share: (from: n
       return work({ cancelled: () => token.isCancellationRequested, progress: share(0, 1) }, share);
     }),
   );
+}
+
+/** Tell a person that a log was read from disk, and what of the extension works on it. */
+export function announceDiskTrace(uri: vscode.Uri, trace: Trace): void {
+  void vscode.window.showInformationMessage(
+    vscode.l10n.t('{0} is larger than VS Code hands to extensions (50 MB): its {1} hits were read from disk. The Hits view, the summary and the block graph work; highlighting, hovers, links and the outline need a smaller log.', basename(uri.path), trace.hits.length),
+  );
+}
+
+/** The file the active tab shows as text, if any. */
+function activeTabUri(): vscode.Uri | undefined {
+  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  return input instanceof vscode.TabInputText ? input.uri : undefined;
+}
+
+async function fileSize(uri: vscode.Uri): Promise<number> {
+  try {
+    return (await vscode.workspace.fs.stat(uri)).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** The start of a file, as detection reads it ('' when it cannot be read). */
+async function readStart(path: string): Promise<string> {
+  try {
+    const f = await open(path, 'r');
+    try {
+      const buffer = Buffer.alloc(DETECTION_BYTES);
+      const { bytesRead } = await f.read(buffer, 0, DETECTION_BYTES, 0);
+      return buffer.toString('utf8', 0, bytesRead);
+    } finally {
+      await f.close();
+    }
+  } catch {
+    return '';
+  }
 }
 
 /** Whether some editor tab shows `uri` (documents outlive their tabs by minutes). */

@@ -6,8 +6,7 @@ import { GROUPINGS, type Grouping } from '../model/hitGroups';
 import { hitAfterLine, hitAtLine } from '../model/positions';
 import { basename } from '../model/paths';
 import type { Hit } from '../model/trace';
-import { readTraceFile } from '../traceFile';
-import { isInATab, LANGUAGE_ID, TraceStore, type HitsFocus, type TraceSource } from '../traceStore';
+import { announceDiskTrace, isInATab, LANGUAGE_ID, LARGE_FILE_BYTES, TraceStore, type HitsFocus, type TraceSource } from '../traceStore';
 import { HitsTreeProvider, type HitsTreeNode } from './provider';
 
 export const HITS_VIEW = 'qemuBlockTrace.hits';
@@ -15,8 +14,6 @@ const GROUPING_KEY = 'qemuBlockTrace.hits.grouping';
 const EXAMPLE = ['examples', 'snapshot-commit-complete.gdb.log'];
 /** How long after a rebuild the tree's selection events are its own, not a person's. */
 const REFRESH_SETTLE_MS = 400;
-/** VS Code does not hand documents over 50 MB to extensions. */
-const LARGE_FILE_BYTES = 50 * 1024 * 1024;
 
 /** A trace still shown in some tab (not `except`, which is going away), to show when the current one goes. */
 function anotherOpenTrace(except?: vscode.TextDocument): vscode.TextDocument | undefined {
@@ -191,16 +188,11 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
     if (!uri) return;
     const size = (await vscode.workspace.fs.stat(uri)).size;
     if (size > LARGE_FILE_BYTES && uri.scheme === 'file') {
-      const trace = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Reading {0} MB gdb trace from disk…', Math.round(size / 1e6)) },
-        () => readTraceFile(uri.fsPath),
-      );
+      const source = store.addDiskTrace(uri, await store.readFromDisk(uri, size));
       await vscode.commands.executeCommand('vscode.open', uri, { preview: false });
-      showSource(store.addDiskTrace(uri, trace));
+      showSource(source);
       void vscode.commands.executeCommand('workbench.view.extension.qemuBlockTrace');
-      void vscode.window.showInformationMessage(
-        vscode.l10n.t('{0} is larger than VS Code hands to extensions (50 MB): its {1} hits were read from disk. The Hits view works; highlighting, hovers and the outline need a smaller log.', basename(uri.path), trace.hits.length),
-      );
+      announceDiskTrace(uri, source.trace);
       return;
     }
     let doc = await vscode.workspace.openTextDocument(uri);

@@ -118,8 +118,10 @@ export function registerSummary(context: vscode.ExtensionContext, store: TraceSt
   status.name = 'QEMU Block Trace';
   status.command = SHOW_SUMMARY;
   const updateStatus = () => {
-    // a webview beside the log (this summary, the graph) keeps the log's status
-    const source = store.activeSource ?? (vscode.window.activeTextEditor === undefined ? stillShown(lastSource) : undefined);
+    // a webview beside the log (this summary, the graph) keeps the log's status; a file's tab
+    // without an editor (one too large to show at once) is no webview
+    const webviewActive = vscode.window.activeTextEditor === undefined && !(vscode.window.tabGroups.activeTabGroup.activeTab?.input instanceof vscode.TabInputText);
+    const source = store.activeSource ?? (webviewActive ? stillShown(lastSource) : undefined);
     if (source) lastSource = source;
     if (!source) {
       status.hide();

@@ -107,6 +107,79 @@ describe('A log larger than VS Code hands to extensions (over 50 MB)', () => {
   });
 });
 
+describe('A log over 50 MB opened as any file is (the Explorer, `code trace.log`), with no command of ours', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qbt-opened-'));
+  const file = path.join(dir, 'trace.log');
+  const other = path.join(dir, 'build.log');
+  let copies = 0;
+
+  before(() => {
+    const sample = fs.readFileSync(SAMPLE, 'utf8');
+    copies = Math.ceil((52 * 1024 * 1024) / Buffer.byteLength(sample));
+    const fd = fs.openSync(file, 'w');
+    for (let i = 0; i < copies; i++) fs.writeSync(fd, sample);
+    fs.closeSync(fd);
+    // as large, and no gdb session: a build log
+    const line = 'CC      block/qcow2-cluster.o\n'.repeat(4096);
+    const od = fs.openSync(other, 'w');
+    for (let n = 0; n < 53 * 1024 * 1024; n += line.length) fs.writeSync(od, line);
+    fs.closeSync(od);
+  });
+
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is recognised from its first lines and read from disk: the status bar, the notification and the Hits view show it', async function () {
+    if (!ui.available) this.skip();
+    this.timeout(180_000);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.commands.executeCommand('notifications.clearAll');
+    const t0 = Date.now();
+    await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file));
+    assert.ok(!vscode.workspace.textDocuments.some((d) => d.uri.fsPath === file), 'VS Code hands no document of this size to extensions');
+    // the workbench asks before showing it; Open Anyway gives it a language, which starts the
+    // extension in a window where nothing has yet (it never starts on its own)
+    await ui.click('.monaco-button:has-text("Open Anyway")');
+    const hits = copies * 34;
+    const toast = await eventually(async () => {
+      const t = await ui.screenText('.notification-toast:has-text("read from disk")');
+      return t === '' ? undefined : t;
+    }, 'the notification that the log was read from disk', 90_000);
+    const read = Date.now() - t0;
+    assert.match(toast, new RegExp(`trace\\.log is larger than VS Code hands to extensions \\(50 MB\\): its ${hits} hits were read from disk\\.`));
+    await eventually(async () => ((await ui.screenText('.statusbar-item')).includes(`${hits} hits · ${copies * 3} commands`) ? true : undefined), 'the status bar counting its hits');
+    // the view, as a person opens it from the activity bar
+    await vscode.commands.executeCommand('workbench.view.extension.qemuBlockTrace');
+    const rows = await eventually(async () => {
+      const r = await ui.rows(ROWS);
+      return r.length > 3 && r[0].label.startsWith('blockdev-snapshot-sync') ? r : undefined;
+    }, 'the tree of the log read from disk');
+    assert.equal(rows[1].label, 'block-commit device=over01 job-id=jobA');
+    assert.match(await ui.screenText('.pane:has(.pane-header:has-text("Hits")) .pane-body'), /Read from disk: trace\.log is larger than VS Code hands to extensions\./);
+    reportFigure(`${(fs.statSync(file).size / 1e6).toFixed(0)} MB trace.log opened as a file: recognised and read from disk, ${read} ms until the notification`);
+    await ui.screenshot('large-log-opened-as-file');
+  });
+
+  it('is not read again when its tab comes back; a large file that is no gdb session is left alone', async function () {
+    if (!ui.available) this.skip();
+    this.timeout(120_000);
+    await vscode.commands.executeCommand('notifications.clearAll');
+    await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(other), { preview: false });
+    await eventually(async () => (vscode.window.tabGroups.activeTabGroup.activeTab?.label === 'build.log' ? true : undefined), 'the build log\'s tab');
+    // long enough for its start to be read and a parse of its 53 MB to be announced, were it taken for a trace
+    await new Promise((r) => setTimeout(r, 4000));
+    assert.equal(await ui.screenText('.notification-toast:has-text("from disk")'), '', 'no notification: the build log is not read');
+    assert.doesNotMatch(await ui.screenText('.statusbar-item'), /\d+ hits · /, 'no trace in the status bar');
+    // back to the trace: its trace again, not read anew
+    await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file), { preview: false });
+    await eventually(async () => ((await ui.screenText('.statusbar-item')).includes(`${copies * 34} hits`) ? true : undefined), 'the status bar of the trace again');
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(await ui.screenText('.notification-toast:has-text("from disk")'), '', 'no second reading');
+  });
+});
+
 describe('A log of 40 MB opened as a document (under the 50 MB VS Code hands to extensions)', () => {
   const file = path.join(os.tmpdir(), `qbt-doc-${process.pid}`, 'trace.log');
   let copies = 0;
