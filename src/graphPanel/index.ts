@@ -53,7 +53,9 @@ class GraphPanel implements vscode.Disposable {
   private pendingState: GraphPanelState | null = null;
   private seq = 0;
   /** The last draw the webview reported, for tests and the benchmark. */
-  lastDrawn: { hit: number; layoutMs: number; nodes: number } | null = null;
+  lastDrawn: { hit: number; layoutMs: number; nodes: number; modelMs: number | null; answerMs: number | null } | null = null;
+  /** The last state posted: its hit, when it was asked for (the graph replayed), and how long the model took to make it. */
+  private asked: { hit: number; at: number; modelMs: number } | null = null;
   /** How many times the page has loaded (a reload of the webview loads it again). */
   loads = 0;
 
@@ -173,12 +175,14 @@ class GraphPanel implements vscode.Disposable {
       return;
     }
     if (mine !== this.seq || source !== this.source) return;
+    const at = performance.now();
     // QEMU's own graph instead, where the log recorded it at the next stop and the person asked
     const stop = this.showRecorded ? source.trace.hits[hit] : undefined;
     const view = stop?.recorded ? recordedView(stop.recorded, graph.stateAfter(hit), hit + 1) : graph.stateAfter(hit);
     const h = hit > 0 ? trace.hits[hit - 1] : undefined;
     const cmd = h && h.command !== null ? trace.commands[h.command] : undefined;
     const recorded = recordedNote(graph, hit, !!stop?.recorded);
+    this.asked = { hit, at, modelMs: performance.now() - at };
     this.post({ type: 'state', view, dot: graphToDot(view, { colours: false }), command: cmd ? commandLabel(cmd) : h ? 'before any command' : null, logLine: h ? h.line + 1 : null, ...(recorded ? { recorded } : {}), ...(replyTo !== undefined ? { replyTo } : {}) });
     this.clearHighlight();
   }
@@ -206,7 +210,11 @@ class GraphPanel implements vscode.Disposable {
         void this.export(m.format, m.svg);
         break;
       case 'drawn':
-        this.lastDrawn = { hit: m.hit, layoutMs: m.layoutMs, nodes: m.nodes };
+        {
+          // from the state asked for (its graph replayed) to the webview's word that it is drawn
+          const asked = this.asked?.hit === m.hit ? this.asked : null;
+          this.lastDrawn = { hit: m.hit, layoutMs: m.layoutMs, nodes: m.nodes, modelMs: asked?.modelMs ?? null, answerMs: asked ? performance.now() - asked.at : null };
+        }
         break;
     }
   }

@@ -99,11 +99,14 @@ describe('A log larger than VS Code hands to extensions (over 50 MB)', () => {
     // one step back is instant: the state comes from a checkpoint
     const t1 = Date.now();
     await ui.click('button[data-action="previous"]', { frame: 'webview' });
-    await eventually(async () => {
-      const s = await vscode.commands.executeCommand<{ drawn: { hit: number } | null }>('qemuBlockTrace.graphPanelState');
-      return s?.drawn?.hit === last - 1 ? true : undefined;
+    const drawn = await eventually(async () => {
+      const s = await vscode.commands.executeCommand<{ drawn: { hit: number; layoutMs: number; modelMs: number | null; answerMs: number | null } | null }>('qemuBlockTrace.graphPanelState');
+      return s?.drawn?.hit === last - 1 ? s.drawn : undefined;
     }, 'the previous hit');
-    reportFigure(`a step in the large log's graph: ${Date.now() - t1} ms from the click to the drawn graph`);
+    assert.ok(drawn.answerMs !== null && drawn.modelMs !== null, 'the panel timed the step it answered');
+    reportFigure(
+      `a step in the large log's graph: ${drawn.answerMs.toFixed(0)} ms from the state asked for to the drawn graph (the model ${drawn.modelMs.toFixed(1)} ms, the layout ${drawn.layoutMs.toFixed(0)} ms); ${Date.now() - t1} ms from the click, as the test sees it`,
+    );
   });
 });
 
