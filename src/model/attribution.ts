@@ -5,7 +5,7 @@
 import type { Frame } from './frames';
 import { unescapeC } from './lines';
 import type { QmpCommand } from './qmp';
-import type { Hit, Trace } from './trace';
+import type { Hit, JobAtAddress, Trace } from './trace';
 
 const NOT_COMMANDS = /^(?:dispatch|marshal_output_\w+|\w+_bh|command_\w+|\w+_co)$/;
 // a frame's function, with or without an address: `#9  0x… in hmp_x (` or `#0  hmp_x (`
@@ -114,6 +114,18 @@ const JOB_POINTER_IN_TEXT = /block_job_add_bdrv \(job=(0x[0-9a-fA-F]+)/;
 const JOB_POINTER_OF_ATTACH = /<child_job>[^)]*?opaque=(0x[0-9a-fA-F]+)/;
 const JOB_STARTERS = /^(?:block_job_create|job_create|mirror_start_job|stream_start|commit_start|commit_active_start|backup_job_create|block_job_add_bdrv)$/;
 
+/** The id of the job at `pointer` as of hit `hit` (1-based): the last one made there by then. */
+export function jobIdAt(jobs: ReadonlyMap<string, readonly JobAtAddress[]>, pointer: string, hit: number): string | undefined {
+  const list = jobs.get(pointer);
+  if (!list) return undefined;
+  let id: string | undefined;
+  for (const j of list) {
+    if (j.fromHit > hit) break;
+    id = j.id;
+  }
+  return id;
+}
+
 /**
  * The job a hit runs for: its completion bottom half (`job_exit(opaque=J)`) or its coroutine
  * (`job_co_entry(opaque=J)`), else a `job=J` argument of a job frame there.
@@ -159,6 +171,8 @@ export function attributeCommands(trace: Trace, sections: readonly number[]): vo
   const inferred: QmpCommand[] = [];
   const ownerOf: (QmpCommand | null)[] = new Array<QmpCommand | null>(trace.hits.length).fill(null);
   const jobIdByPointer = trace.jobs;
+  /** For each job pointer, the command whose hits made its last job known. */
+  const learntIn = new Map<string, QmpCommand | null>();
   const knownJobs = new Set<string>();
   /** For each job id, the latest command so far that named it (made it, completed it, …). */
   const lastCommandForJob = new Map<string, QmpCommand>();
@@ -192,7 +206,7 @@ export function attributeCommands(trace: Trace, sections: readonly number[]): vo
     const text = hit.backtrace?.text ?? '';
     // most stacks never mention a job: one scan decides whether the job rules need to look
     const mentionsJob = text.indexOf('job') >= 0;
-    if (mentionsJob && learnJobs(hit, text, current, jobIdByPointer, knownJobs) && current) noteJobs(current);
+    if (mentionsJob && learnJobs(hit, text, current, jobIdByPointer, learntIn, knownJobs) && current) noteJobs(current);
 
     const named = commandInBacktrace(text);
     if (named) {
@@ -225,7 +239,7 @@ export function attributeCommands(trace: Trace, sections: readonly number[]): vo
 
     const ptr = mentionsJob ? completedJob(text) : null;
     if (ptr) {
-      const id = jobIdByPointer.get(ptr);
+      const id = jobIdAt(jobIdByPointer, ptr, hit.index);
       if (id) {
         hit.job = id;
         // the latest command that acted on this job (block-job-complete …), else the one that made it
@@ -272,12 +286,16 @@ function belongsTo(cmd: QmpCommand | null, named: CommandInBacktrace, invocation
   }
 }
 
-/** Learn job ids (true when a new one was learnt): a stack that creates or attaches a job (`job=J`) under a `job_id="x"` frame. */
-function learnJobs(hit: Hit, text: string, current: QmpCommand | null, byPointer: Map<string, string>, known: Set<string>): boolean {
-  // frames are read only for the rare stacks that attach a job to its nodes, once per job
+/**
+ * Learn job ids (true when a new one was learnt): a stack that creates or attaches a job (`job=J`)
+ * under a `job_id="x"` frame. A job made at the address of one that ended is another job.
+ */
+function learnJobs(hit: Hit, text: string, current: QmpCommand | null, byPointer: Map<string, JobAtAddress[]>, learntIn: Map<string, QmpCommand | null>, known: Set<string>): boolean {
+  // frames are read only for the rare stacks that attach a job to its nodes, once per job: not
+  // again in the command that made the job at that address known
   if (text.indexOf('<child_job>') < 0 && text.indexOf('block_job_add_bdrv') < 0) return false;
   const seen = JOB_POINTER_IN_TEXT.exec(text)?.[1] ?? JOB_POINTER_OF_ATTACH.exec(text)?.[1];
-  if (seen !== undefined && byPointer.has(seen)) return false;
+  if (seen !== undefined && byPointer.has(seen) && learntIn.get(seen) === current) return false;
   let ptr: string | null = null;
   let id: string | null = null;
   for (const f of hit.frames) {
@@ -295,8 +313,12 @@ function learnJobs(hit: Hit, text: string, current: QmpCommand | null, byPointer
     const jid = current.arguments['job-id'];
     if (typeof jid === 'string') id = jid;
   }
-  if (!ptr || !id || byPointer.get(ptr) === id) return false;
-  byPointer.set(ptr, id);
+  if (!ptr || !id) return false;
+  const list = byPointer.get(ptr);
+  learntIn.set(ptr, current);
+  if (list?.[list.length - 1].id === id) return false;
+  if (list) list.push({ id, fromHit: hit.index });
+  else byPointer.set(ptr, [{ id, fromHit: hit.index }]);
   known.add(id);
   return true;
 }

@@ -8,7 +8,8 @@ import type { Frame, PointerTable } from './frames';
 import { basename } from './paths';
 import { betweenBatches, type Batches } from './work';
 import { unescapeC, type Token } from './lines';
-import type { Trace } from './trace';
+import type { JobAtAddress, Trace } from './trace';
+import { jobIdAt } from './attribution';
 import type { LoggedTraceEvent } from './traceEvents';
 import { grown, Numbering, partitionPoint } from './columns';
 
@@ -140,7 +141,7 @@ class HitPointers {
   }
 }
 
-function evidenceOf(frames: Frame[], hp: HitPointers, jobIds: ReadonlyMap<string, string>, fromCommand: Map<string, ObjectFacts>): HitEvidence {
+function evidenceOf(frames: Frame[], hp: HitPointers, hit: number, jobIds: ReadonlyMap<string, readonly JobAtAddress[]>, fromCommand: Map<string, ObjectFacts>): HitEvidence {
   const ev: HitEvidence = { created: new Set(), deleted: new Set(), facts: new Map() };
   const fact = (address: string | undefined, f: Partial<Pick<ObjectIdentity, 'kind' | 'name' | 'driver' | 'filename' | 'role'>>) => {
     if (!address || address === '0x0') return;
@@ -249,7 +250,7 @@ function evidenceOf(frames: Frame[], hp: HitPointers, jobIds: ReadonlyMap<string
   // object before the job was made there (a BlockBackend freed and reused, say)
   // (looked up for the hit's own pointers: a long session learns thousands of jobs)
   for (const [ptr, cur] of ev.facts) {
-    const id = cur.kind === 'job' ? jobIds.get(ptr) : undefined;
+    const id = cur.kind === 'job' ? jobIdAt(jobIds, ptr, hit) : undefined;
     if (id !== undefined) fact(ptr, { name: id });
   }
   // what the hit's command names (after the frames: a name the stack prints wins)
@@ -432,7 +433,7 @@ export class Identities {
       const all = hit.stop ? [hit.stop, ...frames] : frames;
       const hp = this.hitPointers;
       hp.read(all);
-      const ev = evidenceOf(frames, hp, jobIds, told);
+      const ev = evidenceOf(frames, hp, hit.index, jobIds, told);
       // what the hit says of each address it prints, looked up once per address: a hit prints the
       // same few addresses many times (found by their number in the pointer table, not their text)
       const printed = this.printed;

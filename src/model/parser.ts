@@ -191,7 +191,7 @@ export class TraceParser {
       c.trace.diagnostics.push(copy);
       c.diag.set(d.code, copy);
     }
-    c.trace.jobs = new Map(t.jobs);
+    c.trace.jobs = new Map([...t.jobs].map(([k, v]) => [k, [...v]]));
     c.trace.events = [...t.events];
     c.hitSection.push(...this.hitSection);
     c.lineNo = this.lineNo;

@@ -6,6 +6,7 @@ import type { BlockGraph } from './graph';
 import { backtraceLabel, inferredBecause } from './hitGroups';
 import { checkAgainstQemu } from './qemuGraphCheck';
 import { recordedAgreementLine } from './recorded';
+import { jobIdAt } from './attribution';
 import { countAllFrames, parseAllFrames } from './parser';
 import { type Backtrace, type Frame, type Hit, type Trace } from './trace';
 import { LazyList, Later } from './jsonStream';
@@ -214,7 +215,13 @@ export function traceReport(trace: Trace, name: string, graph?: BlockGraph): Tra
       const h = trace.hits[i - 1];
       if (h.job) jobs.add(h.job);
       // (only the frames whose argument list says `job` are read: most say nothing of one)
-      for (const f of h.frames) if (f.argsMention('job')) for (const a of f.args) if (a.name === 'job' && trace.jobs.has(a.value)) jobs.add(trace.jobs.get(a.value)!);
+      for (const f of h.frames) {
+        if (!f.argsMention('job')) continue;
+        for (const a of f.args) {
+          const id = a.name === 'job' ? jobIdAt(trace.jobs, a.value, h.index) : undefined;
+          if (id !== undefined) jobs.add(id);
+        }
+      }
     }
     return [...jobs];
   };

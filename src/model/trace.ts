@@ -130,6 +130,12 @@ export interface BreakpointDef {
   logLine: number;
 }
 
+/** A block job made at an address: its id, from hit `fromHit` (1-based) on. */
+export interface JobAtAddress {
+  id: string;
+  fromHit: number;
+}
+
 export interface Trace {
   hits: Hit[];
   backtraces: Backtrace[];
@@ -140,8 +146,12 @@ export interface Trace {
    * this list then; `parseAllFrames` reads them all.
    */
   diagnostics: Diagnostic[];
-  /** Block jobs: job pointer → job id, learnt while attributing hits (the stacks that create a job). */
-  jobs: Map<string, string>;
+  /**
+   * Block jobs, learnt while attributing hits (the stacks that create a job): for each job pointer,
+   * the ids of the jobs made there in log order, each from the hit whose stack made it known. A job
+   * is freed when it ends, and the next one is often made at its address (`jobIdAt`).
+   */
+  jobs: Map<string, JobAtAddress[]>;
   /** QEMU's trace lines about block objects (node opened, root edge, job state), in log order. */
   events: LoggedTraceEvent[];
   lineCount: number;

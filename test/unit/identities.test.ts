@@ -4,6 +4,7 @@ import { parseTrace } from '../../src/model/parser';
 import { BlockGraph } from '../../src/model/graph';
 import { Cancelled } from '../../src/model/work';
 import { type Trace } from '../../src/model/trace';
+import { traceReport } from '../../src/model/summary';
 import { readFixture } from './helpers';
 
 describe('pointer identities on the sample', () => {
@@ -120,6 +121,65 @@ describe('pointer identities against QEMU’s memory (the real traces’ .truth.
       const truth = JSON.parse(readFixture(`traces/${name}.truth.json`)) as Truth[];
       const checked = checkAgainstMemory(t, truth);
       assert.ok(checked > 0, 'some names were checked');
+    });
+  }
+});
+
+describe('jobs made where an earlier one was (v7.2.0-job-reuse: 14 commit jobs under gdb, breakpoints in block_job_add_bdrv and job_exit)', () => {
+  const text = readFixture('traces/v7.2.0-job-reuse.log');
+  // the same session as a person logs it by hand: QEMU's trace of job states (which the recorder
+  // asks for) not there, so only the stacks and the commands tell one job from the next
+  const handMade = text
+    .split('\n')
+    .filter((l) => !l.startsWith('job_state_transition') && !l.startsWith('job_completed'))
+    .join('\n');
+
+  for (const [what, log] of [
+    ['as recorded', text],
+    ['without QEMU\'s job trace lines', handMade],
+  ] as const) {
+    describe(what, () => {
+      const t = parseTrace(log);
+      const ids = new Identities(t);
+
+      it('has jobs at a reused address (the test can fail)', () => {
+        const byAddress = new Map<string, Set<string>>();
+        for (const h of t.hits) for (const j of h.recorded?.jobs ?? []) if (j.id) (byAddress.get(j.address) ?? byAddress.set(j.address, new Set()).get(j.address)!).add(j.id);
+        assert.ok(Math.max(...[...byAddress.values()].map((s) => s.size)) >= 4, 'four jobs or more at one address');
+        if (what === 'without QEMU\'s job trace lines') assert.ok(!log.includes('job_state_transition'));
+      });
+
+      it('each job_exit hit belongs to the block-job-complete of its own job', () => {
+        for (let k = 1; k <= 14; k++) {
+          const complete = t.commands.find((c) => c.name === 'block-job-complete' && c.arguments.device === `c${k}`)!;
+          assert.equal(complete.hits.length, 1, `block-job-complete device=c${k}: ${complete.hits.join(', ')}`);
+          const hit = t.hits[complete.hits[0] - 1];
+          assert.equal(hit.frames[0].function, 'job_exit');
+          assert.equal(hit.job, `c${k}`);
+        }
+      });
+
+      it('the summary gives each command its own job', () => {
+        const report = traceReport(t, 'v7.2.0-job-reuse.log');
+        for (let k = 1; k <= 14; k++) {
+          for (const label of [`block-commit device=o${k} job-id=c${k}`, `block-job-complete device=c${k}`]) {
+            assert.deepEqual(report.commands.find((c) => c.label === label)?.jobs, [`c${k}`], label);
+          }
+        }
+      });
+
+      it("names each job pointer as QEMU's memory does at every stop", () => {
+        let checked = 0;
+        for (const h of t.hits) {
+          for (const j of h.recorded?.jobs ?? []) {
+            const id = ids.at(j.address, h.recordedLine ?? h.endLine);
+            if (!id || id.firstLine > (h.recordedLine ?? h.endLine)) continue;
+            assert.deepEqual([id.kind, id.name], ['job', j.id], `hit ${h.index}: ${j.address}`);
+            checked++;
+          }
+        }
+        assert.ok(checked >= 40, `checked ${checked}`);
+      });
     });
   }
 });
