@@ -9,6 +9,7 @@ import { basename } from './paths';
 import { betweenBatches, type Batches } from './work';
 import { unescapeC, type Token } from './lines';
 import type { JobAtAddress, Trace } from './trace';
+import type { QmpCommand } from './qmp';
 import { jobIdAt } from './attribution';
 import type { LoggedTraceEvent } from './traceEvents';
 import { grown, Numbering, partitionPoint } from './columns';
@@ -87,6 +88,8 @@ const unquote = (s: string | undefined) => (s === undefined ? null : unescapeC(s
 /** What a hit says about the objects it prints. */
 interface HitEvidence {
   created: Set<string>;
+  /** Files bdrv_open_inherit probes the format of (it has just opened them, or was given them). */
+  probed: Set<string>;
   deleted: Set<string>;
   facts: Map<string, Partial<Pick<ObjectIdentity, 'kind' | 'name' | 'driver' | 'filename' | 'role'>>>;
 }
@@ -142,7 +145,7 @@ class HitPointers {
 }
 
 function evidenceOf(frames: Frame[], hp: HitPointers, hit: number, jobIds: ReadonlyMap<string, readonly JobAtAddress[]>, fromCommand: Map<string, ObjectFacts>): HitEvidence {
-  const ev: HitEvidence = { created: new Set(), deleted: new Set(), facts: new Map() };
+  const ev: HitEvidence = { created: new Set(), probed: new Set(), deleted: new Set(), facts: new Map() };
   const fact = (address: string | undefined, f: Partial<Pick<ObjectIdentity, 'kind' | 'name' | 'driver' | 'filename' | 'role'>>) => {
     if (!address || address === '0x0') return;
     const cur = ev.facts.get(address) ?? {};
@@ -225,8 +228,12 @@ function evidenceOf(frames: Frame[], hp: HitPointers, hit: number, jobIds: Reado
       case 'blk_insert_bs':
       case 'blk_new_with_bs': {
         const blk = f.argValue('blk')?.pointer;
-        const user = frames.slice(frames.indexOf(f) + 1).find((x) => !x.function.startsWith('blk_') && !x.function.startsWith('bdrv_'));
+        const at = frames.indexOf(f);
+        const user = frames.slice(at + 1).find((x) => !x.function.startsWith('blk_') && !x.function.startsWith('bdrv_'));
         if (blk && user) fact(blk, { kind: 'backend', role: `BlockBackend of ${user.function}` });
+        // the file bdrv_open_inherit probes the format of, through a BlockBackend of its own
+        const bs = f.argValue('bs')?.pointer;
+        if (bs && bs !== '0x0' && frames[at + 1]?.function === 'bdrv_open_inherit') ev.probed.add(bs);
         break;
       }
       default:
@@ -434,6 +441,7 @@ export class Identities {
       const hp = this.hitPointers;
       hp.read(all);
       const ev = evidenceOf(frames, hp, hit.index, jobIds, told);
+      for (const address of ev.probed) if (this.openedUnseen(address, cmd)) ev.created.add(address);
       // what the hit says of each address it prints, looked up once per address: a hit prints the
       // same few addresses many times (found by their number in the pointer table, not their text)
       const printed = this.printed;
@@ -552,6 +560,20 @@ export class Identities {
     const cur: Current = { identity, established: false, endsAfter: null, serial: this.serial(identity) };
     this.stateOf(identity.address).cur = cur;
     return cur;
+  }
+
+  /**
+   * Whether a file bdrv_open_inherit probes is a node opened anew (no hit shows a protocol node's
+   * own open: it has no child) where an object of an earlier command was, freed unseen: not one
+   * its command was given, which its command's own hits showed first (an image being created, then
+   * opened: qcow2_co_create) or which it names (`file=file0`).
+   */
+  private openedUnseen(address: string, cmd: QmpCommand | null): boolean {
+    const cur = this.currentAt(address);
+    if (!cur?.established || !this.cmd || cur.endsAfter !== null) return false;
+    const id = cur.identity;
+    if (id.firstHit === null || id.firstHit >= this.cmd.firstHit) return false;
+    return id.name === null || !JSON.stringify(cmd?.arguments ?? {}).includes(JSON.stringify(id.name));
   }
 
   /** What is known of `address` (made, knowing nothing, the first time it is asked for). */

@@ -184,6 +184,32 @@ describe('jobs made where an earlier one was (v7.2.0-job-reuse: 14 commit jobs u
   }
 });
 
+describe('a file node opened where an earlier command\'s was freed unseen (v7.2.0-attached-reuse: recorded attached to a running QEMU, so no trace lines)', () => {
+  const t = parseTrace(readFixture('traces/v7.2.0-attached-reuse.log'));
+  const ids = new Identities(t);
+
+  it('each round\'s file node is a new object from the hit that probes it, though its address is the last round\'s', () => {
+    const files = ids.incarnations('0x5599861293a0');
+    assert.deepEqual(
+      files.map((id) => [id.kind, id.driver, id.filename, id.firstHit]),
+      [
+        ['node', 'file', '/tmp/jr2/o12.qcow2', 1],
+        ['node', 'file', '/tmp/jr2/o13.qcow2', 21],
+        ['node', 'file', '/tmp/jr2/o14.qcow2', 41],
+      ],
+    );
+  });
+
+  it("the replay agrees with QEMU's memory at every recorded stop", () => {
+    const checks = BlockGraph.build(t, ids).checkRecorded();
+    assert.equal(checks.length, t.hits.length);
+    assert.deepEqual(
+      checks.filter((c) => c.differences.length > 0).map((c) => `hit ${c.hit}: ${c.differences.join('; ')}`),
+      [],
+    );
+  });
+});
+
 describe('building identities in batches', () => {
   it('reports its progress, and stops when asked, with Cancelled', async () => {
     const t = parseTrace(readFixture('traces/v10.2.0-failures.log'));
