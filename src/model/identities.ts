@@ -223,6 +223,9 @@ function evidenceOf(frames: Frame[], hp: HitPointers, hit: number, jobIds: Reado
         }
         const commit = byName('commit_start');
         if (commit && !mirror) fact(bsNew, { kind: 'node', name: unquote(commit.argValue('filter_node_name')?.text) ?? 'commit_top', driver: 'commit_top', role: 'filter of the block job' });
+        // the job's filter was made just before (bdrv_new_open_driver, in no hit): a new node, even
+        // where one freed unseen was (a file node whose image was deleted)
+        if ((mirror || commit) && bsNew && bsNew !== '0x0') ev.created.add(bsNew);
         break;
       }
       case 'blk_insert_bs':

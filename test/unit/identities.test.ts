@@ -210,6 +210,44 @@ describe('a file node opened where an earlier command\'s was freed unseen (v7.2.
   });
 });
 
+describe('a job\'s filter made where a file node was freed unseen (v7.2.0-filter-reuse: two rounds of a recorded 300-round session)', () => {
+  const t = parseTrace(readFixture('traces/v7.2.0-filter-reuse.log'));
+  const ids = new Identities(t);
+
+  it('round 63\'s file node and round 64\'s commit filter at 0x5555558e9000 are two objects', () => {
+    assert.deepEqual(
+      ids.incarnations('0x5555558e9000').map((id) => [id.name, id.driver, id.filename]),
+      [
+        [null, 'file', '/tmp/longsess/o63.qcow2'],
+        ['mirror_top', 'mirror_top', null],
+      ],
+    );
+  });
+
+  it("names and drivers agree with QEMU's memory at every stop", () => {
+    let checked = 0;
+    for (const h of t.hits) {
+      const line = h.recordedLine ?? h.endLine;
+      for (const n of h.recorded?.nodes ?? []) {
+        const id = ids.at(n.address, line);
+        if (!id || id.firstLine > line) continue;
+        if (n.name && !n.name.startsWith('#') && id.name !== null) assert.equal(id.name, n.name, `hit ${h.index}: ${n.address}`);
+        if (n.driver && id.driver) assert.equal(id.driver, n.driver, `hit ${h.index}: ${n.address}`);
+        checked++;
+      }
+    }
+    assert.ok(checked >= 100, `checked ${checked}`);
+  });
+
+  it('the graph does not call round 63\'s file node mirror_top', () => {
+    const view = BlockGraph.build(t, ids).stateAfter(20);
+    assert.deepEqual(
+      view.removed.map((e) => [e.name, view.nodes.find((n) => n.id === e.child)?.label ?? e.child]),
+      [['file', 'o63.qcow2 (0x5555558e9000)']],
+    );
+  });
+});
+
 describe('building identities in batches', () => {
   it('reports its progress, and stops when asked, with Cancelled', async () => {
     const t = parseTrace(readFixture('traces/v10.2.0-failures.log'));
