@@ -21,7 +21,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerSummary(context, store),
     registerStructure(store),
     registerPointers(store, navigator),
-    registerSourceNavigation(store, navigator),
+    registerSourceNavigation(store, navigator, hits.focus),
     hits.disposable,
     registerGraphPanel(context, store, hits.focus),
     registerWalkthrough(),

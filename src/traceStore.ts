@@ -59,6 +59,10 @@ class Analysis {
   builtIdentities: Identities | undefined;
   builtGraph: BlockGraph | undefined;
 
+  private resolveBuilt: (g: BlockGraph) => void = () => undefined;
+  /** Resolves when the graph is built, whoever asked for it (waiting for it starts no replay). */
+  readonly graphBuilt = new Promise<BlockGraph>((resolve) => (this.resolveBuilt = resolve));
+
   constructor(private readonly trace: Trace) {}
 
   private get large(): boolean {
@@ -96,7 +100,11 @@ class Analysis {
           })
         : this.identities().then((ids) => BlockGraph.buildAsync(this.trace, ids));
       this.graph = p.then(
-        (g) => (this.builtGraph = g),
+        (g) => {
+          this.builtGraph = g;
+          this.resolveBuilt(g);
+          return g;
+        },
         (e) => {
           this.graph = undefined;
           throw e;
@@ -242,6 +250,22 @@ export class TraceStore implements vscode.Disposable {
     return { uri, document: undefined, trace };
   }
 
+  /** A trace shown now, active or not: an editor's, or a log read from disk in a tab group. */
+  shownSource(): TraceSource | undefined {
+    const doc = vscode.window.visibleTextEditors.map((e) => e.document).find((d) => TraceStore.isTrace(d) && !d.isClosed);
+    return this.activeSource ?? (doc ? { uri: doc.uri, document: doc, trace: this.get(doc) } : this.shownDiskSource());
+  }
+
+  /** A log read from disk that a tab group shows now (its active tab), if any. */
+  shownDiskSource(): TraceSource | undefined {
+    for (const g of vscode.window.tabGroups.all) {
+      const input = g.activeTab?.input;
+      const trace = input instanceof vscode.TabInputText ? this.diskTraces.get(input.uri.toString()) : undefined;
+      if (input instanceof vscode.TabInputText && trace) return { uri: input.uri, document: undefined, trace };
+    }
+    return undefined;
+  }
+
   /** The trace of an open document or of a log read from disk, by URI. */
   sourceOf(uri: vscode.Uri | string): TraceSource | undefined {
     const key = uri.toString();
@@ -321,6 +345,11 @@ export class TraceStore implements vscode.Disposable {
   /** The replayed block graph of `trace`, built once after its identities. */
   blockGraph(trace: Trace): Promise<BlockGraph> {
     return this.analysis(trace).blockGraph();
+  }
+
+  /** The graph once it is built, whoever asks for it (without starting a replay). */
+  graphWhenBuilt(trace: Trace): Promise<BlockGraph> {
+    return this.analysis(trace).graphBuilt;
   }
 
   /** The graph if it is built already (without starting a replay). */
@@ -434,6 +463,14 @@ async function readStart(path: string): Promise<string> {
   }
 }
 
+/** The column of an editor tab that shows `uri` (the active group's first), if any. */
+export function columnShowing(uri: vscode.Uri): vscode.ViewColumn | undefined {
+  const key = uri.toString();
+  const shows = (g: vscode.TabGroup) => g.tabs.some((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === key);
+  const active = vscode.window.tabGroups.activeTabGroup;
+  return shows(active) ? active.viewColumn : vscode.window.tabGroups.all.find(shows)?.viewColumn;
+}
+
 /** Whether some editor tab shows `uri` (documents outlive their tabs by minutes). */
 export function isInATab(uri: vscode.Uri): boolean {
   const key = uri.toString();
@@ -446,6 +483,8 @@ export function isInATab(uri: vscode.Uri): boolean {
  */
 export interface HitsFocus {
   current(): TraceSource | undefined;
+  /** The hit last picked in the view in the log at `uri` (its selection), if any. */
+  pickedHit(uri: vscode.Uri): number | undefined;
   readonly onDidChangeSource: vscode.Event<TraceSource | undefined>;
   readonly onDidPickHit: vscode.Event<{ uri: vscode.Uri; hit: number }>;
 }

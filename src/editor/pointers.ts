@@ -9,6 +9,8 @@ import { frameAt } from '../model/positions';
 import { locationTarget, type SourceNavigator } from './sourceNavigation';
 
 const line1 = (n: number) => n + 1;
+/** Other objects at a pointer's address that its hover lists, before it and after it. */
+const NEAREST = 3;
 
 function lifetime(id: ObjectIdentity): string {
   const hits = id.firstHit === null ? '' : id.firstHit === id.lastHit ? ` (hit ${id.firstHit})` : ` (hits ${id.firstHit}–${id.lastHit})`;
@@ -25,17 +27,30 @@ function pointerHover(ids: Identities, id: ObjectIdentity, line: number): vscode
     const states = id.states.map((s) => `${s.state} (line ${line1(s.line)})`).join(' → ');
     md.appendMarkdown(`\n\n${state ? vscode.l10n.t('Job state here: **{0}**, as QEMU\'s trace said on line {1}.', state.state, line1(state.line)) : vscode.l10n.t('QEMU\'s trace shows no state for it yet here.')} ${vscode.l10n.t('States: {0}', states)}`);
   }
-  const others = ids.incarnations(id.address).filter((o) => o !== id);
-  if (others.length > 0) {
+  const all = ids.incarnations(id.address);
+  const at = all.indexOf(id);
+  const earlier = all.slice(0, at);
+  const later = all.slice(at + 1);
+  if (earlier.length + later.length > 0) {
     const kind = id.kind === 'node' ? 'node' : 'object';
-    const earlier = others.filter((o) => o.incarnation < id.incarnation);
-    const later = others.filter((o) => o.incarnation > id.incarnation);
     if (later.length > 0) {
-      md.appendMarkdown(`\n\n${vscode.l10n.t('The address is reused: this is an earlier, different {0} than the one it holds from line {1} on:', kind, line1(later[0].firstLine))}`);
+      md.appendMarkdown(`\n\n${vscode.l10n.t('The address is reused: this is an earlier, different {0} than the one it holds from line {1} on.', kind, line1(later[0].firstLine))}`);
     } else {
-      md.appendMarkdown(`\n\n${vscode.l10n.t('The address was used before by another object:')}`);
+      md.appendMarkdown(`\n\n${vscode.l10n.t('The address was used before by another object.')}`);
     }
-    for (const o of [...earlier, ...later]) md.appendMarkdown(`\n- lines ${line1(o.firstLine)}–${line1(o.lastLine)}: ${escapeMarkdown(describeIdentity(o))}`);
+    // the nearest before and after it (a long session reuses an address hundreds of times)
+    const item = (o: ObjectIdentity) => `\n- lines ${line1(o.firstLine)}–${line1(o.lastLine)}: ${escapeMarkdown(describeIdentity(o))}`;
+    const more = (n: number, from: ObjectIdentity, to: ObjectIdentity) => `\n- ${vscode.l10n.t('… {0} more, lines {1}–{2}', n, line1(from.firstLine), line1(to.lastLine))}`;
+    if (earlier.length > 0) {
+      md.appendMarkdown(`\n\n${vscode.l10n.t('Before it:')}`);
+      if (earlier.length > NEAREST) md.appendMarkdown(more(earlier.length - NEAREST, earlier[0], earlier[earlier.length - NEAREST - 1]));
+      for (const o of earlier.slice(-NEAREST)) md.appendMarkdown(item(o));
+    }
+    if (later.length > 0) {
+      md.appendMarkdown(`\n\n${vscode.l10n.t('After it:')}`);
+      for (const o of later.slice(0, NEAREST)) md.appendMarkdown(item(o));
+      if (later.length > NEAREST) md.appendMarkdown(more(later.length - NEAREST, later[NEAREST], later[later.length - 1]));
+    }
   }
   return md;
 }

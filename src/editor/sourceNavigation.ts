@@ -15,7 +15,7 @@ import { escapeMarkdown } from '../markdown';
 import { diskLister, diskReader } from '../sourceFiles';
 import { commandLabel } from '../model/qmp';
 import type { Frame, Hit, Trace } from '../model/trace';
-import { LANGUAGE_ID, TraceStore } from '../traceStore';
+import { LANGUAGE_ID, TraceStore, type HitsFocus } from '../traceStore';
 
 const disk = diskReader;
 
@@ -65,6 +65,13 @@ export function revisionText(r: BinaryRevision): string {
   return `trace ${r.given ? 'built from' : 'matches'} ${r.label} (${r.matching}/${r.total} call sites); ${later}`;
 }
 
+/** What frames are resolved for: a trace's document, or a log read from disk (its URI and trace). */
+export type TraceSubject = vscode.TextDocument | { uri: vscode.Uri; trace: Trace };
+
+const isDocument = (s: TraceSubject): s is vscode.TextDocument => 'getText' in s;
+/** Where settings are read for a subject (the document, or the log's URI). */
+const scopeOf = (s: TraceSubject): vscode.ConfigurationScope => (isDocument(s) ? s : s.uri);
+
 export class SourceNavigator implements vscode.Disposable {
   private readonly parser: CSourceParser;
   private workspaceFiles: Promise<string[]> | undefined;
@@ -107,11 +114,11 @@ export class SourceNavigator implements vscode.Disposable {
    * Which revision of the checkout the trace's binary was built from: the setting, else detected
    * from the trace's call sites. Only in a trusted workspace, and only when the root is in git.
    */
-  revisionOf(doc: vscode.TextDocument, config?: SourceConfig): Promise<BinaryRevision | undefined> {
+  revisionOf(doc: TraceSubject, config?: SourceConfig): Promise<BinaryRevision | undefined> {
     return (config ? Promise.resolve(config) : this.config(doc)).then((c) => {
       if (!c.root || !vscode.workspace.isTrusted) return undefined;
       const root = c.root;
-      const trace = this.traceOf(doc);
+      const trace = this.traceIn(doc);
       let perRoot = this.revisions.get(root);
       if (!perRoot) {
         perRoot = new WeakMap();
@@ -119,7 +126,7 @@ export class SourceNavigator implements vscode.Disposable {
       }
       let p = perRoot.get(trace);
       if (!p) {
-        const given = vscode.workspace.getConfiguration('qemuBlockTrace.source', doc).get<string>('binaryRevision', '').trim();
+        const given = vscode.workspace.getConfiguration('qemuBlockTrace.source', scopeOf(doc)).get<string>('binaryRevision', '').trim();
         p = this.findRevision(root, trace, given, c).then(
           (r) => {
             const m = this.settled.get(root) ?? this.settled.set(root, new WeakMap()).get(root)!;
@@ -136,8 +143,12 @@ export class SourceNavigator implements vscode.Disposable {
   }
 
   /** The revision if its detection is done (else undefined, and it goes on in the background). */
-  private settledRevision(doc: vscode.TextDocument, config: SourceConfig): BinaryRevision | undefined {
-    return config.root ? this.settled.get(config.root)?.get(this.traceOf(doc)) : undefined;
+  private traceIn(s: TraceSubject): Trace {
+    return isDocument(s) ? this.traceOf(s) : s.trace;
+  }
+
+  private settledRevision(doc: TraceSubject, config: SourceConfig): BinaryRevision | undefined {
+    return config.root ? this.settled.get(config.root)?.get(this.traceIn(doc)) : undefined;
   }
 
   private async findRevision(root: string, trace: Trace, given: string, config: SourceConfig): Promise<BinaryRevision | undefined> {
@@ -168,8 +179,8 @@ export class SourceNavigator implements vscode.Disposable {
   }
 
   /** Settings, with the source root defaulting to the workspace folder that is a QEMU tree. */
-  private async config(doc: vscode.TextDocument): Promise<SourceConfig> {
-    const c = vscode.workspace.getConfiguration('qemuBlockTrace.source', doc);
+  private async config(doc: TraceSubject): Promise<SourceConfig> {
+    const c = vscode.workspace.getConfiguration('qemuBlockTrace.source', scopeOf(doc));
     const folders = vscode.workspace.workspaceFolders ?? [];
     const root = c.get<string>('root', '') || folders.map((f) => f.uri.fsPath).find((p) => looksLikeQemuTree(p, disk)) || null;
     const mappings = c.get<{ from: string; to: string }[]>('pathMappings', []).filter((m) => typeof m?.from === 'string' && typeof m?.to === 'string');
@@ -208,11 +219,11 @@ export class SourceNavigator implements vscode.Disposable {
    * used when it is known; `waitForRevision` (go to definition) waits for its detection, the
    * others (links, lenses, hovers) do not and are refreshed when it is found.
    */
-  async resolve(doc: vscode.TextDocument, frame: Frame, inner: FrameContext, waitForRevision = false): Promise<FrameLocation> {
+  async resolve(doc: TraceSubject, frame: Frame, inner: FrameContext, waitForRevision = false): Promise<FrameLocation> {
     const config = await this.config(doc);
     const pending = this.revisionOf(doc, config);
     const revision = waitForRevision ? await pending : this.settledRevision(doc, config);
-    const ctx = withSiblings(inner, frame, this.calls(this.traceOf(doc)));
+    const ctx = withSiblings(inner, frame, this.calls(this.traceIn(doc)));
     const r = await resolveFrameLocation(frame, ctx, config, disk, this.parser, await this.index(config), revision?.mapping);
     if (r.path === null && /no QEMU source folder is known/.test(r.reason)) this.offerChooseRoot(doc);
     return r;
@@ -292,14 +303,14 @@ export class SourceNavigator implements vscode.Disposable {
   }
 
   /** Ask for the QEMU source folder and keep it (for the workspace, or for all windows without one). */
-  async chooseRoot(doc?: vscode.TextDocument): Promise<void> {
+  async chooseRoot(doc?: TraceSubject): Promise<void> {
     const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, title: vscode.l10n.t('Your QEMU Source Folder') });
     if (!picked?.[0]) return;
     const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-    await vscode.workspace.getConfiguration('qemuBlockTrace.source', doc).update('root', picked[0].fsPath, target);
+    await vscode.workspace.getConfiguration('qemuBlockTrace.source', doc && scopeOf(doc)).update('root', picked[0].fsPath, target);
   }
 
-  private offerChooseRoot(doc: vscode.TextDocument): void {
+  private offerChooseRoot(doc: TraceSubject): void {
     if (this.offered || this.offerMemento.get<boolean>(NO_ROOT_OFFER_KEY, false)) return;
     this.offered = true;
     void vscode.window
@@ -385,7 +396,7 @@ class HitLens extends vscode.CodeLens {
   }
 }
 
-export function registerSourceNavigation(store: TraceStore, navigator: SourceNavigator): vscode.Disposable {
+export function registerSourceNavigation(store: TraceStore, navigator: SourceNavigator, focus: HitsFocus): vscode.Disposable {
   const selector: vscode.DocumentSelector = { language: LANGUAGE_ID };
   const lensesChanged = new vscode.EventEmitter<void>();
   /** The lines each large trace was last linked for, by URI (null: all of it). */
@@ -538,6 +549,23 @@ export function registerSourceNavigation(store: TraceStore, navigator: SourceNav
       },
     }),
     vscode.commands.registerCommand('qemuBlockTrace.chooseSourceRoot', () => navigator.chooseRoot(store.activeTrace)),
+    // a frame row's action in the Hits view: the only way to the source from a log read from disk
+    // (it has no links), and one click from any other
+    vscode.commands.registerCommand('qemuBlockTrace.openFrameSource', async (node?: { frame?: { range?: { startLine?: unknown } } }) => {
+      const source = focus.current();
+      const line = node?.frame?.range?.startLine;
+      const at = source && typeof line === 'number' ? frameAt(source.trace, line) : undefined;
+      if (!source || !at) return;
+      const r = await navigator.resolve(source.document ?? { uri: source.uri, trace: source.trace }, at.frame, at.inner, true);
+      if (r.path === null) {
+        const choice = await vscode.window.showWarningMessage(vscode.l10n.t('{0}: source not found ({1}).', at.frame.function || '??', r.reason), OPEN_ROOT_SETTING.title);
+        if (choice === OPEN_ROOT_SETTING.title) await vscode.commands.executeCommand(OPEN_ROOT_SETTING.command, ...(OPEN_ROOT_SETTING.arguments ?? []));
+        return;
+      }
+      const pos = new vscode.Position(Math.max(0, r.line - 1), 0);
+      await vscode.window.showTextDocument(vscode.Uri.file(r.path), { selection: new vscode.Range(pos, pos), preview: true });
+      if (r.method !== 'exact') vscode.window.setStatusBarMessage(`${at.frame.function}: ${r.note}`, 8000);
+    }),
     // Go to QMP Handler on a command of the Hits view (its node: a group with a command)
     vscode.commands.registerCommand('qemuBlockTrace.goToQmpHandler', async (node?: { group?: { command?: { name?: unknown } | null } }) => {
       const name = node?.group?.command?.name;

@@ -10,7 +10,7 @@ import { hitAtLine, hitAfterLine } from '../model/positions';
 import { basename } from '../model/paths';
 import { Cancelled } from '../model/work';
 import { commandLabel } from '../model/qmp';
-import { LANGUAGE_ID, TraceStore, type HitsFocus, type TraceSource } from '../traceStore';
+import { isInATab, LANGUAGE_ID, TraceStore, type HitsFocus, type TraceSource } from '../traceStore';
 import { escapeHtml, nonce, pageHead } from '../webviewPage';
 import type { GraphPanelState, HostMessage, WebviewMessage } from './messages';
 
@@ -73,7 +73,10 @@ class GraphPanel implements vscode.Disposable {
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((m: WebviewMessage) => this.onMessage(m)),
       focus.onDidChangeSource((s) => {
-        if (s && s.trace !== this.source?.trace) void this.showTrace(s, s.uri.toString() === this.source?.uri.toString() ? this.hit : undefined);
+        // the same log parsed again keeps its hit; another log shows its picked hit, else its last
+        if (s && s.trace !== this.source?.trace) void this.showTrace(s, s.uri.toString() === this.source?.uri.toString() ? this.hit : (focus.pickedHit(s.uri) ?? s.trace.hits.length));
+        // the log it showed was closed, and no other trace is shown: nothing to step through
+        else if (!s && this.source && !isInATab(this.source.uri)) this.showNothing();
       }),
       focus.onDidPickHit(({ uri, hit }) => {
         if (this.source && uri.toString() === this.source.uri.toString()) void this.showHit(hit);
@@ -125,6 +128,14 @@ class GraphPanel implements vscode.Disposable {
 <script nonce="${n}" src="${script}"></script>
 </body>
 </html>`;
+  }
+
+  private showNothing(): void {
+    this.source = undefined;
+    this.hit = 0;
+    this.panel.title = vscode.l10n.t('Block Graph');
+    this.clearHighlight();
+    if (this.ready) this.post({ type: 'empty', text: vscode.l10n.t('No gdb trace is open. Open a log of breakpoint hits, then show its block graph.') });
   }
 
   private post(m: HostMessage): void {
@@ -341,9 +352,11 @@ export function registerGraphPanel(context: vscode.ExtensionContext, store: Trac
       const line = editor.selection.active.line;
       hit = (hitAtLine(source.trace, line) ?? hitAfterLine(source.trace, line, 1))?.index;
     }
-    hit ??= panel?.current?.uri.toString() === source.uri.toString() ? panel.current.hit : source.trace.hits.length;
+    // else the hit picked in the Hits view (a log read from disk has no editor to ask)
+    hit ??= panel?.current?.uri.toString() === source.uri.toString() ? panel.current.hit : (focus.pickedHit(source.uri) ?? source.trace.hits.length);
     if (!panel) {
-      const column = editor ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
+      // beside the log: its editor's, or its tab's when it is read from disk (no editor is handed over)
+      const column = editor || vscode.window.tabGroups.activeTabGroup.activeTab?.input instanceof vscode.TabInputText ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
       create(vscode.window.createWebviewPanel(GRAPH_VIEW_TYPE, vscode.l10n.t('Block Graph'), { viewColumn: column, preserveFocus: true }, { retainContextWhenHidden: true }));
     } else panel.panel.reveal(undefined, true);
     await panel!.showTrace(source, hit);

@@ -6,7 +6,7 @@ import { GROUPINGS, type Grouping } from '../model/hitGroups';
 import { hitAfterLine, hitAtLine } from '../model/positions';
 import { basename } from '../model/paths';
 import type { Hit } from '../model/trace';
-import { announceDiskTrace, isInATab, LANGUAGE_ID, LARGE_FILE_BYTES, TraceStore, type HitsFocus, type TraceSource } from '../traceStore';
+import { announceDiskTrace, columnShowing, isInATab, LANGUAGE_ID, LARGE_FILE_BYTES, TraceStore, type HitsFocus, type TraceSource } from '../traceStore';
 import { HitsTreeProvider, type HitsTreeNode } from './provider';
 
 export const HITS_VIEW = 'qemuBlockTrace.hits';
@@ -24,6 +24,8 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
   const provider = new HitsTreeProvider(store, context.workspaceState.get<Grouping>(GROUPING_KEY, 'command'));
   const sourceChanged = new vscode.EventEmitter<TraceSource | undefined>();
   const hitPicked = new vscode.EventEmitter<{ uri: vscode.Uri; hit: number }>();
+  /** The last hit picked, in which log. */
+  let picked: { uri: string; hit: number } | undefined;
   let announced: TraceSource | undefined;
   const view = vscode.window.createTreeView(HITS_VIEW, { treeDataProvider: provider, showCollapseAll: true });
   /**
@@ -75,7 +77,7 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
     const range = new vscode.Range(line, 0, endLine, endCol);
     if (!doc) {
       // a log too large for VS Code to hand over: the editor opens it itself, at the line
-      await vscode.commands.executeCommand('vscode.open', source.uri, { selection: range, preserveFocus: true, preview: false });
+      await vscode.commands.executeCommand('vscode.open', source.uri, { selection: range, preserveFocus: true, preview: false, viewColumn: columnShowing(source.uri) ?? vscode.ViewColumn.One });
       return;
     }
     const editor =
@@ -207,7 +209,11 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
 
   const dropClosedTrace = () => {
     const source = provider.source;
-    if (source && !isInATab(source.uri)) showDocument(anotherOpenTrace());
+    if (!source || isInATab(source.uri)) return;
+    // another trace still shown: an editor's, or a log read from disk in a tab
+    const doc = anotherOpenTrace();
+    if (doc) showDocument(doc);
+    else showSource(store.shownDiskSource());
   };
 
   followActiveTrace(store.activeSource);
@@ -217,6 +223,7 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
     view,
     sourceChanged,
     hitPicked,
+    hitPicked.event(({ uri, hit }) => (picked = { uri: uri.toString(), hit })),
     view.onDidChangeSelection((e) => onSelect(e.selection[0])),
     store.onDidChangeActiveTrace(followActiveTrace),
     vscode.window.onDidChangeTextEditorSelection(followCursor),
@@ -249,6 +256,11 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
   );
   return {
     disposable,
-    focus: { current: () => provider.source, onDidChangeSource: sourceChanged.event, onDidPickHit: hitPicked.event },
+    focus: {
+      current: () => provider.source,
+      pickedHit: (uri) => (picked?.uri === uri.toString() ? picked.hit : undefined),
+      onDidChangeSource: sourceChanged.event,
+      onDidPickHit: hitPicked.event,
+    },
   };
 }

@@ -132,11 +132,12 @@ export class HitsTreeProvider implements vscode.TreeDataProvider<HitsTreeNode> {
 
   /**
    * Hit rows say what the hit did to the graph once the replay knows (a small trace is replayed
-   * for it at once; a large one when something else asked for its graph).
+   * for it at once; a large one when something else asked for its graph, and the rows shown
+   * before then are labelled again).
    */
   private async labelWithReplay(trace: Trace): Promise<void> {
     if (this.store.blockGraphIfBuilt(trace)) return;
-    const graph = await this.store.blockGraphIfSmall(trace).catch(() => undefined);
+    const graph = (await this.store.blockGraphIfSmall(trace).catch(() => undefined)) ?? (await this.store.graphWhenBuilt(trace));
     if (graph && this.shown?.trace === trace) {
       this.refreshedAt = Date.now();
       this.changed.fire(undefined);

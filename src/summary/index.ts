@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { basename } from '../model/paths';
 import { formatSummary, traceReport } from '../model/summary';
 import type { Trace } from '../model/trace';
-import { isInATab, type TraceSource, type TraceStore } from '../traceStore';
+import { columnShowing, isInATab, type TraceSource, type TraceStore } from '../traceStore';
 import { summaryHtml } from './html';
 import type { SummaryPageMessage } from './messages';
 import { nonce } from '../webviewPage';
@@ -88,8 +88,9 @@ class SummaryPanel implements vscode.Disposable {
     const doc = source.document;
     if (m.type !== 'reveal' || !Number.isInteger(m.line) || m.line < 0 || m.line >= source.trace.lineCount) return;
     if (!doc) {
-      // a log too large for VS Code to hand over: the editor opens it itself, at the line
-      await vscode.commands.executeCommand('vscode.open', source.uri, { selection: new vscode.Range(m.line, 0, m.line, 0), preview: false });
+      // a log too large for VS Code to hand over: the editor opens it itself, at the line, in the
+      // column that shows it already (not the summary's)
+      await vscode.commands.executeCommand('vscode.open', source.uri, { selection: new vscode.Range(m.line, 0, m.line, 0), preview: false, viewColumn: columnShowing(source.uri) ?? vscode.ViewColumn.One });
       return;
     }
     if (!doc.isClosed && m.line < doc.lineCount) {
@@ -121,7 +122,7 @@ export function registerSummary(context: vscode.ExtensionContext, store: TraceSt
     // a webview beside the log (this summary, the graph) keeps the log's status; a file's tab
     // without an editor (one too large to show at once) is no webview
     const webviewActive = vscode.window.activeTextEditor === undefined && !(vscode.window.tabGroups.activeTabGroup.activeTab?.input instanceof vscode.TabInputText);
-    const source = store.activeSource ?? (webviewActive ? stillShown(lastSource) : undefined);
+    const source = store.activeSource ?? (webviewActive ? (stillShown(lastSource) ?? store.shownSource()) : undefined);
     if (source) lastSource = source;
     if (!source) {
       status.hide();
@@ -140,7 +141,7 @@ export function registerSummary(context: vscode.ExtensionContext, store: TraceSt
 
   const show = async (): Promise<SummaryResult | undefined> => {
     // the active trace, else the last one seen (the summary itself, or a source file, may be active)
-    const source = store.activeSource ?? stillShown(lastSource);
+    const source = store.activeSource ?? stillShown(lastSource) ?? store.shownSource();
     if (!source) {
       void vscode.window.showInformationMessage(vscode.l10n.t('Open a gdb trace (a .log of breakpoint hits and backtraces) to see its summary.'));
       return undefined;

@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { parseTrace } from '../../src/model/parser';
+import { writeQemuTree } from '../support/qemuTree';
 import { eventually, reportFigure, ui } from './ui';
 
 const SAMPLE = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'traces', 'snapshot-commit-complete.log');
@@ -57,6 +59,34 @@ describe('A log larger than VS Code hands to extensions (over 50 MB)', () => {
     await ui.screenshot('large-log');
   });
 
+  it("a frame row's action opens the frame's line in the QEMU checkout (the log has no links)", async function () {
+    if (!ui.available) this.skip();
+    this.timeout(120_000);
+    const tree = path.join(path.dirname(file), `qbt-large-tree-${process.pid}`);
+    writeQemuTree(tree, parseTrace(fs.readFileSync(SAMPLE, 'utf8')), 'exact');
+    const config = vscode.workspace.getConfiguration('qemuBlockTrace.source');
+    await config.update('root', tree, vscode.ConfigurationTarget.Workspace);
+    try {
+      // hit #21, which the test before clicked (a click opens a row too): its frames
+      const framesShown = async () => (await ui.rows(ROWS)).some((r) => r.label.startsWith('#1 bdrv_replace_child_tran'));
+      if (!(await framesShown())) await ui.click(`${ROWS}:has-text("#21 ") .monaco-tl-twistie`);
+      const row = `${ROWS}:has-text("#1 bdrv_replace_child_tran")`;
+      await eventually(async () => ((await ui.rows(ROWS)).some((r) => r.label.startsWith('#1 bdrv_replace_child_tran')) ? true : undefined), 'the frames of hit 21');
+      await ui.hover(row);
+      await ui.click(`${row} .action-label[aria-label="Open the Frame's Source"]`);
+      const editor = await eventually(() => {
+        const e = vscode.window.activeTextEditor;
+        return e && e.document.uri.fsPath === path.join(tree, 'block.c') ? e : undefined;
+      }, "block.c of the checkout in an editor");
+      assert.equal(editor.selection.active.line + 1, 2444);
+      await ui.screenshot('large-log-frame-source');
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    } finally {
+      await config.update('root', undefined, vscode.ConfigurationTarget.Workspace);
+      fs.rmSync(tree, { recursive: true, force: true });
+    }
+  });
+
   it('shows the replay of its block graph in a notification with its progress, which Cancel stops', async function () {
     if (!ui.available) this.skip();
     this.timeout(180_000);
@@ -81,21 +111,33 @@ describe('A log larger than VS Code hands to extensions (over 50 MB)', () => {
     assert.equal(state?.drawn ?? null, null, 'nothing was drawn from a cancelled replay');
   });
 
-  it('keeps the block graph working: the panel replays it and draws the last hit', async function () {
+  it('keeps the block graph working: the panel replays it and draws the hit picked in the Hits view, then the last', async function () {
     if (!ui.available) this.skip();
     this.timeout(180_000);
     const t0 = Date.now();
     await vscode.commands.executeCommand('qemuBlockTrace.showGraph');
-    const last = copies * 34;
+    // the first test picked #21 in the tree: a log read from disk has no cursor to go by
     const state = await eventually(async () => {
       const s = await vscode.commands.executeCommand<{ uri?: string; hit?: number; drawn: { hit: number } | null }>('qemuBlockTrace.graphPanelState');
-      return s?.drawn?.hit === last ? s : undefined;
-    }, `the graph of hit ${last}`, 120_000);
+      return s?.drawn?.hit === 21 ? s : undefined;
+    }, 'the graph of hit 21', 120_000);
     assert.equal(state.uri, vscode.Uri.file(file).toString());
-    reportFigure(`graph of the ${last}-hit large log: identities and replay in the background, first graph drawn ${Date.now() - t0} ms after Show Block Graph`);
+    reportFigure(`graph of the ${copies * 34}-hit large log: identities and replay in the background, first graph drawn ${Date.now() - t0} ms after Show Block Graph`);
+    // hit 21 moved the device's root edge onto the commit's filter
+    assert.deepEqual((await ui.svgLabels('#canvas svg g.edge:not(.bg-removed)')).sort(), ['backing ____ / wrus', 'backing ____ / wrus', 'file wr_s / _ru_', 'root', 'root (before)']);
+    const last = copies * 34;
+    await ui.click('button[data-action="last"]', { frame: 'webview' });
+    await eventually(async () => {
+      const s = await vscode.commands.executeCommand<{ drawn: { hit: number } | null }>('qemuBlockTrace.graphPanelState');
+      return s?.drawn?.hit === last ? true : undefined;
+    }, `the graph of hit ${last}`);
     // every copy ends as the sample does: the device's root edge back on drive01
     const labels = await ui.svgLabels('#canvas svg g.edge:not(.bg-removed)');
     assert.deepEqual(labels, ['root']);
+    // the Hits view's rows shown before the replay (the first test expanded block-commit) now say
+    // what each hit did, as a small trace's do
+    const hit21 = await eventually(async () => (await ui.rows(ROWS)).find((r) => r.label.startsWith('#21 ') && r.label !== '#21 bdrv_replace_child_noperm'), 'hit 21 labelled by the replay');
+    assert.equal(hit21.label, '#21 root: over01 → mirror_top');
     // one step back is instant: the state comes from a checkpoint
     const t1 = Date.now();
     await ui.click('button[data-action="previous"]', { frame: 'webview' });
@@ -181,6 +223,46 @@ describe('A log over 50 MB opened as any file is (the Explorer, `code trace.log`
     await new Promise((r) => setTimeout(r, 1000));
     assert.equal(await ui.screenText('.notification-toast:has-text("from disk")'), '', 'no second reading');
   });
+
+  it('closing one of two logs read from disk while the graph is active: the Hits view and the graph go to the other', async function () {
+    if (!ui.available) this.skip();
+    this.timeout(180_000);
+    const second = path.join(dir, 'second-trace.log');
+    fs.copyFileSync(file, second);
+    await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(second), { preview: false });
+    await ui.click('.monaco-button:has-text("Open Anyway")');
+    await eventually(async () => ((await ui.screenText('.pane:has(.pane-header:has-text("Hits")) .pane-body')).includes('second-trace.log is larger') ? true : undefined), 'the Hits view on second-trace.log', 90_000);
+    await vscode.commands.executeCommand('qemuBlockTrace.showGraph');
+    const graphOf = async () => (await vscode.commands.executeCommand<{ uri?: string; drawn: { hit: number } | null }>('qemuBlockTrace.graphPanelState'))?.uri;
+    await eventually(async () => ((await graphOf()) === vscode.Uri.file(second).toString() ? true : undefined), 'the graph of second-trace.log', 120_000);
+    // the graph beside the log is the active editor; the log's tab is closed from its group
+    await vscode.commands.executeCommand('workbench.action.focusSecondEditorGroup');
+    const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputText && t.input.uri.fsPath === second)!;
+    await vscode.window.tabGroups.close(tab);
+    // trace.log, the tab used last, is the one its group shows now; the graph stays active
+    await eventually(async () => {
+      const group = vscode.window.tabGroups.all.find((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputText && t.input.uri.fsPath === file));
+      return group?.activeTab?.input instanceof vscode.TabInputText && group.activeTab.input.uri.fsPath === file ? true : undefined;
+    }, `trace.log shown in its group (groups: ${vscode.window.tabGroups.all.map((g) => `${g.viewColumn}: ${g.tabs.map((t) => `${t.label}${t.isActive ? '*' : ''}`).join(', ')}`).join('; ')})`);
+    assert.ok(!(vscode.window.tabGroups.activeTabGroup.activeTab?.input instanceof vscode.TabInputText), 'the graph panel is the active editor');
+    await eventually(async () => ((await ui.screenText('.pane:has(.pane-header:has-text("Hits")) .pane-body')).includes('Read from disk: trace.log is larger') ? true : undefined), 'the Hits view on trace.log');
+    await eventually(async () => ((await graphOf()) === vscode.Uri.file(file).toString() ? true : undefined), 'the graph of trace.log');
+    await ui.screenshot('large-log-closed-one-of-two');
+  });
+
+  it("a hit link in its summary goes to the line in the log's own column, leaving the summary shown", async function () {
+    if (!ui.available) this.skip();
+    this.timeout(120_000);
+    await vscode.commands.executeCommand('qemuBlockTrace.showSummary');
+    await eventually(async () => ((await ui.texts('a:text-is("#21")', 'webview')).length > 0 ? true : undefined), 'the summary with its hit links', 60_000);
+    const logColumn = vscode.window.tabGroups.all.find((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputText && t.input.uri.fsPath === file))!.viewColumn;
+    await ui.click('a:text-is("#21")', { frame: 'webview' });
+    await eventually(async () => ((await ui.screenText('.statusbar-item')).includes('Ln 525') ? true : undefined), 'the log at hit 21 (line 525)', 30_000);
+    const showing = vscode.window.tabGroups.all.filter((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputText && t.input.uri.fsPath === file)).map((g) => g.viewColumn);
+    assert.deepEqual(showing, [logColumn], 'the log is shown in its own column only');
+    const summaryGroup = vscode.window.tabGroups.all.find((g) => g.tabs.some((t) => t.label.startsWith('Summary')))!;
+    assert.ok(summaryGroup.activeTab?.label.startsWith('Summary'), `the summary is still shown in its group (${summaryGroup.activeTab?.label})`);
+  });
 });
 
 describe('A log of 40 MB opened as a document (under the 50 MB VS Code hands to extensions)', () => {
@@ -228,6 +310,12 @@ describe('A log of 40 MB opened as a document (under the 50 MB VS Code hands to 
     }, 'the hover of the middle copy’s over01', 120_000);
     const hovered = Date.now() - t1;
     assert.match(hover, /node \(BlockDriverState\) over01 \(qcow2\)/);
+    // the address is reused in every copy: the hover names the nearest three before and after
+    // it, and counts the rest, rather than listing all of them
+    assert.equal((hover.match(/^- lines /gm) ?? []).length, 6, hover);
+    assert.match(hover, /Before it:\n- … \d+ more, lines 6–\d+\n- lines /);
+    assert.match(hover, /After it:(\n- lines [^\n]+){3}\n- … \d+ more, lines \d+–\d+$/);
+    assert.ok(hover.length < 4000, `${hover.length} characters`);
     const time = async <T>(what: () => Thenable<T>): Promise<[T, number]> => {
       const t = Date.now();
       const r = await what();
