@@ -133,7 +133,10 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
 
   const stepHit = (direction: 1 | -1) => {
     const editor = vscode.window.activeTextEditor;
-    if (!editor || !TraceStore.isTrace(editor.document)) return;
+    if (!editor || !TraceStore.isTrace(editor.document)) {
+      stepDiskHit(direction);
+      return;
+    }
     const hit: Hit | undefined = hitAfterLine(store.get(editor.document), editor.selection.active.line, direction);
     if (!hit) {
       vscode.window.setStatusBarMessage(direction === 1 ? vscode.l10n.t('No hit after this line.') : vscode.l10n.t('No hit before this line.'), 2500);
@@ -142,6 +145,29 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
     const start = new vscode.Position(hit.line, 0);
     editor.selection = new vscode.Selection(start, start);
     editor.revealRange(new vscode.Range(start, start), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  };
+
+  /**
+   * Next / Previous Hit in a log read from disk: the extension cannot see its cursor, so from the
+   * hit picked last in the view (none: the first). Selecting it moves the log and the graph there.
+   */
+  const stepDiskHit = (direction: 1 | -1) => {
+    const source = store.activeSource;
+    if (!source || source.document || source.uri.toString() !== provider.source?.uri.toString()) return;
+    const from = picked?.uri === source.uri.toString() ? picked.hit : 0;
+    const hit = source.trace.hits[from + direction - 1];
+    if (!hit) {
+      vscode.window.setStatusBarMessage(direction === 1 ? vscode.l10n.t('No hit after #{0}.', from) : vscode.l10n.t('No hit before #{0}.', from), 2500);
+      return;
+    }
+    const node = provider.nodeOfHit(hit.index);
+    if (node) {
+      void view.reveal(node, { select: true, focus: false, expand: false });
+      return;
+    }
+    // filtered out of the view: the log and the graph go there all the same
+    hitPicked.fire({ uri: source.uri, hit: hit.index });
+    void revealInLog(hit.line, hit.line, 0);
   };
 
   // menus call commands with arguments of their own: only a known grouping or a string counts
@@ -226,6 +252,8 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
     hitPicked.event(({ uri, hit }) => (picked = { uri: uri.toString(), hit })),
     view.onDidChangeSelection((e) => onSelect(e.selection[0])),
     store.onDidChangeActiveTrace(followActiveTrace),
+    // Next / Previous Hit's keys in a log read from disk, whose language may be Log
+    store.onDidChangeActiveTrace((s) => void vscode.commands.executeCommand('setContext', 'qemuBlockTrace.diskTraceActive', s !== undefined && !s.document)),
     vscode.window.onDidChangeTextEditorSelection(followCursor),
     store.onDidChange(({ document, trace }) => {
       if (document === provider.document) showSource({ uri: document.uri, document, trace });

@@ -87,6 +87,20 @@ describe('A log larger than VS Code hands to extensions (over 50 MB)', () => {
     }
   });
 
+  it('Next Hit and Previous Hit (Alt+] and Alt+[) step from the hit picked in the Hits view', async function () {
+    if (!ui.available) this.skip();
+    this.timeout(60_000);
+    const hits = parseTrace(fs.readFileSync(SAMPLE, 'utf8')).hits;
+    // the log's editor has the focus, as after a click in it
+    await ui.click('.editor-instance .view-lines');
+    await ui.press('Alt+BracketRight');
+    await eventually(async () => ((await ui.rows(ROWS)).find((r) => r.selected)?.label.startsWith('#22 ') ? true : undefined), '#22 selected in the Hits view');
+    await eventually(async () => ((await ui.screenText('.statusbar-item')).includes(`Ln ${hits[21].line + 1},`) ? true : undefined), `the log at hit 22 (line ${hits[21].line + 1})`);
+    await ui.press('Alt+BracketLeft');
+    await eventually(async () => ((await ui.rows(ROWS)).find((r) => r.selected)?.label.startsWith('#21 ') ? true : undefined), '#21 selected again');
+    await eventually(async () => ((await ui.screenText('.statusbar-item')).includes('Ln 525,') ? true : undefined), 'the log at hit 21 (line 525)');
+  });
+
   it('shows the replay of its block graph in a notification with its progress, which Cancel stops', async function () {
     if (!ui.available) this.skip();
     this.timeout(180_000);
@@ -204,6 +218,12 @@ describe('A log over 50 MB opened as any file is (the Explorer, `code trace.log`
     assert.equal(rows[1].label, 'block-commit device=over01 job-id=jobA');
     assert.match(await ui.screenText('.pane:has(.pane-header:has-text("Hits")) .pane-body'), /Read from disk: trace\.log is larger than VS Code hands to extensions\./);
     reportFigure(`${(fs.statSync(file).size / 1e6).toFixed(0)} MB trace.log opened as a file: recognised and read from disk, ${read} ms until the notification`);
+    // its language is Log, and Alt+] is Next Hit all the same: no hit picked yet, so the first
+    const first = parseTrace(fs.readFileSync(SAMPLE, 'utf8')).hits[0];
+    await ui.click('.editor-instance .view-lines');
+    await ui.press('Alt+BracketRight');
+    await eventually(async () => ((await ui.rows(ROWS)).find((r) => r.selected)?.label.startsWith('#1 ') ? true : undefined), '#1 selected by Next Hit');
+    await eventually(async () => ((await ui.screenText('.statusbar-item')).includes(`Ln ${first.line + 1},`) ? true : undefined), `the log at hit 1 (line ${first.line + 1})`);
     await ui.screenshot('large-log-opened-as-file');
   });
 
