@@ -6,6 +6,7 @@ import * as l10n from '@vscode/l10n';
 import * as vscode from 'vscode';
 import { basename } from '../model/paths';
 import { formatSummary, traceReport } from '../model/summary';
+import type { BlockGraph } from '../model/graph';
 import type { Trace } from '../model/trace';
 import { columnShowing, isInATab, type TraceSource, type TraceStore } from '../traceStore';
 import { summaryHtml } from './html';
@@ -55,6 +56,8 @@ class SummaryPanel implements vscode.Disposable {
   show(source: TraceSource): void {
     this.source = source;
     const trace = source.trace;
+    // shown again as it is: the page is kept (laying out a large log's summary takes seconds)
+    if (this.rendered?.trace === trace && this.rendered.graph === this.store.blockGraphIfBuilt(trace)) return;
     this.render(source.uri, trace);
     // the graph changes each command made come with the replay
     if (!this.store.blockGraphIfBuilt(trace)) {
@@ -67,7 +70,11 @@ class SummaryPanel implements vscode.Disposable {
     }
   }
 
+  /** What the page shows: the trace, and the replay it was made with. */
+  private rendered: { trace: Trace; graph: BlockGraph | undefined } | undefined;
+
   private render(uri: vscode.Uri, trace: Trace): void {
+    this.rendered = { trace, graph: this.store.blockGraphIfBuilt(trace) };
     const webview = this.panel.webview;
     const n = nonce();
     const name = vscode.workspace.asRelativePath(uri, false);
@@ -148,7 +155,8 @@ export function registerSummary(context: vscode.ExtensionContext, store: TraceSt
     }
     const logColumn = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === source.uri.toString())?.viewColumn ?? vscode.ViewColumn.One;
     if (!panel) {
-      const webviewPanel = vscode.window.createWebviewPanel(VIEW_TYPE, vscode.l10n.t('Summary'), { viewColumn: logColumn + 1, preserveFocus: false }, { enableFindWidget: true });
+      // kept while hidden: the summary of a large log (27,000 links) took 5 s to lay out again
+      const webviewPanel = vscode.window.createWebviewPanel(VIEW_TYPE, vscode.l10n.t('Summary'), { viewColumn: logColumn + 1, preserveFocus: false }, { enableFindWidget: true, retainContextWhenHidden: true });
       panel = new SummaryPanel(webviewPanel, context.extensionUri, store, () => (panel = undefined));
     } else panel.panel.reveal(undefined, false);
     panel.show(source);
