@@ -53,9 +53,9 @@ class GraphPanel implements vscode.Disposable {
   private pendingState: GraphPanelState | null = null;
   private seq = 0;
   /** The last draw the webview reported, for tests and the benchmark. */
-  lastDrawn: { hit: number; layoutMs: number; nodes: number; modelMs: number | null; answerMs: number | null } | null = null;
+  lastDrawn: { uri: string | null; hit: number; layoutMs: number; nodes: number; modelMs: number | null; answerMs: number | null } | null = null;
   /** The last state posted: its hit, when it was asked for (the graph replayed), and how long the model took to make it. */
-  private asked: { hit: number; at: number; modelMs: number } | null = null;
+  private asked: { uri: string; hit: number; at: number; modelMs: number } | null = null;
   /** How many times the page has loaded (a reload of the webview loads it again). */
   loads = 0;
 
@@ -193,7 +193,7 @@ class GraphPanel implements vscode.Disposable {
     const h = hit > 0 ? trace.hits[hit - 1] : undefined;
     const cmd = h && h.command !== null ? trace.commands[h.command] : undefined;
     const recorded = recordedNote(graph, hit, !!stop?.recorded);
-    this.asked = { hit, at, modelMs: performance.now() - at };
+    this.asked = { uri: source.uri.toString(), hit, at, modelMs: performance.now() - at };
     this.post({ type: 'state', view, dot: graphToDot(view, { colours: false }), command: cmd ? commandLabel(cmd) : h ? 'before any command' : null, logLine: h ? h.line + 1 : null, ...(recorded ? { recorded } : {}), ...(replyTo !== undefined ? { replyTo } : {}) });
     this.clearHighlight();
   }
@@ -224,7 +224,7 @@ class GraphPanel implements vscode.Disposable {
         {
           // from the state asked for (its graph replayed) to the webview's word that it is drawn
           const asked = this.asked?.hit === m.hit ? this.asked : null;
-          this.lastDrawn = { hit: m.hit, layoutMs: m.layoutMs, nodes: m.nodes, modelMs: asked?.modelMs ?? null, answerMs: asked ? performance.now() - asked.at : null };
+          this.lastDrawn = { uri: asked?.uri ?? null, hit: m.hit, layoutMs: m.layoutMs, nodes: m.nodes, modelMs: asked?.modelMs ?? null, answerMs: asked ? performance.now() - asked.at : null };
         }
         break;
     }
