@@ -160,14 +160,13 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
       vscode.window.setStatusBarMessage(direction === 1 ? vscode.l10n.t('No hit after #{0}.', from) : vscode.l10n.t('No hit before #{0}.', from), 2500);
       return;
     }
-    const node = provider.nodeOfHit(hit.index);
-    if (node) {
-      void view.reveal(node, { select: true, focus: false, expand: false });
-      return;
-    }
-    // filtered out of the view: the log and the graph go there all the same
+    // the log and the graph go there, and the view selects it (unless filtered out of it)
     hitPicked.fire({ uri: source.uri, hit: hit.index });
     void revealInLog(hit.line, hit.line, 0);
+    const node = provider.nodeOfHit(hit.index);
+    if (!node) return;
+    following.add(node.id);
+    view.reveal(node, { select: true, focus: false, expand: false }).then(undefined, () => following.delete(node.id));
   };
 
   // menus call commands with arguments of their own: only a known grouping or a string counts
