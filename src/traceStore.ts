@@ -257,7 +257,7 @@ export class TraceStore implements vscode.Disposable {
   }
 
   /** A log read from disk that a tab group shows now (its active tab), if any. */
-  shownDiskSource(): TraceSource | undefined {
+  private shownDiskSource(): TraceSource | undefined {
     for (const g of vscode.window.tabGroups.all) {
       const input = g.activeTab?.input;
       const trace = input instanceof vscode.TabInputText ? this.diskTraces.get(input.uri.toString()) : undefined;
@@ -433,8 +433,8 @@ export function announceDiskTrace(uri: vscode.Uri, trace: Trace): void {
   );
 }
 
-/** The file the active tab shows as text, if any. */
-function activeTabUri(): vscode.Uri | undefined {
+/** The file the active tab shows as text, if any (a log read from disk has a tab but no editor). */
+export function activeTabUri(): vscode.Uri | undefined {
   const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
   return input instanceof vscode.TabInputText ? input.uri : undefined;
 }

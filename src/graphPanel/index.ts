@@ -10,7 +10,7 @@ import { hitAtLine, hitAfterLine } from '../model/positions';
 import { basename } from '../model/paths';
 import { Cancelled } from '../model/work';
 import { commandLabel } from '../model/qmp';
-import { isInATab, LANGUAGE_ID, TraceStore, type HitsFocus, type TraceSource } from '../traceStore';
+import { activeTabUri, isInATab, LANGUAGE_ID, TraceStore, type HitsFocus, type TraceSource } from '../traceStore';
 import { escapeHtml, nonce, pageHead } from '../webviewPage';
 import type { GraphPanelState, HostMessage, WebviewMessage } from './messages';
 
@@ -356,7 +356,7 @@ export function registerGraphPanel(context: vscode.ExtensionContext, store: Trac
     hit ??= panel?.current?.uri.toString() === source.uri.toString() ? panel.current.hit : (focus.pickedHit(source.uri) ?? source.trace.hits.length);
     if (!panel) {
       // beside the log: its editor's, or its tab's when it is read from disk (no editor is handed over)
-      const column = editor || vscode.window.tabGroups.activeTabGroup.activeTab?.input instanceof vscode.TabInputText ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
+      const column = editor || activeTabUri() ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
       create(vscode.window.createWebviewPanel(GRAPH_VIEW_TYPE, vscode.l10n.t('Block Graph'), { viewColumn: column, preserveFocus: true }, { retainContextWhenHidden: true }));
     } else panel.panel.reveal(undefined, true);
     await panel!.showTrace(source, hit);

@@ -234,11 +234,8 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
 
   const dropClosedTrace = () => {
     const source = provider.source;
-    if (!source || isInATab(source.uri)) return;
     // another trace still shown: an editor's, or a log read from disk in a tab
-    const doc = anotherOpenTrace();
-    if (doc) showDocument(doc);
-    else showSource(store.shownDiskSource());
+    if (source && !isInATab(source.uri)) showSource(store.shownSource());
   };
 
   followActiveTrace(store.activeSource);

@@ -8,7 +8,7 @@ import { basename } from '../model/paths';
 import { formatSummary, traceReport } from '../model/summary';
 import type { BlockGraph } from '../model/graph';
 import type { Trace } from '../model/trace';
-import { columnShowing, isInATab, type TraceSource, type TraceStore } from '../traceStore';
+import { activeTabUri, columnShowing, isInATab, type TraceSource, type TraceStore } from '../traceStore';
 import { summaryHtml } from './html';
 import type { SummaryPageMessage } from './messages';
 import { nonce } from '../webviewPage';
@@ -128,7 +128,7 @@ export function registerSummary(context: vscode.ExtensionContext, store: TraceSt
   const updateStatus = () => {
     // a webview beside the log (this summary, the graph) keeps the log's status; a file's tab
     // without an editor (one too large to show at once) is no webview
-    const webviewActive = vscode.window.activeTextEditor === undefined && !(vscode.window.tabGroups.activeTabGroup.activeTab?.input instanceof vscode.TabInputText);
+    const webviewActive = vscode.window.activeTextEditor === undefined && activeTabUri() === undefined;
     const source = store.activeSource ?? (webviewActive ? (stillShown(lastSource) ?? store.shownSource()) : undefined);
     if (source) lastSource = source;
     if (!source) {
@@ -153,7 +153,8 @@ export function registerSummary(context: vscode.ExtensionContext, store: TraceSt
       void vscode.window.showInformationMessage(vscode.l10n.t('Open a gdb trace (a .log of breakpoint hits and backtraces) to see its summary.'));
       return undefined;
     }
-    const logColumn = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === source.uri.toString())?.viewColumn ?? vscode.ViewColumn.One;
+    // the log's editor, or its tab (a log read from disk has no editor)
+    const logColumn = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === source.uri.toString())?.viewColumn ?? columnShowing(source.uri) ?? vscode.ViewColumn.One;
     if (!panel) {
       // kept while hidden: the summary of a large log (27,000 links) took 5 s to lay out again
       const webviewPanel = vscode.window.createWebviewPanel(VIEW_TYPE, vscode.l10n.t('Summary'), { viewColumn: logColumn + 1, preserveFocus: false }, { enableFindWidget: true, retainContextWhenHidden: true });
