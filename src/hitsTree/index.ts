@@ -14,6 +14,8 @@ const GROUPING_KEY = 'qemuBlockTrace.hits.grouping';
 const EXAMPLE = ['examples', 'snapshot-commit-complete.gdb.log'];
 /** How long after a rebuild the tree's selection events are its own, not a person's. */
 const REFRESH_SETTLE_MS = 400;
+/** Rows remembered as selected before, of which a rebuilt tree may restore one. */
+const REMEMBERED_SELECTIONS = 8;
 
 /** A trace still shown in some tab (not `except`, which is going away), to show when the current one goes. */
 function anotherOpenTrace(except?: vscode.TextDocument): vscode.TextDocument | undefined {
@@ -38,6 +40,8 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
    * only a change of selection, a person's choice, moves the editor.
    */
   let selectedId: string | undefined;
+  /** The rows selected last, the last first: what a rebuilt tree may announce again. */
+  const selectedBefore: string[] = [];
 
   const describe = () => {
     const source = provider.source;
@@ -89,10 +93,16 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
 
   const onSelect = (node: HitsTreeNode | undefined) => {
     if (node?.id === selectedId) return;
+    // a rebuilt tree re-announces the selection it restores, possibly an older one: not a choice;
+    // a row selected before is that, a row never selected lately is a person's click
+    const restored = node !== undefined && selectedBefore.includes(node.id) && Date.now() - provider.refreshedAt < REFRESH_SETTLE_MS;
     selectedId = node?.id;
+    if (node) {
+      selectedBefore.unshift(node.id);
+      selectedBefore.length = Math.min(selectedBefore.length, REMEMBERED_SELECTIONS);
+    }
     if (node && following.delete(node.id)) return;
-    // a rebuilt tree re-announces the selection it restores, possibly an older one: not a choice
-    if (Date.now() - provider.refreshedAt < REFRESH_SETTLE_MS) return;
+    if (restored) return;
     if (!node || node.type === 'group' || node.type === 'plumbing' || node.type === 'backtraces') return;
     if (node.type === 'backtrace') {
       // its first frame, and the graph as it stood at the hit it was printed during
