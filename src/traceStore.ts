@@ -17,7 +17,7 @@ import { Identities } from './model/identities';
 import { parseTrace, TraceParser } from './model/parser';
 import { type Trace } from './model/trace';
 import type { Batches } from './model/work';
-import { basename } from './model/paths';
+import { basename, distinguishingFolders } from './model/paths';
 import { readTraceFile } from './traceFile';
 
 export const LANGUAGE_ID = 'gdb-trace';
@@ -472,6 +472,16 @@ export function columnShowing(uri: vscode.Uri): vscode.ViewColumn | undefined {
 }
 
 /** Whether some editor tab shows `uri` (documents outlive their tabs by minutes). */
+/**
+ * A log's name for titles: its file name, and where another tab shows a file of that name, the
+ * folders that tell them apart (`trace.log — run2`), as the editor's tabs do.
+ */
+export function traceName(uri: vscode.Uri): string {
+  const others = vscode.window.tabGroups.all.flatMap((g) => g.tabs.flatMap((t) => (t.input instanceof vscode.TabInputText && t.input.uri.scheme === uri.scheme ? [t.input.uri.path] : [])));
+  const folders = distinguishingFolders(uri.path, others);
+  return folders ? `${basename(uri.path)} — ${folders}` : basename(uri.path);
+}
+
 export function isInATab(uri: vscode.Uri): boolean {
   const key = uri.toString();
   return vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === key));

@@ -10,7 +10,7 @@ import { hitAtLine, hitAfterLine } from '../model/positions';
 import { basename } from '../model/paths';
 import { Cancelled } from '../model/work';
 import { commandLabel } from '../model/qmp';
-import { activeTabUri, isInATab, LANGUAGE_ID, TraceStore, type HitsFocus, type TraceSource } from '../traceStore';
+import { activeTabUri, isInATab, LANGUAGE_ID, traceName, TraceStore, type HitsFocus, type TraceSource } from '../traceStore';
 import { escapeHtml, nonce, pageHead } from '../webviewPage';
 import type { GraphPanelState, HostMessage, WebviewMessage } from './messages';
 
@@ -31,7 +31,6 @@ function recordedNote(graph: BlockGraph, hit: number, showing: boolean): { agree
   return { agrees: false, available: true, showing, text: vscode.l10n.t('Recorded from QEMU’s memory as hit {0} stopped: the replay differs — {1}', at.hit, at.differences.join('; ')) };
 }
 
-const baseName = (uri: vscode.Uri) => basename(uri.path);
 
 class GraphPanel implements vscode.Disposable {
   private source: TraceSource | undefined;
@@ -149,17 +148,17 @@ class GraphPanel implements vscode.Disposable {
   async showTrace(source: TraceSource, hit?: number): Promise<void> {
     this.source = source;
     const trace = source.trace;
-    this.panel.title = vscode.l10n.t('Block Graph: {0}', baseName(source.uri));
+    this.panel.title = vscode.l10n.t('Block Graph: {0}', traceName(source.uri));
     if (!this.ready) {
       this.pendingState = { uri: source.uri.toString(), hit: hit ?? this.hit };
       return;
     }
     if (trace.hits.length === 0) {
-      this.post({ type: 'empty', text: vscode.l10n.t('{0} has no breakpoint hits: there is no graph to replay.', baseName(source.uri)) });
+      this.post({ type: 'empty', text: vscode.l10n.t('{0} has no breakpoint hits: there is no graph to replay.', traceName(source.uri)) });
       return;
     }
     const commands = trace.commands.filter((c) => c.hits.length > 0).map((c) => ({ hit: c.hits[0], label: commandLabel(c) }));
-    this.post({ type: 'trace', name: baseName(source.uri), uri: source.uri.toString(), hitCount: trace.hits.length, commands });
+    this.post({ type: 'trace', name: traceName(source.uri), uri: source.uri.toString(), hitCount: trace.hits.length, commands });
     await this.showHit(hit ?? this.hit ?? trace.hits.length);
   }
 
@@ -298,7 +297,7 @@ class GraphPanel implements vscode.Disposable {
     const graph = await this.store.blockGraph(source.trace);
     const text = format === 'svg' ? svg : graphToDot(graph.stateAfter(this.hit));
     if (!text) return;
-    const stem = baseName(source.uri).replace(/(\.gdb)?\.log$|\.gdblog$|\.gdb-trace$/, '');
+    const stem = basename(source.uri.path).replace(/(\.gdb)?\.log$|\.gdblog$|\.gdb-trace$/, '');
     const folder = vscode.workspace.getWorkspaceFolder(source.uri)?.uri ?? vscode.Uri.joinPath(source.uri, '..');
     const target = await vscode.window.showSaveDialog({
       defaultUri: vscode.Uri.joinPath(folder, `${stem}-hit${this.hit}.${format}`),
@@ -307,7 +306,7 @@ class GraphPanel implements vscode.Disposable {
     });
     if (!target) return;
     await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
-    void vscode.window.showInformationMessage(vscode.l10n.t('Saved the block graph after hit {0} to {1}.', this.hit, baseName(target)));
+    void vscode.window.showInformationMessage(vscode.l10n.t('Saved the block graph after hit {0} to {1}.', this.hit, basename(target.path)));
   }
 
   dispose(): void {

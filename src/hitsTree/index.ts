@@ -4,9 +4,8 @@
 import * as vscode from 'vscode';
 import { GROUPINGS, type Grouping } from '../model/hitGroups';
 import { hitAfterLine, hitAtLine } from '../model/positions';
-import { basename } from '../model/paths';
 import type { Hit } from '../model/trace';
-import { announceDiskTrace, columnShowing, isInATab, LANGUAGE_ID, LARGE_FILE_BYTES, TraceStore, type HitsFocus, type TraceSource } from '../traceStore';
+import { announceDiskTrace, columnShowing, isInATab, LANGUAGE_ID, LARGE_FILE_BYTES, traceName, TraceStore, type HitsFocus, type TraceSource } from '../traceStore';
 import { HitsTreeProvider, type HitsTreeNode } from './provider';
 
 export const HITS_VIEW = 'qemuBlockTrace.hits';
@@ -14,8 +13,6 @@ const GROUPING_KEY = 'qemuBlockTrace.hits.grouping';
 const EXAMPLE = ['examples', 'snapshot-commit-complete.gdb.log'];
 /** How long after a rebuild the tree's selection events are its own, not a person's. */
 const REFRESH_SETTLE_MS = 400;
-/** Rows remembered as selected before, of which a rebuilt tree may restore one. */
-const REMEMBERED_SELECTIONS = 8;
 
 /** A trace still shown in some tab (not `except`, which is going away), to show when the current one goes. */
 function anotherOpenTrace(except?: vscode.TextDocument): vscode.TextDocument | undefined {
@@ -40,8 +37,9 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
    * only a change of selection, a person's choice, moves the editor.
    */
   let selectedId: string | undefined;
-  /** The rows selected last, the last first: what a rebuilt tree may announce again. */
-  const selectedBefore: string[] = [];
+  let previousId: string | undefined;
+  /** The rows selected, and selected before, when the tree was last rebuilt: what it may announce again. */
+  let selectedAtRebuild: (string | undefined)[] = [];
 
   const describe = () => {
     const source = provider.source;
@@ -51,8 +49,9 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
     }
     void vscode.commands.executeCommand('setContext', 'qemuBlockTrace.hasTrace', source !== undefined);
     void vscode.commands.executeCommand('setContext', 'qemuBlockTrace.hitsFiltered', provider.currentFilter !== '');
-    const name = source ? basename(source.uri.path) : undefined;
-    view.description = source && !source.document ? `${name} (read from disk)` : name;
+    const name = source ? traceName(source.uri) : undefined;
+    // in its title, which the side bar shows when the view is alone there (a description it hides)
+    view.title = name ? vscode.l10n.t('Hits · {0}', name) : vscode.l10n.t('Hits');
     const { listed, total } = provider.counts;
     const notes: string[] = [];
     if (source && !source.document) notes.push(vscode.l10n.t('Read from disk: {0} is larger than VS Code hands to extensions.', name ?? ''));
@@ -93,14 +92,11 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
 
   const onSelect = (node: HitsTreeNode | undefined) => {
     if (node?.id === selectedId) return;
-    // a rebuilt tree re-announces the selection it restores, possibly an older one: not a choice;
-    // a row selected before is that, a row never selected lately is a person's click
-    const restored = node !== undefined && selectedBefore.includes(node.id) && Date.now() - provider.refreshedAt < REFRESH_SETTLE_MS;
+    // a rebuilt tree re-announces the selection it restores, possibly the one before: not a choice;
+    // any other row selected then is a person's click
+    const restored = node !== undefined && selectedAtRebuild.includes(node.id) && Date.now() - provider.refreshedAt < REFRESH_SETTLE_MS;
+    previousId = selectedId;
     selectedId = node?.id;
-    if (node) {
-      selectedBefore.unshift(node.id);
-      selectedBefore.length = Math.min(selectedBefore.length, REMEMBERED_SELECTIONS);
-    }
     if (node && following.delete(node.id)) return;
     if (restored) return;
     if (!node || node.type === 'group' || node.type === 'plumbing' || node.type === 'backtraces') return;
@@ -257,6 +253,7 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
     hitPicked,
     hitPicked.event(({ uri, hit }) => (picked = { uri: uri.toString(), hit })),
     view.onDidChangeSelection((e) => onSelect(e.selection[0])),
+    provider.onDidChangeTreeData(() => (selectedAtRebuild = [selectedId, previousId])),
     store.onDidChangeActiveTrace(followActiveTrace),
     // Next / Previous Hit's keys in a log read from disk, whose language may be Log
     store.onDidChangeActiveTrace((s) => void vscode.commands.executeCommand('setContext', 'qemuBlockTrace.diskTraceActive', s !== undefined && !s.document)),

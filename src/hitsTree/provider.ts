@@ -83,6 +83,11 @@ interface Shown {
 
 const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
+/** What a log's row ids start with. */
+function idScope(source: TraceSource): string {
+  return `${source.uri.toString()}#`;
+}
+
 export class HitsTreeProvider implements vscode.TreeDataProvider<HitsTreeNode> {
   private readonly changed = new vscode.EventEmitter<HitsTreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
@@ -185,12 +190,15 @@ export class HitsTreeProvider implements vscode.TreeDataProvider<HitsTreeNode> {
     const groupOf = new Map<number, GroupNode | undefined>();
     const shown: Shown = { source, trace, roots: [], hitNodes: new Map(), groupOf, listed: hits.length };
     const backtraces = trace.backtraces.filter((b) => named?.backtraces.has(b.line) || backtraceMatches(b, this.filter));
-    const tail = backtraces.length > 0 ? [new BacktracesNode(backtraces, 'backtraces')] : [];
+    // ids are the log's own: a row of another log with the same place (the same log, saved twice)
+    // is another row, for the view's selection and expansion as for a person
+    const scope = idScope(source);
+    const tail = backtraces.length > 0 ? [new BacktracesNode(backtraces, `${scope}backtraces`)] : [];
     if (this.grouping === 'flat') {
       shown.roots = [...hits.map((h) => this.hitNode(shown, h, undefined)), ...tail];
       return shown;
     }
-    const groups = groupHits(trace, this.grouping, hits).map((g) => new GroupNode(g, `${this.grouping}:${g.key}`));
+    const groups = groupHits(trace, this.grouping, hits).map((g) => new GroupNode(g, `${scope}${this.grouping}:${g.key}`));
     for (const g of groups) for (const h of g.group.hits) groupOf.set(h.index, g);
     shown.roots = [...groups, ...tail];
     return shown;
@@ -212,7 +220,7 @@ export class HitsTreeProvider implements vscode.TreeDataProvider<HitsTreeNode> {
   private hitNode(shown: Shown, hit: Hit, parent: GroupNode | undefined): HitNode {
     let node = shown.hitNodes.get(hit.index);
     if (!node) {
-      node = new HitNode(hit, parent, `${parent?.id ?? 'flat'}/hit:${hit.index}`);
+      node = new HitNode(hit, parent, `${parent?.id ?? `${idScope(shown.source)}flat`}/hit:${hit.index}`);
       shown.hitNodes.set(hit.index, node);
     }
     return node;

@@ -4,11 +4,10 @@
 
 import * as l10n from '@vscode/l10n';
 import * as vscode from 'vscode';
-import { basename } from '../model/paths';
 import { formatSummary, traceReport } from '../model/summary';
 import type { BlockGraph } from '../model/graph';
 import type { Trace } from '../model/trace';
-import { activeTabUri, columnShowing, isInATab, type TraceSource, type TraceStore } from '../traceStore';
+import { activeTabUri, columnShowing, isInATab, traceName, type TraceSource, type TraceStore } from '../traceStore';
 import { summaryHtml } from './html';
 import type { SummaryPageMessage } from './messages';
 import { nonce } from '../webviewPage';
@@ -78,7 +77,7 @@ class SummaryPanel implements vscode.Disposable {
     const webview = this.panel.webview;
     const n = nonce();
     const name = vscode.workspace.asRelativePath(uri, false);
-    this.panel.title = vscode.l10n.t('Summary: {0}', basename(uri.path));
+    this.panel.title = vscode.l10n.t('Summary: {0}', traceName(uri));
     const csp = [`default-src 'none'`, `style-src ${webview.cspSource}`, `script-src 'nonce-${n}'`].join('; ');
     const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'summary', 'summary.css')).toString();
     webview.html = summaryHtml(traceReport(trace, name, this.store.blockGraphIfBuilt(trace)), { csp, nonce: n, style });

@@ -52,10 +52,11 @@ async function open(name: string): Promise<vscode.TextDocument> {
 async function treeShows(name: string): Promise<string[]> {
   const want = EXPECTED[name];
   return eventually(async () => {
-    const title = await ui.screenText('.part.sidebar .composite.title, .part.sidebar .pane-header');
+    // as it reads on screen: the side bar's title, in capitals
+    const title = (await ui.screenText('.part.sidebar .composite.title')).toLowerCase();
     const rows = await rowTexts();
     const total = rows.reduce((n, r) => n + Number(/ (\d+) hits?$/.exec(r)?.[1] ?? 0), 0);
-    return title.includes(name) && rows.length === want.commands && total === want.hits && want.firstGroup.test(rows[0]) ? rows : undefined;
+    return title.includes(name.toLowerCase()) && rows.length === want.commands && total === want.hits && want.firstGroup.test(rows[0]) ? rows : undefined;
   }, `the Hits view showing ${name}`);
 }
 
@@ -257,6 +258,65 @@ describe('Logs opened as files, as users have them (a window with no folder)', (
     assert.equal(names.filter((n) => n.startsWith('Thread ')).length, 5, names.join(' | '));
     await statusSays2('mail.txt', 1);
     await ui.screenshot('mail-mojibake');
+  });
+
+  it('two logs both named trace.log (run1/, run2/), side by side: the Hits view and the graph say which is which', async () => {
+    // two runs of a session, each saved as trace.log in a folder of its own, compared side by side
+    const runs = ['run1', 'run2'].map((r) => path.join(dir, r, 'trace.log'));
+    fs.mkdirSync(path.dirname(runs[0]), { recursive: true });
+    fs.mkdirSync(path.dirname(runs[1]), { recursive: true });
+    fs.copyFileSync(path.join(FIXTURES, 'traces/v10.2.0-failures.log'), runs[0]);
+    fs.copyFileSync(path.join(FIXTURES, 'traces/v10.2.0-mirror.log'), runs[1]);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const one = await vscode.workspace.openTextDocument(runs[0]);
+    await vscode.window.showTextDocument(one, { preview: false, viewColumn: vscode.ViewColumn.One });
+    const two = await vscode.workspace.openTextDocument(runs[1]);
+    await vscode.window.showTextDocument(two, { preview: false, viewColumn: vscode.ViewColumn.Two });
+    // the side bar's title, as it shows the view alone there
+    const header = '.part.sidebar .composite.title';
+    // its title, and its rows: that run's commands and hits (failures: 43 hits, mirror: 23)
+    const viewSays = (text: string, hits: number) =>
+      eventually(async () => {
+        const total = (await rowTexts()).reduce((n, r) => n + Number(/ (\d+) hits?$/.exec(r)?.[1] ?? 0), 0);
+        return (await ui.screenText(header)).toLowerCase().includes(text.toLowerCase()) && total === hits ? true : undefined;
+      }, `the Hits view titled “${text}”, listing ${hits} hits`);
+    await viewSays('trace.log — run2', 23);
+    assert.ok(!(await ui.screenText(header)).toLowerCase().includes('run1'));
+    await vscode.commands.executeCommand('qemuBlockTrace.showGraph');
+    const tabSays = (text: string) => eventually(async () => ((await ui.texts('.tab .label-name')).some((t) => t === `Block Graph: ${text}`) ? true : undefined), `the graph's tab “Block Graph: ${text}”`);
+    await tabSays('trace.log — run2');
+    // the other run's editor, clicked: the view and the graph go to it, and say so
+    await vscode.window.showTextDocument(one, { preview: false, viewColumn: vscode.ViewColumn.One });
+    await viewSays('trace.log — run1', 43);
+    await tabSays('trace.log — run1');
+    await ui.screenshot('onefile-two-trace-logs');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('the same script run twice (two logs alike, row for row): a click on hit 5 in each moves that log', async () => {
+    const runs = ['again1', 'again2'].map((r) => path.join(dir, r, 'trace.log'));
+    for (const f of runs) {
+      fs.mkdirSync(path.dirname(f), { recursive: true });
+      fs.copyFileSync(path.join(FIXTURES, 'traces/v10.2.0-mirror.log'), f);
+    }
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.commands.executeCommand('qemuBlockTrace.groupHitsBy', 'flat');
+    try {
+      const docs = await Promise.all(runs.map((f) => vscode.workspace.openTextDocument(f)));
+      const hit5 = docs[0].getText().split('\n').findIndex((l, i, all) => /hit Breakpoint/.test(l) && all.slice(0, i).filter((x) => /hit Breakpoint/.test(x)).length === 4);
+      const editors = [];
+      for (const [i, doc] of docs.entries()) editors.push(await vscode.window.showTextDocument(doc, { preview: false, viewColumn: i === 0 ? vscode.ViewColumn.One : vscode.ViewColumn.Two }));
+      for (const [i, doc] of docs.entries()) {
+        const editor = await vscode.window.showTextDocument(doc, { preview: false, viewColumn: editors[i].viewColumn });
+        editor.selection = new vscode.Selection(0, 0, 0, 0);
+        await eventually(async () => ((await ui.screenText('.part.sidebar .composite.title')).toLowerCase().includes(`trace.log — again${i + 1}`) && (await rowTexts()).some((r) => r.startsWith('#5 ')) ? true : undefined), `the Hits view on again${i + 1}/trace.log`);
+        await ui.click(`${ROWS}:has-text("#5 ")`);
+        await eventually(() => (editor.selection.active.line === hit5 ? true : undefined), `again${i + 1}/trace.log at hit 5 (line ${hit5 + 1}), after a click on its row (at line ${editor.selection.active.line + 1})`);
+      }
+    } finally {
+      await vscode.commands.executeCommand('qemuBlockTrace.groupHitsBy', 'command');
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    }
   });
 });
 
