@@ -32,6 +32,16 @@ function recordedNote(graph: BlockGraph, hit: number, showing: boolean): { agree
 }
 
 
+/** The hit at a log's cursor, or the next one after it: its active editor's, else the first visible one's (none for a log read from disk). */
+function hitAtCursor(source: TraceSource, editor?: vscode.TextEditor): number | undefined {
+  const key = source.uri.toString();
+  const active = vscode.window.activeTextEditor;
+  const e = editor ?? (active?.document.uri.toString() === key ? active : vscode.window.visibleTextEditors.find((v) => v.document.uri.toString() === key));
+  if (!e) return undefined;
+  const line = e.selection.active.line;
+  return (hitAtLine(source.trace, line) ?? hitAfterLine(source.trace, line, 1))?.index;
+}
+
 class GraphPanel implements vscode.Disposable {
   private source: TraceSource | undefined;
   private hit = 0;
@@ -72,8 +82,9 @@ class GraphPanel implements vscode.Disposable {
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((m: WebviewMessage) => this.onMessage(m)),
       focus.onDidChangeSource((s) => {
-        // the same log parsed again keeps its hit; another log shows its picked hit, else its last
-        if (s && s.trace !== this.source?.trace) void this.showTrace(s, s.uri.toString() === this.source?.uri.toString() ? this.hit : (focus.pickedHit(s.uri) ?? s.trace.hits.length));
+        // the same log parsed again keeps its hit; another log shows the hit at its cursor, as Show
+        // Block Graph would (a log read from disk has none: its hit picked in the Hits view, else its last)
+        if (s && s.trace !== this.source?.trace) void this.showTrace(s, s.uri.toString() === this.source?.uri.toString() ? this.hit : (hitAtCursor(s) ?? focus.pickedHit(s.uri) ?? s.trace.hits.length));
         // the log it showed was closed, and no other trace is shown: nothing to step through
         else if (!s && this.source && !isInATab(this.source.uri)) this.showNothing();
       }),
@@ -347,10 +358,7 @@ export function registerGraphPanel(context: vscode.ExtensionContext, store: Trac
       return;
     }
     let hit = typeof hitArg === 'number' ? hitArg : undefined;
-    if (hit === undefined && editor && editor.document.uri.toString() === source.uri.toString()) {
-      const line = editor.selection.active.line;
-      hit = (hitAtLine(source.trace, line) ?? hitAfterLine(source.trace, line, 1))?.index;
-    }
+    if (hit === undefined && editor && editor.document.uri.toString() === source.uri.toString()) hit = hitAtCursor(source, editor);
     // else the hit picked in the Hits view (a log read from disk has no editor to ask)
     hit ??= panel?.current?.uri.toString() === source.uri.toString() ? panel.current.hit : (focus.pickedHit(source.uri) ?? source.trace.hits.length);
     if (!panel) {

@@ -293,6 +293,31 @@ describe('Logs opened as files, as users have them (a window with no folder)', (
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
+  it('with the graph open, switching between two logs side by side shows the hit at each one’s cursor', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const headers = (doc: vscode.TextDocument) => doc.getText().split('\n').flatMap((l, i) => (/hit Breakpoint/.test(l) ? [i] : []));
+    const a = await vscode.workspace.openTextDocument(path.join(dir, 'trace.log'));
+    const b = await vscode.workspace.openTextDocument(path.join(dir, 'session.txt'));
+    const ea = await vscode.window.showTextDocument(a, { preview: false, viewColumn: vscode.ViewColumn.One });
+    const eb = await vscode.window.showTextDocument(b, { preview: false, viewColumn: vscode.ViewColumn.Two });
+    // the cursor in each log on a hit of its own: hit 4 of trace.log, hit 2 of session.txt
+    eb.selection = new vscode.Selection(headers(b)[1] + 1, 0, headers(b)[1] + 1, 0);
+    ea.selection = new vscode.Selection(headers(a)[3] + 1, 0, headers(a)[3] + 1, 0);
+    await vscode.window.showTextDocument(a, { preview: false, viewColumn: ea.viewColumn });
+    await vscode.commands.executeCommand('qemuBlockTrace.showGraph');
+    const shows = (doc: vscode.TextDocument, hit: number) =>
+      eventually(async () => {
+        const s = await vscode.commands.executeCommand<{ uri?: string; hit?: number; drawn: { hit: number } | null } | undefined>('qemuBlockTrace.graphPanelState');
+        return s?.uri === doc.uri.toString() && s.hit === hit && s.drawn?.hit === hit ? true : undefined;
+      }, `the graph of ${path.basename(doc.uri.fsPath)} at hit ${hit}`);
+    await shows(a, 4);
+    await vscode.window.showTextDocument(b, { preview: false, viewColumn: eb.viewColumn });
+    await shows(b, 2);
+    await vscode.window.showTextDocument(a, { preview: false, viewColumn: ea.viewColumn });
+    await shows(a, 4);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
   it('the same script run twice (two logs alike, row for row): a click on hit 5 in each moves that log', async () => {
     const runs = ['again1', 'again2'].map((r) => path.join(dir, r, 'trace.log'));
     for (const f of runs) {
