@@ -488,3 +488,11 @@ export function buildFrames(text: string, firstLine: number, report: Report): Fr
   readFrames(text, firstLine, report, (level, source, place) => frames.push(new Frame(level, source, place)));
   return frames;
 }
+
+// The event loop, AIO dispatch, glib, coroutine entry and thread start frames that end every stack.
+const PLUMBING =
+  /^(?:main|qemu_main|qemu_default_main|qemu_main_loop|main_loop_wait|os_host_main_loop_wait|glib_pollfds_poll|aio_\w+|g_main_\w+|g_main_context_\w+|qemu_bh_\w+|aio_bh_\w+|do_qmp_dispatch_bh|monitor_qmp_\w+|coroutine_trampoline|__start_context|qemu_coroutine_switch|start_thread|clone3?|__clone\w*|qemu_thread_start|iothread_run|__libc_start_\w+|_start|\?\?|)$/;
+
+export function isPlumbingFrame(frame: Frame): boolean {
+  return PLUMBING.test(frame.function);
+}

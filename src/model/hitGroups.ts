@@ -2,7 +2,7 @@
 // lists hits). Pure: no vscode; reads backtraces as text where it can, so that listing 40,000 hits
 // does not build their frames.
 
-import { frameOnLine, type Frame } from './frames';
+import { frameOnLine, isPlumbingFrame, type Frame } from './frames';
 import type { Identities } from './identities';
 import { basename } from './paths';
 import { hitAtLine } from './positions';
@@ -97,14 +97,6 @@ export function shortLocation(frame: Frame | null): string | null {
   if (frame.file !== null) return `${basename(frame.file)}:${frame.line}`;
   if (frame.library !== null) return basename(frame.library);
   return null;
-}
-
-// The event loop, AIO dispatch, glib, coroutine entry and thread start frames that end every stack.
-const PLUMBING =
-  /^(?:main|qemu_main|qemu_default_main|qemu_main_loop|main_loop_wait|os_host_main_loop_wait|glib_pollfds_poll|aio_\w+|g_main_\w+|g_main_context_\w+|qemu_bh_\w+|aio_bh_\w+|do_qmp_dispatch_bh|monitor_qmp_\w+|coroutine_trampoline|__start_context|qemu_coroutine_switch|start_thread|clone3?|__clone\w*|qemu_thread_start|iothread_run|__libc_start_\w+|_start|\?\?|)$/;
-
-export function isPlumbingFrame(frame: Frame): boolean {
-  return PLUMBING.test(frame.function);
 }
 
 /** Where the run of plumbing frames that ends the stack starts (frames.length when there is none). */

@@ -4,7 +4,7 @@
 // address already in use before, starts a new incarnation (design.md §5).
 
 import { commandFacts, DeclaredNodes, type ObjectFacts } from './commandObjects';
-import type { Frame, PointerTable } from './frames';
+import { isPlumbingFrame, type Frame, type PointerTable } from './frames';
 import { basename } from './paths';
 import { betweenBatches, type Batches } from './work';
 import { unescapeC, type Token } from './lines';
@@ -14,7 +14,8 @@ import { jobIdAt } from './attribution';
 import type { LoggedTraceEvent } from './traceEvents';
 import { grown, Numbering, partitionPoint } from './columns';
 
-export type ObjectKind = 'node' | 'backend' | 'job' | 'edge' | 'transaction';
+/** `data`: what QEMU prints beside block objects and frees as it goes (an `options` QDict, a name string). */
+export type ObjectKind = 'node' | 'backend' | 'job' | 'edge' | 'transaction' | 'data';
 
 export interface ObjectIdentity {
   address: string;
@@ -45,9 +46,14 @@ export interface ObjectIdentity {
 // Which arguments hold which kind of object, by name (and, for a few, by function): one lookup for
 // each of the million pointers of a large log.
 const NODE_ARGS = ['bs', 'child_bs', 'new_bs', 'bs_new', 'bs_top', 'parent_bs', 'from', 'to', 'base', 'top', 'target', 'old_bs', 'overlay_bs', 'backing_hd', 'base_bs', 'filter_bs', 'unfiltered_bs', 'cow_bs', 'above_base', 'child_bs_new', 'new_node', 'state_bs'];
-type ArgRule = 'node' | 'parent' | 'backend' | 'job' | 'transaction' | 'child' | 'opaque';
+// Arguments that are never a block object: QDicts and QemuOpts of options, and strings. Their memory
+// is freed when the call that used them ends, and a block object is often made there next: the
+// QDict blockdev-add opened a node with becomes block-export-add's BlockBackend.
+const DATA_ARGS = ['options', 'opts', 'filename', 'node_name', 'child_name', 'bdref_key', 'reference', 'job_id'];
+type ArgRule = 'node' | 'parent' | 'backend' | 'job' | 'transaction' | 'child' | 'opaque' | 'data';
 const ARG_RULES = new Map<string, ArgRule>([
   ...NODE_ARGS.map((a) => [a, 'node'] as const),
+  ...DATA_ARGS.map((a) => [a, 'data'] as const),
   ['parent', 'parent'],
   ['blk', 'backend'],
   ['job', 'job'],
@@ -70,6 +76,8 @@ function kindOf(frame: Frame, arg: string): ObjectKind | null {
       return /job/.test(frame.function) ? 'job' : null;
     case 'transaction':
       return 'transaction';
+    case 'data':
+      return 'data';
     case 'child':
       return /attach_child/.test(frame.function) ? null : 'edge';
     case 'opaque': {
@@ -232,7 +240,9 @@ function evidenceOf(frames: Frame[], hp: HitPointers, hit: number, jobIds: Reado
       case 'blk_new_with_bs': {
         const blk = f.argValue('blk')?.pointer;
         const at = frames.indexOf(f);
-        const user = frames.slice(at + 1).find((x) => !x.function.startsWith('blk_') && !x.function.startsWith('bdrv_'));
+        // who it is for: the first caller that is neither the block layer nor the event loop or a
+        // bottom half or coroutine that runs it (blk_new_open_bh ← aio_bh_call ← … bdrv_img_create)
+        const user = frames.slice(at + 1).find((x) => !x.function.startsWith('blk_') && !x.function.startsWith('bdrv_') && !isPlumbingFrame(x) && !/_(?:bh|entry)$/.test(x.function));
         if (blk && user) fact(blk, { kind: 'backend', role: `BlockBackend of ${user.function}` });
         // the file bdrv_open_inherit probes the format of, through a BlockBackend of its own
         const bs = f.argValue('bs')?.pointer;
@@ -794,12 +804,13 @@ const KIND_WORDS: Record<ObjectKind, string> = {
   job: 'block job',
   edge: 'edge (BdrvChild)',
   transaction: 'transaction (Transaction)',
+  data: 'data, not a block object (an options QDict, a string)',
 };
 
 /** One line saying what an object is: `node over01 (qcow2), /tmp/overlay01.qcow2`. */
 export function describeIdentity(id: ObjectIdentity): string {
   const what = id.kind ? KIND_WORDS[id.kind] : 'pointer';
-  const parts = [id.name ? `${what} ${id.kind === 'job' || id.kind === 'node' ? id.name : `“${id.name}”`}` : `${id.kind ? 'unnamed ' : ''}${what}`];
+  const parts = [id.name ? `${what} ${id.kind === 'job' || id.kind === 'node' ? id.name : `“${id.name}”`}` : `${id.kind && id.kind !== 'data' ? 'unnamed ' : ''}${what}`];
   if (id.driver && id.driver !== id.name) parts[0] += ` (${id.driver})`;
   if (id.filename) parts.push(id.filename);
   if (id.role) parts.push(id.role);

@@ -293,6 +293,24 @@ describe('Logs opened as files, as users have them (a window with no folder)', (
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
+  it('closed (Close All Editors) and opened again by Quick Open, trace.log is a trace each time', async () => {
+    for (let round = 1; round <= 3; round++) {
+      const first = await open('stream.log');
+      await eventually(() => (first.languageId === 'gdb-trace' ? true : undefined), `stream.log detected (round ${round})`);
+      await open('trace.log');
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      // as a person reopens it: Quick Open, its name, Enter
+      await ui.press('Control+P');
+      await ui.waitFor('.quick-input-widget .quick-input-box input');
+      await ui.type('trace.log');
+      await ui.waitFor('.quick-input-widget .monaco-list-row:has-text("trace.log")');
+      await ui.press('Enter');
+      await eventually(async () => ((await ui.texts('.statusbar-item')).some((t) => t.trim() === 'GDB Trace') && vscode.window.activeTextEditor?.document.uri.fsPath === path.join(dir, 'trace.log') ? true : undefined), `trace.log reopened as GDB Trace, in the status bar (round ${round}; it says ${(await ui.texts('.statusbar-item')).filter((t) => /^(Log|GDB Trace|Plain Text)$/.test(t.trim())).join(', ')})`);
+      await treeShows('trace.log');
+    }
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
   it('with the graph open, switching between two logs side by side shows the hit at each one’s cursor', async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     const headers = (doc: vscode.TextDocument) => doc.getText().split('\n').flatMap((l, i) => (/hit Breakpoint/.test(l) ? [i] : []));

@@ -87,7 +87,7 @@ describe('pointer identities on the sample', () => {
 
 interface Truth {
   afterHit: number;
-  memGraph: { nodes: { addr: string; node_name: string; driver: string }[]; jobs: { addr: string; id: string }[] };
+  memGraph: { nodes: { addr: string; node_name: string; driver: string }[]; jobs: { addr: string; id: string }[]; block_backends?: { addr: string }[] };
 }
 
 function checkAgainstMemory(t: Trace, truth: Truth[]): number {
@@ -109,6 +109,18 @@ function checkAgainstMemory(t: Trace, truth: Truth[]): number {
     for (const j of e.memGraph.jobs ?? []) {
       const id = ids.at(j.addr, hit.endLine);
       if (id && id.name) assert.equal(id.name, j.id);
+    }
+    // and the other way: what is taken for a BlockBackend or a node here, printed by this hit, QEMU has
+    const backends = new Set((e.memGraph.block_backends ?? []).map((b) => b.addr));
+    const nodes = new Set(e.memGraph.nodes.map((n) => n.addr));
+    for (let line = hit.line; line <= hit.endLine; line++) {
+      for (const { identity: id } of ids.pointersOn(line)) {
+        // the object as of this hit, still there after it (a later hit prints it)
+        if (ids.at(id.address, hit.endLine) !== id || id.lastHit === null || id.lastHit <= e.afterHit) continue;
+        if (id.kind === 'backend' && e.memGraph.block_backends) assert.ok(backends.has(id.address), `${id.address} on line ${line + 1} taken for ${describeIdentity(id)}: QEMU has no BlockBackend there after hit ${e.afterHit}`);
+        if (id.kind === 'node') assert.ok(nodes.has(id.address), `${id.address} on line ${line + 1} taken for ${describeIdentity(id)}: QEMU has no node there after hit ${e.afterHit}`);
+        checked++;
+      }
     }
   }
   return checked;
@@ -333,4 +345,32 @@ describe('sightings, kept as columns: by line for hovers, by object for highligh
       if (t.backtraces.length > 0) assert.ok(t.backtraces.some((b) => b.frames.some((f) => f.pointers.length > 0)), 'the free-standing backtraces print pointers');
     });
   }
+});
+
+describe('QEMU data at an address a block object takes next (the real v10.2.0 traces)', () => {
+  it('the options QDict blockdev-add opened a node with is not the BlockBackend block-export-add makes there', () => {
+    const t = parseTrace(readFixture('traces/v10.2.0-mirror.log'));
+    const ids = new Identities(t);
+    const qdict = ids.pointersOn(26).find((p) => p.identity.address === '0x555555871b00');
+    assert.ok(qdict, 'options=0x555555871b00 on line 27');
+    assert.equal(qdict.identity.kind, 'data');
+    assert.match(describeIdentity(qdict.identity), /^data, not a block object/);
+    assert.equal(qdict.identity.lastHit, 3, 'printed in hits 1–3 only');
+    const blk = ids.at('0x555555871b00', t.hits[3].endLine)!;
+    assert.notEqual(blk, qdict.identity);
+    assert.equal(blk.kind, 'backend');
+    assert.equal(blk.name, 'export exp0');
+    assert.equal(blk.firstHit, 4, 'from block-export-add’s hit on');
+  });
+
+  it('a BlockBackend opened in a bottom half for image creation is named after the command’s action, not the event loop', () => {
+    const t = parseTrace(readFixture('traces/v10.2.0-failures.log'));
+    const ids = new Identities(t);
+    const options = ids.pointersOn(366).find((p) => p.identity.address === '0x55555589e250');
+    assert.equal(options?.identity.kind, 'data', 'options=0x55555589e250 on line 367');
+    const blk = ids.at('0x55555589e250', t.hits[13].endLine)!;
+    assert.equal(blk.kind, 'backend');
+    assert.equal(blk.firstHit, 14);
+    assert.equal(blk.role, 'BlockBackend of external_snapshot_action');
+  });
 });
