@@ -235,7 +235,9 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
 
   const openExample = async () => {
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(context.extensionUri, ...EXAMPLE));
-    await vscode.window.showTextDocument(doc);
+    await vscode.window.showTextDocument(doc, { preview: false });
+    // the file is part of the installed extension: a keystroke and a Save would change it for good
+    if (vscode.window.activeTextEditor?.document === doc) await vscode.commands.executeCommand('workbench.action.files.setActiveEditorReadonlyInSession');
   };
 
   const dropClosedTrace = () => {

@@ -196,5 +196,11 @@ describe('The Hits view with no trace open', () => {
     const editor = await eventually(() => vscode.window.visibleTextEditors.find((e) => e.document.uri.path.endsWith(SAMPLE_NAME)), 'the example opened');
     assert.equal(editor.document.languageId, 'gdb-trace');
     await eventually(async () => ((await rowTexts()).length === 3 ? true : undefined), 'its commands in the tree');
+    // it is the extension's own file: read-only, so typing into it changes nothing
+    await ui.click('.editor-instance .view-lines');
+    await ui.type('x');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(editor.document.isDirty, false, 'the example is not edited');
+    await eventually(async () => ((await ui.screenText('.monaco-editor-overlaymessage, .editor-instance')).includes('Editor is read-only') ? true : undefined), 'the read-only message');
   });
 });
