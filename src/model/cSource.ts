@@ -97,6 +97,8 @@ function hasAncestor(node: Node, top: Node, types: string[], field: string): boo
 export class CSourceParser {
   private parser: Promise<Parser> | undefined;
   private readonly cache = new Map<string, COutline>();
+  /** Files being parsed: a second asker waits for the same parse (a trace's links ask for block.c thirty times at once). */
+  private readonly parsing = new Map<string, Promise<COutline>>();
 
   constructor(private readonly options: CParserOptions) {}
 
@@ -124,7 +126,18 @@ export class CSourceParser {
       this.cache.set(key, hit);
       return hit;
     }
+    let p = this.parsing.get(key);
+    if (!p) {
+      p = this.parse(key, source).finally(() => this.parsing.delete(key));
+      this.parsing.set(key, p);
+    }
+    return p;
+  }
+
+  private async parse(key: string, source: string | (() => string)): Promise<COutline> {
     const parser = await this.load();
+    // a file's parse takes a while (block.c: a tenth of a second and more): let what waits run first
+    await new Promise((r) => setTimeout(r, 0));
     const text = typeof source === 'string' ? source : source();
     const tree = parser.parse(text);
     if (!tree) throw new Error('tree-sitter could not parse the file');

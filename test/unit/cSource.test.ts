@@ -29,6 +29,22 @@ const FILE = [
 ].join('\n');
 
 describe('C source structure (web-tree-sitter + tree-sitter-c)', () => {
+  it('reads and parses a file once when many ask for it at the same time (a trace’s links ask for block.c thirty times)', async () => {
+    const fresh = new CSourceParser({
+      runtimeWasm: path.join(ROOT, 'node_modules', 'web-tree-sitter', 'web-tree-sitter.wasm'),
+      grammarWasm: path.join(ROOT, 'node_modules', 'tree-sitter-c', 'tree-sitter-c.wasm'),
+    });
+    let reads = 0;
+    const outlines = await Promise.all(Array.from({ length: 30 }, () => fresh.outline('block.c@1', () => (reads++, FILE))));
+    assert.equal(reads, 1);
+    assert.ok(outlines.every((o) => o === outlines[0]));
+    assert.equal(outlines[0].functions.length, 2);
+    // a later ask is answered from the cache, a new version read again
+    await fresh.outline('block.c@1', () => (reads++, FILE));
+    await fresh.outline('block.c@2', () => (reads++, FILE));
+    assert.equal(reads, 2);
+  });
+
   it('finds function definitions (through pointer declarators) and calls', async () => {
     const o = await parser.outline('a.c@1', FILE);
     assert.deepEqual(
