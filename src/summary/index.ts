@@ -171,6 +171,10 @@ export function registerSummary(context: vscode.ExtensionContext, store: TraceSt
     vscode.commands.registerCommand(SHOW_SUMMARY, show),
     // the active trace: a change of editor, or a shown log that detection made a trace
     store.onDidChangeActiveTrace(updateStatus),
+    // a summary in view follows the log made active beside it, as the graph does
+    store.onDidChangeActiveTrace((s) => {
+      if (s && panel?.panel.visible && s.uri.toString() !== panel.shows?.uri.toString()) panel.show(s);
+    }),
     store.onDidChange(({ document, trace }) => {
       if (document === store.activeTrace) updateStatus();
       if (panel?.shows?.document === document) panel.show({ uri: document.uri, document, trace });

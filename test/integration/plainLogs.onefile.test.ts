@@ -336,6 +336,21 @@ describe('Logs opened as files, as users have them (a window with no folder)', (
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
+  it('a summary in view follows the log made active beside it', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const a = await vscode.workspace.openTextDocument(path.join(dir, 'session.txt'));
+    const b = await vscode.workspace.openTextDocument(path.join(dir, 'trace.log'));
+    await vscode.window.showTextDocument(b, { preview: false, viewColumn: vscode.ViewColumn.One });
+    await vscode.window.showTextDocument(a, { preview: false, viewColumn: vscode.ViewColumn.Two });
+    await vscode.commands.executeCommand('qemuBlockTrace.showSummary');
+    const tabSays = (title: string) => eventually(async () => ((await ui.texts('.tab .label-name')).includes(title) ? true : undefined), `the summary's tab “${title}”`);
+    await tabSays('Summary: session.txt');
+    await vscode.window.showTextDocument(b, { preview: false, viewColumn: vscode.ViewColumn.One });
+    await tabSays('Summary: trace.log');
+    assert.ok(!(await ui.texts('.tab .label-name')).includes('Summary: session.txt'));
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
   it('the same script run twice (two logs alike, row for row): a click on hit 5 in each moves that log', async () => {
     const runs = ['again1', 'again2'].map((r) => path.join(dir, r, 'trace.log'));
     for (const f of runs) {
