@@ -37,9 +37,6 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
    * only a change of selection, a person's choice, moves the editor.
    */
   let selectedId: string | undefined;
-  let previousId: string | undefined;
-  /** The rows selected, and selected before, when the tree was last rebuilt: what it may announce again. */
-  let selectedAtRebuild: (string | undefined)[] = [];
 
   const describe = () => {
     const source = provider.source;
@@ -90,16 +87,9 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
     editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   };
 
-  const onSelect = (node: HitsTreeNode | undefined) => {
-    if (node?.id === selectedId) return;
-    // a rebuilt tree re-announces the selection it restores, possibly the one before: not a choice;
-    // any other row selected then is a person's click
-    const restored = node !== undefined && selectedAtRebuild.includes(node.id) && Date.now() - provider.refreshedAt < REFRESH_SETTLE_MS;
-    previousId = selectedId;
-    selectedId = node?.id;
-    if (node && following.delete(node.id)) return;
-    if (restored) return;
-    if (!node || node.type === 'group' || node.type === 'plumbing' || node.type === 'backtraces') return;
+  /** Show a chosen row in the log: a hit's header, a frame's line, a backtrace's first frame. */
+  const act = (node: HitsTreeNode) => {
+    if (node.type === 'group' || node.type === 'plumbing' || node.type === 'backtraces') return;
     if (node.type === 'backtrace') {
       // its first frame, and the graph as it stood at the hit it was printed during
       const b = node.backtrace;
@@ -118,6 +108,45 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
       const r = node.frame.range;
       void revealInLog(r.startLine, r.endLine, r.endCol);
     }
+  };
+
+  /** Whether the log shows the row already: its cursor there (a log read from disk: its hit picked last). */
+  const shownInLog = (node: HitsTreeNode): boolean => {
+    const source = provider.source;
+    if (!source) return true;
+    if (!source.document) return node.type === 'hit' && picked?.uri === source.uri.toString() && picked.hit === node.hit.index;
+    const editor = vscode.window.visibleTextEditors.find((e) => e.document === source.document);
+    if (!editor) return false;
+    const line = editor.selection.active.line;
+    switch (node.type) {
+      case 'hit':
+        return hitAtLine(source.trace, line)?.index === node.hit.index;
+      case 'frame':
+        return node.frame.range.startLine <= line && line <= node.frame.range.endLine;
+      case 'backtrace':
+        return node.backtrace.line <= line && line <= node.backtrace.endLine;
+      default:
+        return true;
+    }
+  };
+
+  let settling: ReturnType<typeof setTimeout> | undefined;
+  const onSelect = (node: HitsTreeNode | undefined) => {
+    if (node?.id === selectedId) return;
+    selectedId = node?.id;
+    if (!node || following.delete(node.id)) return;
+    clearTimeout(settling);
+    const sinceRebuild = Date.now() - provider.refreshedAt;
+    if (sinceRebuild < REFRESH_SETTLE_MS) {
+      // a rebuilt tree re-announces the selection it restores, for a moment even an older one: not
+      // a choice. A row still selected once the tree has settled, where the log is not, is one (a
+      // person's click that came just after a rebuild, as a replay ending relabels the rows).
+      settling = setTimeout(() => {
+        if (view.selection[0]?.id === node.id && !shownInLog(node)) act(node);
+      }, REFRESH_SETTLE_MS - sinceRebuild + 50);
+      return;
+    }
+    act(node);
   };
 
   const followCursor = (e: vscode.TextEditorSelectionChangeEvent) => {
@@ -255,7 +284,7 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
     hitPicked,
     hitPicked.event(({ uri, hit }) => (picked = { uri: uri.toString(), hit })),
     view.onDidChangeSelection((e) => onSelect(e.selection[0])),
-    provider.onDidChangeTreeData(() => (selectedAtRebuild = [selectedId, previousId])),
+    { dispose: () => clearTimeout(settling) },
     store.onDidChangeActiveTrace(followActiveTrace),
     // Next / Previous Hit's keys in a log read from disk, whose language may be Log
     store.onDidChangeActiveTrace((s) => void vscode.commands.executeCommand('setContext', 'qemuBlockTrace.diskTraceActive', s !== undefined && !s.document)),
