@@ -31,7 +31,6 @@ function recordedNote(graph: BlockGraph, hit: number, showing: boolean): { agree
   return { agrees: false, available: true, showing, text: vscode.l10n.t('Recorded from QEMU’s memory as hit {0} stopped: the replay differs — {1}', at.hit, at.differences.join('; ')) };
 }
 
-
 /** The hit at a log's cursor, or the next one after it: its active editor's, else the first visible one's (none for a log read from disk). */
 function hitAtCursor(source: TraceSource, editor?: vscode.TextEditor): number | undefined {
   const key = source.uri.toString();
