@@ -387,7 +387,7 @@ export class Identities {
 
   /** Build at once. For a large trace prefer `Identities.build`, which lets other work run. */
   /** The command the hits being read are in: since which hit, and whether they rolled something back. */
-  private cmd: { index: number | null; firstHit: number; lastHit: number; rolledBack: boolean; topDeleted: boolean; created: ObjectIdentity[] } | null = null;
+  private cmd: { index: number | null; firstHit: number; lastHit: number; rolledBack: boolean; topDeleted: boolean; created: ObjectIdentity[]; data: Current[] } | null = null;
 
   constructor(private readonly trace: Trace, buildNow = true) {
     this.declared = new DeclaredNodes(trace.commands);
@@ -406,6 +406,12 @@ export class Identities {
   private endCommand(): void {
     const c = this.cmd;
     this.cmd = null;
+    // the QDicts and strings a command was given are freed when it returns
+    for (const cur of c?.data ?? []) {
+      if (cur.endsAfter !== null || this.currentAt(cur.identity.address) !== cur) continue;
+      cur.endsAfter = c!.lastHit;
+      cur.identity.ended = 'deleted';
+    }
     if (!c || c.index === null) return;
     const reply = this.trace.commands[c.index]?.reply;
     // without a reply: rollbacks, or the node a blockdev-add names deleted by its own hits
@@ -446,7 +452,7 @@ export class Identities {
       const frames = hit.frames;
       const cmd = hit.command === null ? null : this.trace.commands[hit.command];
       if (this.cmd && this.cmd.index !== hit.command) this.endCommand();
-      this.cmd ??= { index: hit.command, firstHit: hit.index, lastHit: hit.index, rolledBack: false, topDeleted: false, created: [] };
+      this.cmd ??= { index: hit.command, firstHit: hit.index, lastHit: hit.index, rolledBack: false, topDeleted: false, created: [], data: [] };
       this.cmd.lastHit = hit.index;
       if (frames.some((f) => f.function === 'tran_abort' || /^bdrv_(?:attach_child_common|replace_child)_abort$/.test(f.function))) this.cmd.rolledBack = true;
       const told = commandFacts(cmd, frames, this.declared.upTo(hit.command), (p) => this.currentAt(p)?.identity.name ?? null);
@@ -499,6 +505,7 @@ export class Identities {
         const address = slot.address;
         const cur = slot.cur!;
         const facts = ev.facts.get(address);
+        if (facts?.kind === 'data' && cur.identity.kind === null && this.cmd) this.cmd.data.push(cur);
         if (facts) {
           const said = told.get(address);
           for (const [k, v] of Object.entries(facts)) {
@@ -656,7 +663,7 @@ export class Identities {
           const next = this.trace.hits[e.hitsBefore];
           if (!this.cmd || (next?.command ?? null) === command || this.trace.commands[command].hits.length === 0) {
             this.endCommand();
-            this.cmd = { index: command, firstHit: e.hitsBefore + 1, lastHit: e.hitsBefore, rolledBack: false, topDeleted: false, created: [] };
+            this.cmd = { index: command, firstHit: e.hitsBefore + 1, lastHit: e.hitsBefore, rolledBack: false, topDeleted: false, created: [], data: [] };
           }
         }
         const id = this.openedHere(e) ?? this.startIncarnation(e.bs, e.line, e.hitsBefore);
