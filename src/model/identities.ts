@@ -93,6 +93,21 @@ function kindOf(frame: Frame, arg: string): ObjectKind | null {
 
 const unquote = (s: string | undefined) => (s === undefined ? null : unescapeC(s));
 
+/** The command the hits being read are in: since which hit, what they rolled back, created, and were given as data. */
+interface CommandHits {
+  index: number | null;
+  firstHit: number;
+  lastHit: number;
+  rolledBack: boolean;
+  topDeleted: boolean;
+  created: ObjectIdentity[];
+  data: Current[];
+}
+
+function commandHits(index: number | null, firstHit: number, lastHit: number): CommandHits {
+  return { index, firstHit, lastHit, rolledBack: false, topDeleted: false, created: [], data: [] };
+}
+
 /** What a hit says about the objects it prints. */
 interface HitEvidence {
   created: Set<string>;
@@ -387,7 +402,7 @@ export class Identities {
 
   /** Build at once. For a large trace prefer `Identities.build`, which lets other work run. */
   /** The command the hits being read are in: since which hit, and whether they rolled something back. */
-  private cmd: { index: number | null; firstHit: number; lastHit: number; rolledBack: boolean; topDeleted: boolean; created: ObjectIdentity[]; data: Current[] } | null = null;
+  private cmd: CommandHits | null = null;
 
   constructor(private readonly trace: Trace, buildNow = true) {
     this.declared = new DeclaredNodes(trace.commands);
@@ -407,12 +422,13 @@ export class Identities {
     const c = this.cmd;
     this.cmd = null;
     // the QDicts and strings a command was given are freed when it returns
-    for (const cur of c?.data ?? []) {
+    if (!c) return;
+    for (const cur of c.data) {
       if (cur.endsAfter !== null || this.currentAt(cur.identity.address) !== cur) continue;
-      cur.endsAfter = c!.lastHit;
+      cur.endsAfter = c.lastHit;
       cur.identity.ended = 'deleted';
     }
-    if (!c || c.index === null) return;
+    if (c.index === null) return;
     const reply = this.trace.commands[c.index]?.reply;
     // without a reply: rollbacks, or the node a blockdev-add names deleted by its own hits
     if (!(reply ? 'error' in reply : c.rolledBack || c.topDeleted)) return;
@@ -452,7 +468,7 @@ export class Identities {
       const frames = hit.frames;
       const cmd = hit.command === null ? null : this.trace.commands[hit.command];
       if (this.cmd && this.cmd.index !== hit.command) this.endCommand();
-      this.cmd ??= { index: hit.command, firstHit: hit.index, lastHit: hit.index, rolledBack: false, topDeleted: false, created: [], data: [] };
+      this.cmd ??= commandHits(hit.command, hit.index, hit.index);
       this.cmd.lastHit = hit.index;
       if (frames.some((f) => f.function === 'tran_abort' || /^bdrv_(?:attach_child_common|replace_child)_abort$/.test(f.function))) this.cmd.rolledBack = true;
       const told = commandFacts(cmd, frames, this.declared.upTo(hit.command), (p) => this.currentAt(p)?.identity.name ?? null);
@@ -663,7 +679,7 @@ export class Identities {
           const next = this.trace.hits[e.hitsBefore];
           if (!this.cmd || (next?.command ?? null) === command || this.trace.commands[command].hits.length === 0) {
             this.endCommand();
-            this.cmd = { index: command, firstHit: e.hitsBefore + 1, lastHit: e.hitsBefore, rolledBack: false, topDeleted: false, created: [], data: [] };
+            this.cmd = commandHits(command, e.hitsBefore + 1, e.hitsBefore);
           }
         }
         const id = this.openedHere(e) ?? this.startIncarnation(e.bs, e.line, e.hitsBefore);
