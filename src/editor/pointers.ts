@@ -6,6 +6,7 @@ import { describeIdentity, jobStateAt, shortLabel, type Identities, type ObjectI
 import { LANGUAGE_ID, type TraceStore } from '../traceStore';
 import { escapeMarkdown, frameMarkdown } from '../markdown';
 import { frameAt } from '../model/positions';
+import { documentRange, modelColumn } from '../logText';
 import { locationTarget, type SourceNavigator } from './sourceNavigation';
 
 const line1 = (n: number) => n + 1;
@@ -68,11 +69,12 @@ export function registerPointers(store: TraceStore, navigator: SourceNavigator):
       async provideHover(doc, pos) {
         const trace = store.get(doc);
         const ids = await store.identities(trace);
-        const p = ids.pointerAt(pos.line, pos.character);
-        if (p) return new vscode.Hover(pointerHover(ids, p.identity, pos.line), new vscode.Range(p.range.line, p.range.start, p.range.line, p.range.end));
+        const column = modelColumn(doc, pos);
+        const p = ids.pointerAt(pos.line, column);
+        if (p) return new vscode.Hover(pointerHover(ids, p.identity, pos.line), documentRange(doc, p.range.line, p.range.start, p.range.end));
         const at = frameAt(trace, pos.line);
         const fr = at?.frame.functionRange;
-        if (at && fr && fr.line === pos.line && fr.start <= pos.character && pos.character <= fr.end) {
+        if (at && fr && fr.line === pos.line && fr.start <= column && column <= fr.end) {
           let destination: string | undefined;
           if (at.frame.file) {
             const r = await navigator.resolve(doc, at.frame, at.inner);
@@ -83,7 +85,7 @@ export function registerPointers(store: TraceStore, navigator: SourceNavigator):
                     r.candidates?.length ? `\n\nCandidates: ${r.candidates.map((c) => `[${escapeMarkdown(c.fn)}](${locationTarget({ ...r, line: c.line }).toString()}) (line ${c.line})`).join(', ')}` : ''
                   }`;
           }
-          return new vscode.Hover(frameMarkdown(at.frame, destination), new vscode.Range(fr.line, fr.start, fr.line, fr.end));
+          return new vscode.Hover(frameMarkdown(at.frame, destination), documentRange(doc, fr.line, fr.start, fr.end));
         }
         return undefined;
       },
@@ -91,9 +93,9 @@ export function registerPointers(store: TraceStore, navigator: SourceNavigator):
     vscode.languages.registerDocumentHighlightProvider(selector, {
       async provideDocumentHighlights(doc, pos) {
         const ids = await store.identities(store.get(doc));
-        const p = ids.pointerAt(pos.line, pos.character);
+        const p = ids.pointerAt(pos.line, modelColumn(doc, pos));
         if (!p) return undefined;
-        return ids.sightingsOf(p.identity).map((r) => new vscode.DocumentHighlight(new vscode.Range(r.line, r.start, r.line, r.end), vscode.DocumentHighlightKind.Read));
+        return ids.sightingsOf(p.identity).map((r) => new vscode.DocumentHighlight(documentRange(doc, r.line, r.start, r.end), vscode.DocumentHighlightKind.Read));
       },
     }),
     vscode.languages.registerInlayHintsProvider(selector, {
@@ -112,7 +114,7 @@ export function registerPointers(store: TraceStore, navigator: SourceNavigator):
           for (const p of ids.pointersOn(line)) {
             const label = shortLabel(p.identity);
             if (!label) continue;
-            const hint = new vscode.InlayHint(new vscode.Position(line, p.range.end), `‹${label}›`);
+            const hint = new vscode.InlayHint(documentRange(doc, line, p.range.start, p.range.end).end, `‹${label}›`);
             hint.paddingLeft = true;
             hint.tooltip = describeIdentity(p.identity);
             hints.push(hint);

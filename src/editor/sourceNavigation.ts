@@ -13,6 +13,7 @@ import { commandDoc, qmpHandlerName, type QapiDoc } from '../model/qapi';
 import { readdirSync } from 'node:fs';
 import { escapeMarkdown } from '../markdown';
 import { diskLister, diskReader } from '../sourceFiles';
+import { documentRange, modelColumn } from '../logText';
 import { commandLabel } from '../model/qmp';
 import type { Frame, Hit, Trace } from '../model/trace';
 import { LANGUAGE_ID, TraceStore, type HitsFocus } from '../traceStore';
@@ -417,13 +418,14 @@ export function registerSourceNavigation(store: TraceStore, navigator: SourceNav
         if (cmd) return navigator.qmpHandler(doc, cmd.name);
         const at = frameAt(store.get(doc), pos.line);
         if (!at) return undefined;
+        const column = modelColumn(doc, pos);
         const loc = at.frame.locationRange;
-        if (loc && loc.line === pos.line && loc.start <= pos.character && pos.character <= loc.end && at.frame.file) {
+        if (loc && loc.line === pos.line && loc.start <= column && column <= loc.end && at.frame.file) {
           const r = await navigator.resolve(doc, at.frame, at.inner, true);
           return r.path === null ? undefined : new vscode.Location(vscode.Uri.file(r.path), new vscode.Position(r.line - 1, 0));
         }
         const fr = at.frame.functionRange;
-        if (fr && fr.line === pos.line && fr.start <= pos.character && pos.character <= fr.end) return navigator.definitionOf(doc, at.frame, at.inner);
+        if (fr && fr.line === pos.line && fr.start <= column && column <= fr.end) return navigator.definitionOf(doc, at.frame, at.inner);
         return undefined;
       },
     }),
@@ -442,7 +444,7 @@ export function registerSourceNavigation(store: TraceStore, navigator: SourceNav
         const add = (f: Frame, inner: FrameContext) => {
           const r = f.locationRange;
           if (!r || !f.file) return;
-          const link = new FrameLink(new vscode.Range(r.line, r.start, r.line, r.end), doc, f.logLine);
+          const link = new FrameLink(documentRange(doc, r.line, r.start, r.end), doc, f.logLine);
           const key = frameLocationKey(f, inner);
           if (!resolved.has(key)) resolved.set(key, resolved.size < MAX_LINK_TARGETS ? navigator.resolve(doc, f, inner) : undefined);
           link.key = key;

@@ -10,6 +10,7 @@ import { hitAtLine, hitAfterLine } from '../model/positions';
 import { basename } from '../model/paths';
 import { Cancelled } from '../model/work';
 import { commandLabel } from '../model/qmp';
+import { documentRange } from '../logText';
 import { activeTabUri, isInATab, LANGUAGE_ID, traceName, TraceStore, type HitsFocus, type TraceSource } from '../traceStore';
 import { escapeHtml, nonce, pageHead } from '../webviewPage';
 import type { GraphPanelState, HostMessage, WebviewMessage } from './messages';
@@ -293,7 +294,8 @@ class GraphPanel implements vscode.Disposable {
     const h = this.hit > 0 ? source.trace.hits[this.hit - 1] : source.trace.hits[0];
     const identity = ids.at(address, h ? h.endLine : 0);
     if (!identity) return;
-    const ranges = ids.sightingsOf(identity).map((r) => new vscode.Range(r.line, r.start, r.line, r.end));
+    const doc = source.document;
+    const ranges = ids.sightingsOf(identity).map((r) => documentRange(doc, r.line, r.start, r.end));
     for (const editor of vscode.window.visibleTextEditors) if (editor.document === source.document) editor.setDecorations(this.highlight, ranges);
   }
 

@@ -1,6 +1,8 @@
 // Does a text look like a gdb trace? Read from the start of a file (the first 64 KB), to switch a
 // `.log` or plain-text document to the gdb-trace language.
 
+import { hasTerminalCodes, withoutTerminalCodes } from './terminal';
+
 export const DETECTION_WINDOW = 64 * 1024;
 
 const HIT = /^(?:> ?)*\s*(?:Thread \d+(?: "[^"]*")? hit )?(?:Temporary breakpoint|Breakpoint|Hardware watchpoint|Watchpoint) \d+(?:\.\d+)?[,:] /m;
@@ -10,7 +12,9 @@ const PROMPT = /^(?:> ?)*\(gdb\)/gm;
 
 /** Whether the beginning of `text` is a gdb session log: a hit with frames, or prompts with frames. */
 export function looksLikeGdbTrace(text: string): boolean {
-  const head = text.length > DETECTION_WINDOW ? text.slice(0, DETECTION_WINDOW) : text;
+  let head = text.length > DETECTION_WINDOW ? text.slice(0, DETECTION_WINDOW) : text;
+  // a session saved from a terminal: its lines as the terminal showed them
+  if (hasTerminalCodes(head)) head = head.split('\n').map((l) => withoutTerminalCodes(l)).join('\n');
   const frames = head.match(FRAME)?.length ?? 0;
   if (frames === 0) return false;
   if (HIT.test(head)) return frames >= 1;

@@ -10,6 +10,7 @@ import { Frame, FrameAssembler, frameLevel } from './frames';
 import { classifyLine, lineBody, MAX_LINE_LENGTH, parseFrameText, type HitHeader, type LineKind } from './lines';
 import { commandFromTrace, commandOfTraceEvent, parseHmpCommand, parseQmpJson, parseQmpShellCommand, replyFromTrace, type QmpCommand } from './qmp';
 import { parseRecordedGraph } from './recorded';
+import { hasTerminalCodes, withoutTerminalCodes } from './terminal';
 import { readTraceLine } from './traceEvents';
 import { Backtrace, Hit, type BacktraceKind, type Diagnostic, type DiagnosticCode, type ThreadRef, type Trace } from './trace';
 
@@ -51,6 +52,16 @@ const HMP_COMMAND = /^[a-z][a-z0-9_-]*(?:\s|$)/;
 const QMP_EVENT = /^\{.*"event" ?: ?"[A-Z0-9_]+"/;
 // eslint-disable-next-line no-control-regex
 const BINARY = /[\x00-\x08\x0e-\x1a\x1c-\x1f]/;
+
+/** Where the first terminal control code (ESC, backspace, bell) at or after `from` is in `chunk`, or -1. */
+function firstTerminalCode(chunk: string, from: number): number {
+  let at = -1;
+  for (const code of ['\x1b', '\b', '\x07']) {
+    const i = chunk.indexOf(code, from);
+    if (i >= 0 && (at < 0 || i < at)) at = i;
+  }
+  return at;
+}
 
 /** A backtrace being read: its text so far and who it belongs to. */
 interface OpenBacktrace {
@@ -120,9 +131,12 @@ export class TraceParser {
     // positions of the next \n and \r, looked up with indexOf (native) and cached
     let nextLF = chunk.indexOf('\n', start);
     let nextCR = chunk.indexOf('\r', start);
+    // and of the next terminal control code (a log saved from a terminal), if the chunk has any
+    let nextCode = firstTerminalCode(chunk, start);
     while (start < n) {
       if (nextLF >= 0 && nextLF < start) nextLF = chunk.indexOf('\n', start);
       if (nextCR >= 0 && nextCR < start) nextCR = chunk.indexOf('\r', start);
+      if (nextCode >= 0 && nextCode < start) nextCode = firstTerminalCode(chunk, start);
       const nl = nextCR < 0 ? nextLF : nextLF < 0 ? nextCR : Math.min(nextLF, nextCR);
       if (nl < 0) {
         partial += chunk.slice(start);
@@ -130,12 +144,12 @@ export class TraceParser {
         if (partial.length > MAX_LINE_LENGTH + 1) partial = partial.slice(0, MAX_LINE_LENGTH + 1);
         break;
       }
-      if (partial === '') {
+      if (partial === '' && (nextCode < 0 || nextCode >= nl)) {
         this.feedLine(chunk, start, nl);
       } else {
         const line = partial + chunk.slice(start, nl);
         partial = '';
-        this.feedLine(line, 0, line.length);
+        this.feedTerminalLine(line);
       }
       start = nl + 1;
       if (nl === nextCR) {
@@ -193,6 +207,7 @@ export class TraceParser {
     }
     c.trace.jobs = new Map([...t.jobs].map(([k, v]) => [k, [...v]]));
     c.trace.events = [...t.events];
+    if (t.terminalCodes) c.trace.terminalCodes = { ...t.terminalCodes };
     c.hitSection.push(...this.hitSection);
     c.lineNo = this.lineNo;
     c.partial = this.partial;
@@ -230,7 +245,7 @@ export class TraceParser {
     if (this.partial !== '') {
       const last = this.partial;
       this.partial = '';
-      this.feedLine(last, 0, last.length);
+      this.feedTerminalLine(last);
     }
     this.stopFrames.finish();
     const lastBt = this.bt;
@@ -260,6 +275,16 @@ export class TraceParser {
       this.addDiagnostic('nothing-recognised', 0);
     }
     return this.trace;
+  }
+
+  /** A line that may hold terminal control codes: read as the terminal showed it. */
+  private feedTerminalLine(line: string): void {
+    if (hasTerminalCodes(line)) {
+      const t = (this.trace.terminalCodes ??= { lines: 0, firstLine: this.lineNo });
+      t.lines++;
+      line = withoutTerminalCodes(line);
+    }
+    this.feedLine(line, 0, line.length);
   }
 
   /** One line: `src.slice(start, end)`, passed as offsets so that frame lines are never sliced. */

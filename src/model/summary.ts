@@ -49,6 +49,8 @@ export function formatSummary(trace: Trace, name: string): string[] {
   for (const b of trace.backtraces) {
     lines.push(`  backtrace, line ${b.line + 1}: ${backtraceLabel(b)} (${b.frameCount} frames${b.hit !== null ? `, during hit ${b.hit}` : ''})`);
   }
+  const codes = trace.terminalCodes;
+  if (codes) lines.push(`  read as a terminal showed it: ${codes.lines} lines hold terminal codes (colours, prompt codes; saved with script?), from line ${codes.firstLine + 1}`);
   for (const d of trace.diagnostics) {
     const where = d.lines.length > 0 ? ` (line ${d.lines.map((l) => l + 1).join(', ')}${d.count > d.lines.length ? ', …' : ''})` : '';
     lines.push(`  note (${d.count}): ${d.message}${where}`);
@@ -114,6 +116,7 @@ export function traceToJson(trace: Trace) {
       ...(c.reply ? { reply: c.reply } : {}),
     })),
     breakpoints: trace.breakpoints.map((b) => ({ number: b.number, file: b.file, line: b.line, logLine: b.logLine + 1 })),
+    ...(trace.terminalCodes ? { terminalCodes: { lines: trace.terminalCodes.lines, firstLogLine: trace.terminalCodes.firstLine + 1 } } : {}),
     // after the hits and backtraces, whose frames are read as they are written: their problems too
     diagnostics: new Later(() => {
       parseAllFrames(trace);

@@ -155,4 +155,10 @@ export interface Trace {
   /** QEMU's trace lines about block objects (node opened, root edge, job state), in log order. */
   events: LoggedTraceEvent[];
   lineCount: number;
+  /**
+   * A log saved from a terminal (`script`): how many lines held its control codes (gdb's colours,
+   * readline's prompt codes, backspaces), which were read as the terminal showed them, and the
+   * first of them. Absent when none did.
+   */
+  terminalCodes?: { lines: number; firstLine: number };
 }

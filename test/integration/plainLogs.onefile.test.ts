@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { withoutTerminalCodes } from '../../src/model/terminal';
 import { eventually, ui } from './ui';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures');
@@ -25,6 +26,7 @@ const FILES: Record<string, string> = {
   'undetected.log': 'traces/snapshot-commit-complete.log',
   'drain-threads.log': 'traces/v7.2.0-drain-threads.log',
   'mail.txt': 'mail/mojibake-threads.txt',
+  'session.log': 'traces/v7.2.0-styled.log',
 };
 for (const [name, fixture] of Object.entries(FILES)) fs.copyFileSync(path.join(FIXTURES, fixture), path.join(dir, name));
 
@@ -36,6 +38,7 @@ const EXPECTED: Record<string, { hits: number; commands: number; firstGroup: Reg
   'failures.log': { hits: 43, commands: 12, firstGroup: /^nbd-server-start .* 0 hits$/ },
   'session.txt': { hits: 23, commands: 8, firstGroup: /^nbd-server-start .* 0 hits$/ },
   'gdb-output': { hits: 46, commands: 10, firstGroup: /^nbd-server-start .* 0 hits$/ },
+  'session.log': { hits: 40, commands: 10, firstGroup: /^blockdev-add driver=file node-name=file0 .* 0 hits$/ },
 };
 
 async function rowTexts(): Promise<string[]> {
@@ -375,6 +378,52 @@ describe('Logs opened as files, as users have them (a window with no folder)', (
       await vscode.commands.executeCommand('qemuBlockTrace.groupHitsBy', 'command');
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     }
+  });
+
+  it('session.log saved from a terminal with script (gdb\'s colours in every frame): a trace, its links and hovers on the right characters, and as the terminal showed it', async () => {
+    const doc = await open('session.log');
+    await eventually(() => (doc.languageId === 'gdb-trace' ? true : undefined), 'detected as a gdb trace');
+    await treeShows('session.log');
+    await statusSays('session.log');
+    const told = await eventually(async () => {
+      const t = await ui.screenText('.notifications-toasts');
+      return t.includes('was saved from a terminal') ? t : undefined;
+    }, 'the notification about terminal codes');
+    assert.match(told, /session\.log was saved from a terminal: \d+ of its lines hold terminal codes/);
+    await ui.screenshot('onefile-styled-session');
+    // the frame #1 of the first hit: `#1  ESC[34m0x…ESC[m in ESC[33mbdrv_attach_child_commonESC[m (ESC[36mchild_bsESC[m=0x5555558b8970, …`
+    const lines = doc.getText().split('\n');
+    const line = lines.findIndex((l) => l.startsWith('#1  \x1b[34m0x00005555555e9135'));
+    assert.ok(line > 0, 'the styled frame is in the log');
+    const links = await vscode.commands.executeCommand<vscode.DocumentLink[]>('vscode.executeLinkProvider', doc.uri);
+    const link = links.find((l) => l.range.start.line === line + 1);
+    assert.ok(link, `a link on line ${line + 2} (the wrapped frame's location)`);
+    const linked = doc.getText(link.range);
+    assert.equal(withoutTerminalCodes(linked), '../block.c:3029', `the link covers ${JSON.stringify(linked)}`);
+    assert.ok(linked.startsWith('../block.c'), 'and starts on the location, not on a colour code');
+    const col = lines[line].indexOf('0x5555558b8970');
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(line, col + 3));
+    const said = hovers.flatMap((h) => h.contents).map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : '')).join('\n');
+    assert.match(said, /node \(BlockDriverState\) file0 \(file\)/);
+    assert.equal(doc.getText(hovers[0].range), '0x5555558b8970', 'the hover is on the pointer');
+    const highlights = await vscode.commands.executeCommand<vscode.DocumentHighlight[]>('vscode.executeDocumentHighlights', doc.uri, new vscode.Position(line, col + 3));
+    assert.ok(highlights.length > 3);
+    for (const h of highlights) assert.equal(doc.getText(h.range), '0x5555558b8970');
+
+    // opened beside itself as the terminal showed it: the same lines, no codes, a trace of its own
+    await vscode.commands.executeCommand('qemuBlockTrace.openAsTerminalShowed', doc.uri);
+    const plain = await eventually(() => {
+      const e = vscode.window.activeTextEditor;
+      return e && e.document.uri.scheme === 'qemu-block-trace-plain' && e.document.languageId === 'gdb-trace' ? e.document : undefined;
+    }, 'the log as the terminal showed it, as a trace');
+    assert.equal(plain.lineCount, doc.lineCount);
+    assert.ok(!plain.getText().includes('\x1b'), 'no terminal codes');
+    assert.ok(plain.lineAt(line).text.startsWith('#1  0x00005555555e9135 in bdrv_attach_child_common (child_bs=0x5555558b8970, '), plain.lineAt(line).text);
+    await treeShows('session.log');
+    const plainLinks = await vscode.commands.executeCommand<vscode.DocumentLink[]>('vscode.executeLinkProvider', plain.uri);
+    assert.equal(plainLinks.length, links.length, 'as many links as in the log itself');
+    await ui.screenshot('onefile-styled-as-shown');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 });
 

@@ -75,6 +75,8 @@ describe('objects as QEMU knows them: at every breakpoint stop of traces recorde
     // transaction's image creation opened is still in memory after the creation returned (a plain
     // blockdev-snapshot-sync frees it by then: tests/unit/record.test.ts); the replay frees it there
     ['v7.2.0-failed-add', 1],
+    // the same commands, gdb run in a terminal by script: its colours and prompt codes in the log
+    ['v7.2.0-styled', 1],
     ['v7.2.0-mirror-reuse', 0],
     ['v7.2.0-drain-threads', 0],
     ['v7.2.0-preexisting', 0],
