@@ -391,6 +391,7 @@ describe('Logs opened as files, as users have them (a window with no folder)', (
     }, 'the notification about terminal codes');
     assert.match(told, /session\.log was saved from a terminal: \d+ of its lines hold terminal codes/);
     await ui.screenshot('onefile-styled-session');
+    await vscode.commands.executeCommand('notifications.clearAll');
     // the frame #1 of the first hit: `#1  ESC[34m0x…ESC[m in ESC[33mbdrv_attach_child_commonESC[m (ESC[36mchild_bsESC[m=0x5555558b8970, …`
     const lines = doc.getText().split('\n');
     const line = lines.findIndex((l) => l.startsWith('#1  \x1b[34m0x00005555555e9135'));
