@@ -4,7 +4,7 @@ import type * as vscode from 'vscode';
 import { registerPointers } from './editor/pointers';
 import { registerSourceNavigation, SourceNavigator } from './editor/sourceNavigation';
 import { registerStructure } from './editor/structure';
-import { registerTerminalCodes } from './editor/terminalCodes';
+import { registerAsPrinted } from './editor/asPrinted';
 import { registerGraphPanel } from './graphPanel';
 import { registerHitsTree } from './hitsTree';
 import { registerRecording } from './recording';
@@ -21,7 +21,7 @@ export function activate(context: vscode.ExtensionContext): void {
     navigator,
     registerSummary(context, store),
     registerStructure(store),
-    registerTerminalCodes(store),
+    registerAsPrinted(store),
     registerPointers(store, navigator),
     registerSourceNavigation(store, navigator, hits.focus),
     hits.disposable,

@@ -10,7 +10,7 @@ import { Frame, FrameAssembler, frameLevel } from './frames';
 import { classifyLine, lineBody, MAX_LINE_LENGTH, parseFrameText, type HitHeader, type LineKind } from './lines';
 import { commandFromTrace, commandOfTraceEvent, parseHmpCommand, parseQmpJson, parseQmpShellCommand, replyFromTrace, type QmpCommand } from './qmp';
 import { parseRecordedGraph } from './recorded';
-import { hasTerminalCodes, withoutTerminalCodes } from './terminal';
+import { hasTerminalCodes, LineLengths, withoutTerminalCodes } from './terminal';
 import { readTraceLine } from './traceEvents';
 import { Backtrace, Hit, type BacktraceKind, type Diagnostic, type DiagnosticCode, type ThreadRef, type Trace } from './trace';
 
@@ -96,6 +96,8 @@ export class TraceParser {
   private readonly report = (code: DiagnosticCode, line: number) => this.addDiagnostic(code, line);
   /** Where the trace's frames are kept (shared with the parsers forked from this one: it only grows). */
   private frameStore = new FrameStore();
+  /** How long its lines are: whether a screen cut them (terminal.ts). */
+  private readonly lengths = new LineLengths();
 
   private hit: Hit | null = null;
   private hitWantsBacktrace = false;
@@ -210,6 +212,7 @@ export class TraceParser {
     if (t.terminalCodes) c.trace.terminalCodes = { ...t.terminalCodes };
     c.hitSection.push(...this.hitSection);
     c.lineNo = this.lineNo;
+    this.lengths.copyTo(c.lengths);
     c.partial = this.partial;
     c.pendingCR = this.pendingCR;
     c.hit = this.hit && hits.get(this.hit)!;
@@ -270,6 +273,8 @@ export class TraceParser {
       this.finishTransaction();
     }
     this.trace.lineCount = this.lineNo;
+    const cut = this.lengths.cutAt();
+    if (cut) this.trace.cutAt = cut;
     attributeCommands(this.trace, this.hitSection);
     if (this.trace.hits.length === 0 && this.trace.backtraces.length === 0 && this.trace.commands.length === 0) {
       this.addDiagnostic('nothing-recognised', 0);
@@ -290,6 +295,7 @@ export class TraceParser {
   /** One line: `src.slice(start, end)`, passed as offsets so that frame lines are never sliced. */
   private feedLine(src: string, start: number, end: number): void {
     const lineNo = this.lineNo++;
+    this.lengths.add(end - start);
     if (this.stopFrames.isOpen && this.stopFrames.continueWith(src.slice(start, end), lineNo)) {
       this.lastNonBlank = lineNo;
       return;

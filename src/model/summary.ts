@@ -50,6 +50,8 @@ export function formatSummary(trace: Trace, name: string): string[] {
     lines.push(`  backtrace, line ${b.line + 1}: ${backtraceLabel(b)} (${b.frameCount} frames${b.hit !== null ? `, during hit ${b.hit}` : ''})`);
   }
   const codes = trace.terminalCodes;
+  const cut = trace.cutAt;
+  if (cut) lines.push(`  note: ${cut.lines} lines are exactly ${cut.width} characters and none is longer: the log looks cut where a terminal's screen wrapped it (tmux capture-pane without -J?), and frames cut in two are not read whole; capture with -J, or open it in VS Code with Open Log as gdb Printed It`);
   if (codes) lines.push(`  read as a terminal showed it: ${codes.lines} lines hold terminal codes (colours, prompt codes; saved with script?), from line ${codes.firstLine + 1}`);
   for (const d of trace.diagnostics) {
     const where = d.lines.length > 0 ? ` (line ${d.lines.map((l) => l + 1).join(', ')}${d.count > d.lines.length ? ', …' : ''})` : '';
@@ -116,6 +118,7 @@ export function traceToJson(trace: Trace) {
       ...(c.reply ? { reply: c.reply } : {}),
     })),
     breakpoints: trace.breakpoints.map((b) => ({ number: b.number, file: b.file, line: b.line, logLine: b.logLine + 1 })),
+    ...(trace.cutAt ? { cutAt: trace.cutAt } : {}),
     ...(trace.terminalCodes ? { terminalCodes: { lines: trace.terminalCodes.lines, firstLogLine: trace.terminalCodes.firstLine + 1 } } : {}),
     // after the hits and backtraces, whose frames are read as they are written: their problems too
     diagnostics: new Later(() => {

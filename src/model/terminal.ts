@@ -117,3 +117,78 @@ export function readColumn(raw: string, column: number): number {
   while (k < columns.length && columns[k] < column) k++;
   return k;
 }
+
+// A log saved from a terminal's screen (tmux's `capture-pane` without -J, GNU screen's hardcopy, a
+// copy from some terminals) has its long lines cut where the screen wrapped them: every piece but
+// the last is exactly as wide as the screen, or one less where the terminal dropped the space
+// that fell at the edge. Nothing in such a log is longer than the screen.
+
+/** Lengths of lines counted up to this; longer ones count here. */
+const LONGEST_COUNTED = 1024;
+/** A screen narrower than this is not taken for one (short lines of equal length are common). */
+const NARROWEST_SCREEN = 40;
+
+/** How many lines of each length a log has, and its longest: what tells a log cut at a screen's width. */
+export class LineLengths {
+  readonly counts = new Int32Array(LONGEST_COUNTED + 1);
+  longest = 0;
+
+  add(length: number): void {
+    this.counts[length < LONGEST_COUNTED ? length : LONGEST_COUNTED]++;
+    if (length > this.longest) this.longest = length;
+  }
+
+  copyTo(other: LineLengths): void {
+    other.counts.set(this.counts);
+    other.longest = this.longest;
+  }
+
+  /**
+   * The screen width the log's lines were cut at, with how many lines are that wide, or null when
+   * it does not look cut: no line longer than that width, and lines of exactly that width at least
+   * ten and four times as many as of each length just under it, on average (a log gdb itself
+   * wrapped at its width has lines of every length up to it; a log not cut has a few longest lines).
+   */
+  cutAt(): { width: number; lines: number } | null {
+    if (this.longest < NARROWEST_SCREEN || this.longest >= LONGEST_COUNTED) return null;
+    const width = this.longest;
+    const at = this.counts[width];
+    // (not one less: where a terminal dropped the space at the edge)
+    let under = 0;
+    for (let l = width - 21; l <= width - 2; l++) under += this.counts[l];
+    return at >= 10 && at * 20 >= 4 * under ? { width, lines: at } : null;
+  }
+}
+
+/** Lines that start something of their own (a frame, a hit, a prompt, a command, a reply, a separator): never the rest of a cut line. */
+const STARTS_A_LINE = /^(?:#\d+ |Thread \d|\(gdb\)|\(QEMU\)|TRANS>|\[(?:New|Thread|Inferior|Switching)|Breakpoint \d|Temporary breakpoint \d|Continuing\.|Run till exit|={8}|\{"(?:return|error|event|execute|QMP)"|\d+(?:\t| {2,})|\d+@\d+\.\d+:|qmp_(?:enter|exit)_|$)/;
+
+/** The lines of a log cut at a screen of `width` columns, each joined again with the pieces the screen cut it into. */
+export function joinCutLines(lines: readonly string[], width: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    let piece = lines[i];
+    let line = piece;
+    // one short: the space at the screen's edge was dropped (so the rest starts with none)
+    const cutBefore = (next: string) => (piece.length === width || (piece.length === width - 1 && !next.startsWith(' '))) && !STARTS_A_LINE.test(next);
+    while (i + 1 < lines.length && cutBefore(lines[i + 1])) {
+      const next = lines[++i];
+      line += (piece.length === width - 1 ? ' ' : '') + next;
+      piece = next;
+    }
+    out.push(line);
+  }
+  return out;
+}
+
+/**
+ * A log as gdb printed it: its lines without terminal codes and, when the screen it was saved
+ * from cut them, joined again. `cutAt` is the width they were joined at (null: none were).
+ */
+export function asGdbPrintedIt(text: string): { text: string; cutAt: number | null } {
+  const lines = text.split(/\r\n|\n|\r/).map((l) => withoutTerminalCodes(l));
+  const lengths = new LineLengths();
+  for (const l of lines) lengths.add(l.length);
+  const cut = lengths.cutAt();
+  return { text: (cut ? joinCutLines(lines, cut.width) : lines).join('\n'), cutAt: cut?.width ?? null };
+}

@@ -161,4 +161,10 @@ export interface Trace {
    * first of them. Absent when none did.
    */
   terminalCodes?: { lines: number; firstLine: number };
+  /**
+   * A log saved from a terminal's screen (tmux's capture-pane without -J) has its long lines cut
+   * at the screen's width: that width, and how many lines are that wide. Such lines are read as
+   * they are (a frame cut in two is not understood); `asGdbPrintedIt` joins them again.
+   */
+  cutAt?: { width: number; lines: number };
 }

@@ -27,6 +27,7 @@ const FILES: Record<string, string> = {
   'drain-threads.log': 'traces/v7.2.0-drain-threads.log',
   'mail.txt': 'mail/mojibake-threads.txt',
   'session.log': 'traces/v7.2.0-styled.log',
+  'capture.log': 'traces/v7.2.0-failed-add.tmux-100.log',
 };
 for (const [name, fixture] of Object.entries(FILES)) fs.copyFileSync(path.join(FIXTURES, fixture), path.join(dir, name));
 
@@ -380,7 +381,7 @@ describe('Logs opened as files, as users have them (a window with no folder)', (
     }
   });
 
-  it('session.log saved from a terminal with script (gdb\'s colours in every frame): a trace, its links and hovers on the right characters, and as the terminal showed it', async () => {
+  it('session.log saved from a terminal with script (gdb\'s colours in every frame): a trace, its links and hovers on the right characters, and as gdb printed it', async () => {
     const doc = await open('session.log');
     await eventually(() => (doc.languageId === 'gdb-trace' ? true : undefined), 'detected as a gdb trace');
     await treeShows('session.log');
@@ -411,12 +412,12 @@ describe('Logs opened as files, as users have them (a window with no folder)', (
     assert.ok(highlights.length > 3);
     for (const h of highlights) assert.equal(doc.getText(h.range), '0x5555558b8970');
 
-    // opened beside itself as the terminal showed it: the same lines, no codes, a trace of its own
-    await vscode.commands.executeCommand('qemuBlockTrace.openAsTerminalShowed', doc.uri);
+    // opened beside itself as gdb printed it: the same lines, no codes, a trace of its own
+    await vscode.commands.executeCommand('qemuBlockTrace.openAsPrinted', doc.uri);
     const plain = await eventually(() => {
       const e = vscode.window.activeTextEditor;
       return e && e.document.uri.scheme === 'qemu-block-trace-plain' && e.document.languageId === 'gdb-trace' ? e.document : undefined;
-    }, 'the log as the terminal showed it, as a trace');
+    }, 'the log as gdb printed it, as a trace');
     assert.equal(plain.lineCount, doc.lineCount);
     assert.ok(!plain.getText().includes('\x1b'), 'no terminal codes');
     assert.ok(plain.lineAt(line).text.startsWith('#1  0x00005555555e9135 in bdrv_attach_child_common (child_bs=0x5555558b8970, '), plain.lineAt(line).text);
@@ -424,6 +425,32 @@ describe('Logs opened as files, as users have them (a window with no folder)', (
     const plainLinks = await vscode.commands.executeCommand<vscode.DocumentLink[]>('vscode.executeLinkProvider', plain.uri);
     assert.equal(plainLinks.length, links.length, 'as many links as in the log itself');
     await ui.screenshot('onefile-styled-as-shown');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  it('capture.log, a tmux pane saved without -J (every long line cut at 100 columns): it says so, and as gdb printed it the session is whole', async () => {
+    const doc = await open('capture.log');
+    await eventually(() => (doc.languageId === 'gdb-trace' ? true : undefined), 'detected as a gdb trace');
+    const told = await eventually(async () => {
+      const t = await ui.screenText('.notifications-toasts');
+      return t.includes('looks cut where') ? t : undefined;
+    }, 'the notification about cut lines');
+    assert.match(told, /capture\.log looks cut where a terminal's screen wrapped it: 449 of its lines are exactly 100 characters/);
+    await ui.screenshot('onefile-cut-capture');
+    await vscode.commands.executeCommand('notifications.clearAll');
+    await vscode.commands.executeCommand('qemuBlockTrace.openAsPrinted', doc.uri);
+    const plain = await eventually(() => {
+      const e = vscode.window.activeTextEditor;
+      return e && e.document.uri.scheme === 'qemu-block-trace-plain' && e.document.languageId === 'gdb-trace' ? e.document : undefined;
+    }, 'the capture as gdb printed it, as a trace');
+    assert.ok(plain.lineCount < doc.lineCount, `${plain.lineCount} lines joined from ${doc.lineCount}`);
+    // the session's ten commands and forty hits, as in the log gdb wrote (failures.log's neighbour fixture)
+    await eventually(async () => {
+      const rows = await rowTexts();
+      const total = rows.reduce((n, r) => n + Number(/ (\d+) hits?$/.exec(r)?.[1] ?? 0), 0);
+      return rows.length === 10 && total === 40 && /^blockdev-add driver=file node-name=file0 .* 0 hits$/.test(rows[0]) ? rows : undefined;
+    }, 'the Hits view with the whole session');
+    await ui.screenshot('onefile-cut-as-printed');
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 });

@@ -7,8 +7,12 @@ import { jsonChunks } from '../../src/model/jsonStream';
 import { countAllFrames, parseTrace, TraceParser } from '../../src/model/parser';
 import { formatSummary, traceToJson } from '../../src/model/summary';
 import type { Trace } from '../../src/model/trace';
-import { documentColumns, hasTerminalCodes, withoutTerminalCodes } from '../../src/model/terminal';
-import { readFixture } from './helpers';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { BlockGraph } from '../../src/model/graph';
+import { Identities } from '../../src/model/identities';
+import { asGdbPrintedIt, documentColumns, hasTerminalCodes, joinCutLines, withoutTerminalCodes } from '../../src/model/terminal';
+import { fixtureLogs, readFixture } from './helpers';
 
 const E = '\x1b';
 
@@ -90,5 +94,78 @@ describe('terminal codes: a real session saved from a terminal', () => {
 
   it('is recognised as a gdb session from its start', () => {
     assert.equal(looksLikeGdbTrace(styled), true);
+  });
+});
+
+/** The model as JSON, without what says where in the log (line numbers) or what a screen changes (a tab become spaces). */
+function content(t: Trace): string {
+  return JSON.stringify(JSON.parse([...jsonChunks(traceToJson(t))].join('')), (k, v) => (/^(?:logLine|endLogLine|lines|source|logLines|cutAt)$/.test(k) ? undefined : v));
+}
+
+function sameGraphs(a: Trace, b: Trace): void {
+  const ga = BlockGraph.build(a, new Identities(a));
+  const gb = BlockGraph.build(b, new Identities(b));
+  const view = (g: BlockGraph, h: number) => JSON.stringify(g.stateAfter(h), (k, v) => (/line/i.test(k) ? undefined : v));
+  for (let h = 0; h <= a.hits.length; h++) assert.equal(view(ga, h), view(gb, h), `the graph after hit ${h}`);
+}
+
+describe('lines cut where a terminal\'s screen wrapped them', () => {
+  // the failed-add session printed in a tmux 3.3a pane 100 columns wide, saved with
+  // `tmux capture-pane -p -S -` (no -J): 449 lines cut at 100, a space at the edge dropped
+  const capture = readFixture('traces/v7.2.0-failed-add.tmux-100.log');
+  const session = parseTrace(readFixture('traces/v7.2.0-failed-add.log'));
+
+  it('a real tmux capture: read as it is, its frames cut in two are not understood, and it says why', () => {
+    const trace = parseTrace(capture);
+    assert.deepEqual(trace.cutAt, { width: 100, lines: 449 });
+    assert.ok(trace.hits.length < 40, `${trace.hits.length} hits read whole`);
+    assert.ok(formatSummary(trace, 'capture.log').some((l) => /note: 449 lines are exactly 100 characters and none is longer: the log looks cut where a terminal's screen wrapped it/.test(l)));
+  });
+
+  it('as gdb printed it, its lines joined again: the session, hit for hit, frame for frame, graph for graph', () => {
+    const printed = asGdbPrintedIt(capture);
+    assert.equal(printed.cutAt, 100);
+    const trace = parseTrace(printed.text);
+    assert.equal(trace.cutAt, undefined);
+    assert.equal(trace.hits.length, 40);
+    assert.deepEqual(trace.diagnostics, []);
+    assert.equal(content(trace), content(session));
+    sameGraphs(trace, session);
+  });
+
+  it('any real trace cut at any screen width, dropping the space at the edge as tmux does, is joined back line for line', () => {
+    let tried = 0;
+    for (const name of ['traces/v7.2.0-mirror-reuse.log', 'traces/v10.2.0-failures.log', 'traces/v7.1.0-stream.log']) {
+      const lines = readFixture(name).split('\n').map((l) => l.replace(/\r$/, '').replace(/\t/g, '        '));
+      for (const width of [80, 100, 132, 160]) {
+        // (a screen as wide as nearly all of the lines cuts too few to tell)
+        if (lines.filter((l) => l.length > width).length < 10) continue;
+        tried++;
+        const cut = lines.flatMap((l) => {
+          const pieces: string[] = [];
+          for (let at = 0; at < l.length || pieces.length === 0; at += width) pieces.push(l.slice(at, at + width));
+          return pieces.map((p, i) => (i < pieces.length - 1 && p.endsWith(' ') && !pieces[i + 1].startsWith(' ') ? p.slice(0, -1) : p));
+        });
+        const printed = asGdbPrintedIt(cut.join('\n'));
+        assert.equal(printed.cutAt, width, `${name} at ${width}`);
+        const joined = printed.text.split('\n');
+        const wrong = joined.findIndex((l, i) => l !== lines[i].trimEnd() && l !== lines[i]);
+        assert.equal(wrong, -1, `${name} at ${width}: line ${wrong + 1}: ${JSON.stringify(joined[wrong])} for ${JSON.stringify(lines[wrong])}`);
+        assert.equal(joined.length, lines.length);
+      }
+    }
+    assert.ok(tried >= 8, `${tried} cuts tried`);
+  });
+
+  it('no log that was not cut looks cut: every fixture, gdb\'s own wrapping at its default width included', () => {
+    for (const file of fixtureLogs()) {
+      if (file.endsWith('.tmux-100.log')) continue;
+      assert.equal(parseTrace(fs.readFileSync(file, 'utf8')).cutAt, undefined, path.basename(file));
+    }
+  });
+
+  it('never joins a line to one that starts something of its own', () => {
+    const w = 'x'.repeat(40);
+    assert.deepEqual(joinCutLines([w, '#1  0x1 in f () at a.c:1', w, '(gdb) bt', w, '', w, 'rest'], 40), [w, '#1  0x1 in f () at a.c:1', w, '(gdb) bt', w, '', w + 'rest']);
   });
 });
