@@ -16,7 +16,7 @@ import { buildTreeIndex, frameContext, frameLocationKey, functionCalls, resolveF
 import { CheckoutGit, isSafeRevision } from './gitReader';
 import { diskLister, diskReader } from './sourceFiles';
 import type { Frame, Trace } from './model/trace';
-import { readTraceFileSync } from './traceFile';
+import { isGzipFile, logSizeSync, readTraceFile, readTraceFileSync } from './traceFile';
 import { jsonChunks, LazyList } from './model/jsonStream';
 import { formatRecorded as formatRecordedSummary, formatSummary, traceToJson } from './model/summary';
 import { BlockGraph } from './model/graph';
@@ -48,12 +48,14 @@ const USAGE = `usage: qemu-block-trace summary LOG [--json]
                        block graph from its memory; the QMP script's commands (qmp-shell lines,
                        transaction( … ), '# wait EVENT [SECONDS]') sent one after another, each
                        logged with its reply; --gdb-x sources your own gdb files too;
-                       --attach records a running QEMU over its QMP socket, and leaves it running`;
+                       --attach records a running QEMU over its QMP socket, and leaves it running
+
+  A LOG may be compressed with gzip (trace.log.gz); it is read as it is decompressed.`;
 
 class UsageError extends Error {}
 
 /** Read and parse a log from disk, piece by piece; errors say what is wrong with the path. */
-function readLog(path: string): Trace {
+async function readLog(path: string): Promise<Trace> {
   let st;
   try {
     st = statSync(path);
@@ -64,7 +66,7 @@ function readLog(path: string): Trace {
   // a device or a pipe may never end (/dev/zero): a log is a file
   if (!st.isFile()) throw new UsageError(`cannot read ${path}: it is not a regular file (a device, a pipe or a socket); save the log to a file first`);
   try {
-    return readTraceFileSync(path);
+    return (await isGzipFile(path)) ? await readTraceFile(path) : readTraceFileSync(path);
   } catch (e) {
     throw new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
@@ -79,7 +81,7 @@ async function withHeapFor(file: string, argv: string[]): Promise<number | null>
   if (process.env.QBT_CLI_HEAP) return null;
   let size: number;
   try {
-    size = statSync(file).size;
+    size = logSizeSync(file);
   } catch {
     return null;
   }
@@ -113,7 +115,7 @@ async function main(argv: string[]): Promise<number> {
   const json = flags.has('--json');
   const more = await withHeapFor(files[0], argv);
   if (more !== null) return more;
-  const trace = readLog(files[0]);
+  const trace = await readLog(files[0]);
   let out: string;
   if (command === 'graph') {
     out = await graphCommand(trace, flags);

@@ -9,7 +9,6 @@
 // Each trace is parsed once per version (re-parsed, debounced, as it is edited); its pointer
 // identities and replayed block graph are built once, on first use, and kept with it.
 
-import { open } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { looksLikeGdbTrace } from './model/detect';
 import { BlockGraph } from './model/graph';
@@ -18,7 +17,7 @@ import { parseTrace, TraceParser } from './model/parser';
 import { type Trace } from './model/trace';
 import type { Batches } from './model/work';
 import { basename, distinguishingFolders } from './model/paths';
-import { readTraceFile } from './traceFile';
+import { isGzipFile, readLogStart, readTraceFile } from './traceFile';
 
 export const LANGUAGE_ID = 'gdb-trace';
 const REPARSE_DELAY_MS = 250;
@@ -133,6 +132,8 @@ export class TraceStore implements vscode.Disposable {
   private readonly diskTracesShown = new Set<string>();
   /** Logs being read from disk, by URI. */
   private readonly reading = new Map<string, Promise<Trace>>();
+  /** Logs read from disk that were compressed (gzip). */
+  private readonly compressed = new Set<string>();
   /** Documents detection looked at: a user who switches one back to Log keeps their choice. */
   private readonly detected = new Set<string>();
   /** Files of tabs with no document that detection looked at, while a tab shows them. */
@@ -207,7 +208,10 @@ export class TraceStore implements vscode.Disposable {
     let p = this.reading.get(key);
     if (!p) {
       p = Promise.resolve(
-        vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Reading {0} MB gdb trace from disk…', Math.round(size / 1e6)) }, () => readTraceFile(uri.fsPath)),
+        vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Reading {0} ({1} MB) from disk…', basename(uri.path), Math.max(1, Math.round(size / 1e6))) }, async () => {
+          if (await isGzipFile(uri.fsPath)) this.compressed.add(key);
+          return readTraceFile(uri.fsPath);
+        }),
       ).finally(() => this.reading.delete(key));
       this.reading.set(key, p);
     }
@@ -228,7 +232,9 @@ export class TraceStore implements vscode.Disposable {
     if (!vscode.workspace.getConfiguration('qemuBlockTrace.detection', uri).get<boolean>('enabled', true)) return;
     this.lookedAtOnDisk.add(key);
     const size = await fileSize(uri);
-    if (size <= LARGE_FILE_BYTES || !looksLikeGdbTrace(await readStart(uri.fsPath))) return;
+    // (a log compressed with gzip has no document whatever its size)
+    const compressed = await isGzipFile(uri.fsPath);
+    if ((size <= LARGE_FILE_BYTES && !compressed) || !looksLikeGdbTrace(await readLogStart(uri.fsPath, DETECTION_BYTES))) return;
     let trace: Trace;
     try {
       trace = await this.readFromDisk(uri, size);
@@ -239,8 +245,13 @@ export class TraceStore implements vscode.Disposable {
     // closed while it was read: nothing to show it in
     if (!isInATab(uri)) return;
     this.addDiskTrace(uri, trace);
-    announceDiskTrace(uri, trace);
+    announceDiskTrace(uri, trace, compressed);
     this.activeChanged.fire(this.activeSource);
+  }
+
+  /** Whether the log at `uri` was read from disk compressed (gzip). */
+  wasCompressed(uri: vscode.Uri): boolean {
+    return this.compressed.has(uri.toString());
   }
 
   /** A log read from disk (too large for VS Code to hand over): a trace of the store while a tab shows it (from when one does). */
@@ -427,9 +438,11 @@ function withProgress<T>(title: string, work: (options: Batches, share: (from: n
 }
 
 /** Tell a person that a log was read from disk, and what of the extension works on it. */
-export function announceDiskTrace(uri: vscode.Uri, trace: Trace): void {
+export function announceDiskTrace(uri: vscode.Uri, trace: Trace, compressed = false): void {
   void vscode.window.showInformationMessage(
-    vscode.l10n.t('{0} is larger than VS Code hands to extensions (50 MB): its {1} hits were read from disk. The Hits view, the summary and the block graph work; highlighting, hovers, links and the outline need a smaller log.', basename(uri.path), trace.hits.length),
+    compressed
+      ? vscode.l10n.t('{0} is compressed (gzip): its {1} hits were read from disk, decompressed as they were read. The Hits view, the summary and the block graph work; highlighting, hovers, links and the outline need the log decompressed.', basename(uri.path), trace.hits.length)
+      : vscode.l10n.t('{0} is larger than VS Code hands to extensions (50 MB): its {1} hits were read from disk. The Hits view, the summary and the block graph work; highlighting, hovers, links and the outline need a smaller log.', basename(uri.path), trace.hits.length),
   );
 }
 
@@ -448,21 +461,6 @@ async function fileSize(uri: vscode.Uri): Promise<number> {
 }
 
 /** The start of a file, as detection reads it ('' when it cannot be read). */
-async function readStart(path: string): Promise<string> {
-  try {
-    const f = await open(path, 'r');
-    try {
-      const buffer = Buffer.alloc(DETECTION_BYTES);
-      const { bytesRead } = await f.read(buffer, 0, DETECTION_BYTES, 0);
-      return buffer.toString('utf8', 0, bytesRead);
-    } finally {
-      await f.close();
-    }
-  } catch {
-    return '';
-  }
-}
-
 /** The column of an editor tab that shows `uri` (the active group's first), if any. */
 export function columnShowing(uri: vscode.Uri): vscode.ViewColumn | undefined {
   const key = uri.toString();

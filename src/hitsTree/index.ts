@@ -7,6 +7,7 @@ import { hitAfterLine, hitAtLine } from '../model/positions';
 import type { Hit } from '../model/trace';
 import { announceDiskTrace, columnShowing, isInATab, LANGUAGE_ID, LARGE_FILE_BYTES, traceName, TraceStore, type HitsFocus, type TraceSource } from '../traceStore';
 import { HitsTreeProvider, type HitsTreeNode } from './provider';
+import { isGzipFile } from '../traceFile';
 
 export const HITS_VIEW = 'qemuBlockTrace.hits';
 const GROUPING_KEY = 'qemuBlockTrace.hits.grouping';
@@ -51,7 +52,7 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
     view.title = name ? vscode.l10n.t('Hits · {0}', name) : vscode.l10n.t('Hits');
     const { listed, total } = provider.counts;
     const notes: string[] = [];
-    if (source && !source.document) notes.push(vscode.l10n.t('Read from disk: {0} is larger than VS Code hands to extensions.', name ?? ''));
+    if (source && !source.document) notes.push(store.wasCompressed(source.uri) ? vscode.l10n.t('Read from disk: {0} is compressed.', name ?? '') : vscode.l10n.t('Read from disk: {0} is larger than VS Code hands to extensions.', name ?? ''));
     if (source && total === 0) notes.push(vscode.l10n.t('No breakpoint hits in this log.'));
     else if (provider.currentFilter !== '') notes.push(vscode.l10n.t('Filter “{0}”: {1} of {2} hits.', provider.currentFilter, listed, total));
     view.message = notes.length > 0 ? notes.join(' ') : undefined;
@@ -244,17 +245,19 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
             await vscode.window.showOpenDialog({
               title: vscode.l10n.t('Open a gdb Trace'),
               canSelectMany: false,
-              filters: { [vscode.l10n.t('gdb logs')]: ['log', 'gdblog', 'gdb-trace', 'txt'], [vscode.l10n.t('All files')]: ['*'] },
+              filters: { [vscode.l10n.t('gdb logs')]: ['log', 'gdblog', 'gdb-trace', 'txt', 'gz'], [vscode.l10n.t('All files')]: ['*'] },
             })
           )?.[0];
     if (!uri) return;
     const size = (await vscode.workspace.fs.stat(uri)).size;
-    if (size > LARGE_FILE_BYTES && uri.scheme === 'file') {
+    // too large for a document, or compressed (trace.log.gz): read from disk
+    const compressed = uri.scheme === 'file' && (await isGzipFile(uri.fsPath));
+    if ((size > LARGE_FILE_BYTES || compressed) && uri.scheme === 'file') {
       const source = store.addDiskTrace(uri, await store.readFromDisk(uri, size));
       await vscode.commands.executeCommand('vscode.open', uri, { preview: false });
       showSource(source);
       void vscode.commands.executeCommand('workbench.view.extension.qemuBlockTrace');
-      announceDiskTrace(uri, source.trace);
+      announceDiskTrace(uri, source.trace, compressed);
       return;
     }
     let doc = await vscode.workspace.openTextDocument(uri);

@@ -42,6 +42,7 @@ const DIAGNOSTIC_TEXT: Record<DiagnosticCode, string> = {
   'bad-recorded-graph': 'qbt-graph lines (QEMU\'s graph recorded at a stop) could not be read, or were printed outside a hit',
   'unfinished-transaction': 'a qmp-shell transaction( was never closed with TRANS> )',
   'nothing-recognised': 'no breakpoint hits, backtraces or QMP commands were found: is this a gdb log?',
+  'damaged-compression': 'the log\'s gzip data is damaged or cut off here: what came before was read, the rest could not be',
 };
 
 const BT_COMMAND = /^(?:bt|backtrace|where|info stack)(?:\s|$)/;
@@ -233,6 +234,11 @@ export class TraceParser {
     c.pendingBytes = this.pendingBytes;
     c.frameStore = this.frameStore;
     return c;
+  }
+
+  /** The log breaks off here for a reason told by `code` (its compressed data is damaged): said at the line reached. */
+  cutOff(code: 'damaged-compression'): void {
+    this.addDiagnostic(code, this.lineNo);
   }
 
   /** Finish: the last line without a newline, open frames, attribution. */

@@ -121,7 +121,8 @@ export type DiagnosticCode =
   | 'bad-command'
   | 'bad-recorded-graph'
   | 'unfinished-transaction'
-  | 'nothing-recognised';
+  | 'nothing-recognised'
+  | 'damaged-compression';
 
 export interface BreakpointDef {
   number: number;

@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import * as vscode from 'vscode';
 import { withoutTerminalCodes } from '../../src/model/terminal';
 import { eventually, ui } from './ui';
@@ -40,6 +41,7 @@ const EXPECTED: Record<string, { hits: number; commands: number; firstGroup: Reg
   'session.txt': { hits: 23, commands: 8, firstGroup: /^nbd-server-start .* 0 hits$/ },
   'gdb-output': { hits: 46, commands: 10, firstGroup: /^nbd-server-start .* 0 hits$/ },
   'session.log': { hits: 40, commands: 10, firstGroup: /^blockdev-add driver=file node-name=file0 .* 0 hits$/ },
+  'mirror.log.gz': { hits: 23, commands: 8, firstGroup: /^nbd-server-start .* 0 hits$/ },
 };
 
 async function rowTexts(): Promise<string[]> {
@@ -451,6 +453,24 @@ describe('Logs opened as files, as users have them (a window with no folder)', (
       return rows.length === 10 && total === 40 && /^blockdev-add driver=file node-name=file0 .* 0 hits$/.test(rows[0]) ? rows : undefined;
     }, 'the Hits view with the whole session');
     await ui.screenshot('onefile-cut-as-printed');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  it('mirror.log.gz, a log compressed as large logs are passed around: opened as any file, it is read from disk decompressed', async () => {
+    const gz = path.join(dir, 'mirror.log.gz');
+    fs.writeFileSync(gz, zlib.gzipSync(fs.readFileSync(path.join(FIXTURES, 'traces/v10.2.0-mirror.log'))));
+    await vscode.commands.executeCommand('notifications.clearAll');
+    await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(gz), { preview: false });
+    assert.ok(!vscode.workspace.textDocuments.some((d) => d.uri.fsPath === gz), 'VS Code hands no document of a compressed file');
+    const toast = await eventually(async () => {
+      const t = await ui.screenText('.notification-toast:has-text("is compressed")');
+      return t === '' ? undefined : t;
+    }, 'the notification that the log was read decompressed');
+    assert.match(toast, /mirror\.log\.gz is compressed \(gzip\): its 23 hits were read from disk/);
+    await treeShows('mirror.log.gz');
+    assert.match(await ui.screenText(`${VIEW} .pane-body`), /Read from disk: mirror\.log\.gz is compressed\./);
+    await statusSays('mirror.log.gz');
+    await ui.screenshot('onefile-compressed');
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 });

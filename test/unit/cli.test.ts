@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { ROOT, fixturePath } from './helpers';
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -70,6 +71,29 @@ describe('qemu-block-trace CLI', () => {
     assert.equal(r.status, 0, r.stderr.slice(-300));
     const plain = spawnSync(process.execPath, [CLI, 'graph', log, '--json'], { encoding: 'utf8' });
     assert.equal(r.stdout, plain.stdout);
+  });
+
+  it('a log compressed with gzip (trace.log.gz) reads as the log: summary, its JSON and the graph', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qbt-gz-'));
+    try {
+      const log = fixturePath('traces/v10.2.0-mirror.log');
+      const gz = path.join(dir, 'mirror.log.gz');
+      fs.writeFileSync(gz, zlib.gzipSync(fs.readFileSync(log)));
+      const name = (out: string) => out.replace(/^\S+: /, '');
+      assert.equal(name(cli('summary', gz).stdout), name(cli('summary', log).stdout));
+      assert.equal(cli('summary', gz, '--json').stdout, cli('summary', log, '--json').stdout);
+      assert.equal(cli('graph', gz, '--hit', '23', '--json').stdout, cli('graph', log, '--hit', '23', '--json').stdout);
+      // cut off in the middle: what was decompressed is read, and the rest is said to be missing
+      const whole = fs.readFileSync(gz);
+      fs.writeFileSync(gz, whole.subarray(0, Math.floor(whole.length * 0.6)));
+      const r = cli('summary', gz);
+      assert.equal(r.code, 0, r.stderr);
+      const hits = Number(/: (\d+) hits/.exec(r.stdout)?.[1]);
+      assert.ok(hits > 0 && hits < 23, r.stdout);
+      assert.match(r.stdout, /note \(1\): the log's gzip data is damaged or cut off here: what came before was read, the rest could not be \(line \d+\)/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a missing file, or a directory, is a one-line error and exit code 2', () => {
