@@ -190,5 +190,15 @@ export function asGdbPrintedIt(text: string): { text: string; cutAt: number | nu
   const lengths = new LineLengths();
   for (const l of lines) lengths.add(l.length);
   const cut = lengths.cutAt();
-  return { text: (cut ? joinCutLines(lines, cut.width) : lines).join('\n'), cutAt: cut?.width ?? null };
+  return { text: (cut ? joinCutLines(lines, cut.width).map(withSourceTab) : lines).join('\n'), cutAt: cut?.width ?? null };
+}
+
+/**
+ * A screen shows gdb's echo of the source line (`2832<TAB>    BlockDriverState *old_bs = …`) with
+ * its tab as spaces to the next tab stop: the tab put back, so that the line is read as gdb's echo.
+ */
+function withSourceTab(line: string): string {
+  const m = /^(\d{1,7})( +)/.exec(line);
+  if (!m || m[0].length < 8) return line;
+  return `${m[1]}\t${line.slice(8)}`;
 }
