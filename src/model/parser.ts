@@ -10,7 +10,7 @@ import { Frame, FrameAssembler, frameLevel } from './frames';
 import { classifyLine, lineBody, MAX_LINE_LENGTH, parseFrameText, type HitHeader, type LineKind } from './lines';
 import { commandFromTrace, commandOfTraceEvent, parseHmpCommand, parseQmpJson, parseQmpShellCommand, replyFromTrace, type QmpCommand } from './qmp';
 import { parseRecordedGraph } from './recorded';
-import { hasTerminalCodes, LineLengths, withoutTerminalCodes } from './terminal';
+import { LineLengths, withoutTerminalCodes } from './terminal';
 import { readTraceLine } from './traceEvents';
 import { Backtrace, Hit, type BacktraceKind, type Diagnostic, type DiagnosticCode, type ThreadRef, type Trace } from './trace';
 
@@ -54,14 +54,34 @@ const QMP_EVENT = /^\{.*"event" ?: ?"[A-Z0-9_]+"/;
 // eslint-disable-next-line no-control-regex
 const BINARY = /[\x00-\x08\x0e-\x1a\x1c-\x1f]/;
 
-/** Where the first terminal control code (ESC, backspace, bell) at or after `from` is in `chunk`, or -1. */
-function firstTerminalCode(chunk: string, from: number): number {
-  let at = -1;
-  for (const code of ['\x1b', '\b', '\x07']) {
-    const i = chunk.indexOf(code, from);
-    if (i >= 0 && (at < 0 || i < at)) at = i;
+/**
+ * Where the next terminal control code (ESC, backspace, bell) of a chunk is: each code's next
+ * position is looked up again only once it is passed (one that does not occur is looked for once).
+ */
+class TerminalCodes {
+  private esc = 0;
+  private bs = 0;
+  private bel = 0;
+
+  constructor(private readonly chunk: string) {
+    this.esc = chunk.indexOf('\x1b');
+    this.bs = chunk.indexOf('\b');
+    this.bel = chunk.indexOf('\x07');
   }
-  return at;
+
+  /** Whether `chunk[from, to)` holds one. */
+  within(from: number, to: number): boolean {
+    const c = this.chunk;
+    if (this.esc >= 0 && this.esc < from) this.esc = c.indexOf('\x1b', from);
+    if (this.bs >= 0 && this.bs < from) this.bs = c.indexOf('\b', from);
+    if (this.bel >= 0 && this.bel < from) this.bel = c.indexOf('\x07', from);
+    return (this.esc >= 0 && this.esc < to) || (this.bs >= 0 && this.bs < to) || (this.bel >= 0 && this.bel < to);
+  }
+
+  /** Whether the chunk holds none at all. */
+  get none(): boolean {
+    return this.esc < 0 && this.bs < 0 && this.bel < 0;
+  }
 }
 
 /** A backtrace being read: its text so far and who it belongs to. */
@@ -135,11 +155,11 @@ export class TraceParser {
     let nextLF = chunk.indexOf('\n', start);
     let nextCR = chunk.indexOf('\r', start);
     // and of the next terminal control code (a log saved from a terminal), if the chunk has any
-    let nextCode = firstTerminalCode(chunk, start);
+    const codes = new TerminalCodes(chunk);
+    const plain = codes.none;
     while (start < n) {
       if (nextLF >= 0 && nextLF < start) nextLF = chunk.indexOf('\n', start);
       if (nextCR >= 0 && nextCR < start) nextCR = chunk.indexOf('\r', start);
-      if (nextCode >= 0 && nextCode < start) nextCode = firstTerminalCode(chunk, start);
       const nl = nextCR < 0 ? nextLF : nextLF < 0 ? nextCR : Math.min(nextLF, nextCR);
       if (nl < 0) {
         partial += chunk.slice(start);
@@ -147,7 +167,7 @@ export class TraceParser {
         if (partial.length > MAX_LINE_LENGTH + 1) partial = partial.slice(0, MAX_LINE_LENGTH + 1);
         break;
       }
-      if (partial === '' && (nextCode < 0 || nextCode >= nl)) {
+      if (partial === '' && (plain || !codes.within(start, nl))) {
         this.feedLine(chunk, start, nl);
       } else {
         const line = partial + chunk.slice(start, nl);
@@ -290,12 +310,12 @@ export class TraceParser {
 
   /** A line that may hold terminal control codes: read as the terminal showed it. */
   private feedTerminalLine(line: string): void {
-    if (hasTerminalCodes(line)) {
+    const shown = withoutTerminalCodes(line);
+    if (shown !== line) {
       const t = (this.trace.terminalCodes ??= { lines: 0, firstLine: this.lineNo });
       t.lines++;
-      line = withoutTerminalCodes(line);
     }
-    this.feedLine(line, 0, line.length);
+    this.feedLine(shown, 0, shown.length);
   }
 
   /** One line: `src.slice(start, end)`, passed as offsets so that frame lines are never sliced. */

@@ -22,8 +22,8 @@ export function hasTerminalCodes(text: string, start = 0, end = text.length): bo
 
 /**
  * Where the escape sequence starting at `at` (an ESC) ends (ECMA-48: CSI `ESC [ params final`;
- * strings `ESC ] … BEL`, `ESC P|X|^|_ … ESC \`; `ESC intermediates final`; `ESC final`). A sequence
- * cut off by the line's end takes the rest of the line.
+ * strings `ESC ] … BEL`, `ESC P|X|^|_ … ESC \`; `ESC intermediates final`; `ESC final`). A
+ * sequence cut off, by the line's end or by another ESC, ends there. CODES says the same.
  */
 function escapeEnd(line: string, at: number): number {
   const n = line.length;
@@ -33,19 +33,23 @@ function escapeEnd(line: string, at: number): number {
   if (c === 0x5b /* [ */) {
     i++;
     while (i < n && line.charCodeAt(i) >= 0x20 && line.charCodeAt(i) <= 0x3f) i++;
-    return i < n ? i + 1 : n;
+    return i < n && line.charCodeAt(i) >= 0x40 && line.charCodeAt(i) <= 0x7e ? i + 1 : i;
   }
   if (c === 0x5d /* ] */ || c === 0x50 /* P */ || c === 0x58 /* X */ || c === 0x5e /* ^ */ || c === 0x5f /* _ */) {
     for (i++; i < n; i++) {
       const d = line.charCodeAt(i);
       if (d === BEL) return i + 1;
-      if (d === ESC && line.charCodeAt(i + 1) === 0x5c /* \ */) return i + 2;
+      if (d === ESC) return line.charCodeAt(i + 1) === 0x5c /* \ */ ? i + 2 : i;
     }
     return n;
   }
   while (i < n && line.charCodeAt(i) >= 0x20 && line.charCodeAt(i) <= 0x2f) i++;
-  return i < n ? i + 1 : n;
+  return i < n && line.charCodeAt(i) >= 0x30 && line.charCodeAt(i) <= 0x7e ? i + 1 : i;
 }
+
+/** The escape sequences and bells escapeEnd finds, as one pattern (replacing with it is V8's work, not a loop's). */
+// eslint-disable-next-line no-control-regex
+const CODES = /\x1b(?:\[[\x20-\x3f]*[\x40-\x7e]?|[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x20-\x2f]*[\x30-\x7e]?)|\x07/g;
 
 /**
  * A line as the terminal showed it: escape sequences and bells left out, each backspace taking
@@ -57,6 +61,10 @@ export function withoutTerminalCodes(line: string, columns?: number[]): string {
     if (columns) for (let k = 0; k < line.length; k++) columns.push(k);
     return line;
   }
+  if (!columns) {
+    const shown = line.replace(CODES, '');
+    return shown.indexOf('\b') < 0 ? shown : withBackspaces(shown);
+  }
   const out: string[] = [];
   let runStart = 0;
   const n = line.length;
@@ -65,7 +73,7 @@ export function withoutTerminalCodes(line: string, columns?: number[]): string {
   const flush = (to: number) => {
     if (to > runStart) {
       out.push(line.slice(runStart, to));
-      if (columns) for (let k = runStart; k < to; k++) columns.push(k);
+      for (let k = runStart; k < to; k++) columns.push(k);
     }
   };
   while (i < n) {
@@ -83,6 +91,16 @@ export function withoutTerminalCodes(line: string, columns?: number[]): string {
     runStart = i;
   }
   flush(n);
+  return out.join('');
+}
+
+/** Backspaces applied: each takes back the character before it. */
+function withBackspaces(text: string): string {
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) === BS) out.pop();
+    else out.push(text[i]);
+  }
   return out.join('');
 }
 

@@ -38,6 +38,21 @@ describe('terminal codes: a line as the terminal showed it', () => {
     assert.equal(withoutTerminalCodes(`x${E}`), 'x');
   });
 
+  it('reads every line the same whether it also maps its columns or not (60,000 random lines of codes and text)', () => {
+    const parts = [E, '[', ']', '\\', '\x07', '\b', '?', ';', '3', '2', 'm', 'K', 'P', '(', 'B', ' ', 'a', 'é', '\u00a0'];
+    let seed = 7;
+    const next = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % parts.length);
+    for (let n = 0; n < 60_000; n++) {
+      let line = '';
+      for (let k = next() + next(); k > 0; k--) line += parts[next()];
+      const columns: number[] = [];
+      const mapped = withoutTerminalCodes(line, columns);
+      assert.equal(withoutTerminalCodes(line), mapped, JSON.stringify(line));
+      assert.equal(columns.length, mapped.length);
+      assert.equal(columns.map((c) => line[c]).join(''), mapped, JSON.stringify(line));
+    }
+  });
+
   it('maps a range of the line read back to the same characters in the document', () => {
     const raw = `#1  ${E}[34m0x00005555555e9135${E}[m in ${E}[33mbdrv_attach_child_common${E}[m (x) at ${E}[32m../block.c${E}[m:3029`;
     const clean = withoutTerminalCodes(raw);
