@@ -5,7 +5,8 @@
 import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
-import { constants, createGunzip, gunzipSync } from 'node:zlib';
+import { Readable, type Transform } from 'node:stream';
+import { constants, createGunzip, createInflateRaw } from 'node:zlib';
 import { parseTraceStream, TraceParser } from './model/parser';
 import { type Trace } from './model/trace';
 
@@ -29,8 +30,8 @@ export async function isGzipFile(path: string): Promise<boolean> {
 }
 
 /**
- * How large the log at `path` is as text: its size, or for a gzip file the size gzip recorded of
- * what it compressed (modulo 4 GiB: a larger one is taken for twenty times the file).
+ * How large the log at `path` is as text, at most: its size, or for a gzip file the size gzip
+ * recorded of what it compressed, or twenty times the file if that is more.
  */
 export function logSizeSync(path: string): number {
   const fd = openSync(path, 'r');
@@ -41,7 +42,8 @@ export function logSizeSync(path: string): number {
     const tail = Buffer.alloc(4);
     readSync(fd, tail, 0, 4, size - 4);
     const recorded = tail.readUInt32LE(0);
-    return recorded >= size ? recorded : size * 20;
+    // (gzip records the size modulo 4 GiB, and a cut-off file none: a log compresses twentyfold at most, as a rule)
+    return Math.max(recorded, size * 20);
   } finally {
     closeSync(fd);
   }
@@ -56,7 +58,14 @@ export async function readLogStart(path: string, bytes: number): Promise<string>
       // a compressed log's start: its first 16 KB decompress to that much at least
       const buffer = Buffer.alloc(gz ? Math.min(bytes, 1 << 14) : bytes);
       const { bytesRead } = await f.read(buffer, 0, buffer.length, 0);
-      const start = gz ? gunzipSync(buffer.subarray(0, bytesRead), { finishFlush: constants.Z_SYNC_FLUSH }) : buffer.subarray(0, bytesRead);
+      let start = buffer.subarray(0, bytesRead);
+      if (gz) {
+        // (its start only: inflated without the checks of the whole file)
+        const pieces: Buffer[] = [];
+        const body = await gzipBodyStart(path);
+        if (body !== null) await decompress(Readable.from([start.subarray(body)]), createInflateRaw({ finishFlush: constants.Z_SYNC_FLUSH }), (chunk) => pieces.push(chunk));
+        start = Buffer.concat(pieces);
+      }
       return start.toString('utf8', 0, Math.min(start.length, bytes));
     } finally {
       await f.close();
@@ -70,18 +79,65 @@ export async function readLogStart(path: string, bytes: number): Promise<string>
 export async function readTraceFile(path: string): Promise<Trace> {
   if (!(await isGzipFile(path))) return parseTraceStream(createReadStream(path, { encoding: 'utf8', highWaterMark: CHUNK }) as AsyncIterable<string>);
   const parser = new TraceParser();
-  const file = createReadStream(path, { highWaterMark: CHUNK });
-  const gunzip = createGunzip({ chunkSize: CHUNK });
-  // (an error reading the file ends the decompression with it)
-  file.on('error', (e) => gunzip.destroy(e));
-  try {
-    for await (const chunk of file.pipe(gunzip) as AsyncIterable<Uint8Array>) parser.pushBytes(chunk);
-  } catch (e) {
-    // damaged or cut off: what was decompressed is the log, and the rest is said to be missing
-    if ((e as NodeJS.ErrnoException).code?.startsWith('Z_') !== true) throw e;
+  let read = 0;
+  const damaged = await decompress(createReadStream(path, { highWaterMark: 1 << 16 }), createGunzip({ chunkSize: CHUNK }), (chunk) => {
+    read += chunk.length;
+    parser.pushBytes(chunk);
+  });
+  if (damaged) {
+    // damaged, cut off or followed by other bytes: zlib drops what it decompressed of its last
+    // input, and checks the whole file against its checksum. Its first member's data inflated
+    // again, without those checks, gives what there is; the part already read is skipped.
+    const body = await gzipBodyStart(path);
+    let skip = read;
+    if (body !== null) {
+      await decompress(createReadStream(path, { start: body, highWaterMark: 1 << 16 }), createInflateRaw({ chunkSize: CHUNK, finishFlush: constants.Z_SYNC_FLUSH }), (chunk) => {
+        if (skip >= chunk.length) skip -= chunk.length;
+        else {
+          parser.pushBytes(chunk.subarray(skip));
+          skip = 0;
+        }
+      });
+    }
     parser.cutOff('damaged-compression');
   }
   return parser.end();
+}
+
+/** Where the compressed data of a gzip file's first member starts (after its header), or null. */
+async function gzipBodyStart(path: string): Promise<number | null> {
+  const f = await open(path, 'r');
+  try {
+    const b = Buffer.alloc(1 << 16);
+    const { bytesRead } = await f.read(b, 0, b.length, 0);
+    if (bytesRead < 10) return null;
+    const flags = b[3];
+    let at = 10;
+    if (flags & 4) at += 2 + b.readUInt16LE(at);
+    // a name and a comment, each ended by a zero byte
+    for (const bit of [8, 16]) if (flags & bit) while (at < bytesRead && b[at++] !== 0);
+    if (flags & 2) at += 2;
+    return at < bytesRead ? at : null;
+  } finally {
+    await f.close();
+  }
+}
+
+/**
+ * Decompress `input` through `zlib`, handing each piece to `each` as it comes: whether the data
+ * was damaged, cut off or followed by other bytes (an error of zlib's).
+ */
+function decompress(input: NodeJS.ReadableStream, zlib: Transform, each: (chunk: Buffer) => void): Promise<boolean> {
+  return new Promise<boolean>((resolve, reject) => {
+    zlib.on('data', each);
+    zlib.on('end', () => resolve(false));
+    zlib.on('error', (e: NodeJS.ErrnoException) => (e.code?.startsWith('Z_') ? resolve(true) : reject(e)));
+    input.on('error', (e) => {
+      zlib.destroy();
+      reject(e);
+    });
+    input.pipe(zlib);
+  });
 }
 
 /**

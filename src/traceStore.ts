@@ -208,10 +208,13 @@ export class TraceStore implements vscode.Disposable {
     let p = this.reading.get(key);
     if (!p) {
       p = Promise.resolve(
-        vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Reading {0} ({1} MB) from disk…', basename(uri.path), Math.max(1, Math.round(size / 1e6))) }, async () => {
-          if (await isGzipFile(uri.fsPath)) this.compressed.add(key);
-          return readTraceFile(uri.fsPath);
-        }),
+        (async () => {
+          const compressed = await isGzipFile(uri.fsPath);
+          if (compressed) this.compressed.add(key);
+          const mb = Math.max(1, Math.round(size / 1e6));
+          const title = compressed ? vscode.l10n.t('Reading {0} ({1} MB compressed) from disk…', basename(uri.path), mb) : vscode.l10n.t('Reading {0} ({1} MB) from disk…', basename(uri.path), mb);
+          return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, () => readTraceFile(uri.fsPath));
+        })(),
       ).finally(() => this.reading.delete(key));
       this.reading.set(key, p);
     }

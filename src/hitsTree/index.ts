@@ -8,6 +8,8 @@ import type { Hit } from '../model/trace';
 import { announceDiskTrace, columnShowing, isInATab, LANGUAGE_ID, LARGE_FILE_BYTES, traceName, TraceStore, type HitsFocus, type TraceSource } from '../traceStore';
 import { HitsTreeProvider, type HitsTreeNode } from './provider';
 import { isGzipFile } from '../traceFile';
+import { documentRange } from '../logText';
+import { withoutTerminalCodes } from '../model/terminal';
 
 export const HITS_VIEW = 'qemuBlockTrace.hits';
 const GROUPING_KEY = 'qemuBlockTrace.hits.grouping';
@@ -84,7 +86,9 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
     const editor =
       vscode.window.visibleTextEditors.find((e) => e.document === doc) ??
       (await vscode.window.showTextDocument(doc, { preserveFocus: true, preview: false }));
-    editor.selection = new vscode.Selection(range.start, range.end);
+    // the end as the model read its line, in the document's (a line with terminal codes)
+    const end = endLine === line && endCol === 0 ? range.end : documentRange(doc, endLine, 0, endCol).end;
+    editor.selection = new vscode.Selection(range.start, end);
     editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   };
 
@@ -102,7 +106,7 @@ export function registerHitsTree(context: vscode.ExtensionContext, store: TraceS
     if (provider.source && node.hit) hitPicked.fire({ uri: provider.source.uri, hit: node.hit.index });
     if (node.type === 'hit') {
       const doc = provider.document;
-      const end = doc && node.hit.line < doc.lineCount ? doc.lineAt(node.hit.line).text.length : 0;
+      const end = doc && node.hit.line < doc.lineCount ? withoutTerminalCodes(doc.lineAt(node.hit.line).text).length : 0;
       void revealInLog(node.hit.line, node.hit.line, end);
     } else {
       // source navigation, when it comes, opens the frame's source; until then its line in the log

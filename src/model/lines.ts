@@ -300,6 +300,11 @@ const TRACE_EVENT_RE = /^([a-z][a-z0-9_]*)(?: (.*))?$/;
 /** Events read without a prefix, where a plain line could otherwise be anything: those the model uses. */
 const KNOWN_TRACE_EVENTS = /^(?:qmp_enter_\w+|qmp_exit_\w+|qmp_job_\w+|bdrv_open_common|blk_root_attach|blk_root_detach|job_state_transition|job_apply_verb|job_completed)$/;
 
+/** Whether `line` is one of QEMU's trace lines (with its prefix, or one of the events the model reads). */
+export function isQemuTraceLine(line: string): boolean {
+  return qemuTrace(line, 0) !== null;
+}
+
 function qemuTrace(rest: string, offset: number): LineKind | null {
   const prefix = TRACE_PREFIX_RE.exec(rest);
   const body = prefix ? rest.slice(prefix[0].length) : rest;

@@ -10,7 +10,7 @@ import { Frame, FrameAssembler, frameLevel } from './frames';
 import { classifyLine, lineBody, MAX_LINE_LENGTH, parseFrameText, type HitHeader, type LineKind } from './lines';
 import { commandFromTrace, commandOfTraceEvent, parseHmpCommand, parseQmpJson, parseQmpShellCommand, replyFromTrace, type QmpCommand } from './qmp';
 import { parseRecordedGraph } from './recorded';
-import { LineLengths, withoutTerminalCodes } from './terminal';
+import { LineLengths, startsOwnLine, withoutTerminalCodes } from './terminal';
 import { readTraceLine } from './traceEvents';
 import { Backtrace, Hit, type BacktraceKind, type Diagnostic, type DiagnosticCode, type ThreadRef, type Trace } from './trace';
 
@@ -321,7 +321,9 @@ export class TraceParser {
   /** One line: `src.slice(start, end)`, passed as offsets so that frame lines are never sliced. */
   private feedLine(src: string, start: number, end: number): void {
     const lineNo = this.lineNo++;
-    this.lengths.add(end - start);
+    const lengths = this.lengths;
+    if (lengths.wantsNext) lengths.next(startsOwnLine(src.slice(start, end)));
+    lengths.add(end - start);
     if (this.stopFrames.isOpen && this.stopFrames.continueWith(src.slice(start, end), lineNo)) {
       this.lastNonBlank = lineNo;
       return;

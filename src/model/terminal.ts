@@ -4,6 +4,8 @@
 // typed. The model reads each line as the terminal showed it, without them; the editor maps the
 // columns of what was read back to the document's (`documentColumns`).
 
+import { isQemuTraceLine } from './lines';
+
 const ESC = 0x1b;
 const BS = 0x08;
 const BEL = 0x07;
@@ -51,24 +53,27 @@ function escapeEnd(line: string, at: number): number {
 // eslint-disable-next-line no-control-regex
 const CODES = /\x1b(?:\[[\x20-\x3f]*[\x40-\x7e]?|[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x20-\x2f]*[\x30-\x7e]?)|\x07/g;
 
+// Line editing: a backspace moves the cursor back one column (it erases nothing by itself), and
+// readline edits a line with CSI sequences: ESC[K erases to the end, ESC[nP deletes, ESC[n@
+// inserts, ESC[nC / ESC[nD move right / left. A line with any of them is played as a row of a screen.
+// eslint-disable-next-line no-control-regex
+const EDITING = /\x08|\x1b\[\d*[@CDKP]/;
+
 /**
- * A line as the terminal showed it: escape sequences and bells left out, each backspace taking
- * back the character before it. With `columns`, also where each character of the result is in
- * `line` (columns[k] is the column of character k).
+ * A line as the terminal showed it: escape sequences and bells left out, and a line edited as it
+ * was typed (backspaces, readline's cursor moves) as the screen ended up. With `columns`, also
+ * where each character of the result is in `line` (columns[k] is the column of character k).
  */
 export function withoutTerminalCodes(line: string, columns?: number[]): string {
   if (!CONTROLS.test(line)) {
     if (columns) for (let k = 0; k < line.length; k++) columns.push(k);
     return line;
   }
-  if (!columns) {
-    const shown = line.replace(CODES, '');
-    return shown.indexOf('\b') < 0 ? shown : withBackspaces(shown);
-  }
+  if (EDITING.test(line)) return asEdited(line, columns);
+  if (!columns) return line.replace(CODES, '');
   const out: string[] = [];
   let runStart = 0;
   const n = line.length;
-  // characters kept so far, in runs of `line`; a backspace takes back the last one
   let i = 0;
   const flush = (to: number) => {
     if (to > runStart) {
@@ -78,39 +83,81 @@ export function withoutTerminalCodes(line: string, columns?: number[]): string {
   };
   while (i < n) {
     const c = line.charCodeAt(i);
-    if (c !== ESC && c !== BS && c !== BEL) {
+    if (c !== ESC && c !== BEL) {
       i++;
       continue;
     }
     flush(i);
-    if (c === ESC) i = escapeEnd(line, i);
-    else {
-      if (c === BS) takeBack(out, columns);
-      i++;
-    }
+    i = c === ESC ? escapeEnd(line, i) : i + 1;
     runStart = i;
   }
   flush(n);
   return out.join('');
 }
 
-/** Backspaces applied: each takes back the character before it. */
-function withBackspaces(text: string): string {
-  const out: string[] = [];
-  for (let i = 0; i < text.length; i++) {
-    if (text.charCodeAt(i) === BS) out.pop();
-    else out.push(text[i]);
+/** A line played on one row of a screen: what each column shows at the end, and from where in `line`. */
+function asEdited(line: string, columns?: number[]): string {
+  const shown: string[] = [];
+  const from: number[] = [];
+  let cursor = 0;
+  const n = line.length;
+  for (let i = 0; i < n; ) {
+    const c = line.charCodeAt(i);
+    if (c === BS) {
+      if (cursor > 0) cursor--;
+      i++;
+    } else if (c === BEL) {
+      i++;
+    } else if (c === ESC) {
+      const end = escapeEnd(line, i);
+      // eslint-disable-next-line no-control-regex
+      const m = /^\x1b\[(\d*)([@CDKP])$/.exec(line.slice(i, end));
+      if (m) {
+        const k = m[1] === '' ? 1 : Number(m[1]);
+        switch (m[2]) {
+          case 'K':
+            // 0: to the end; 1: to the start; 2: the whole line
+            if (k === 1 && m[1] !== '') for (let x = 0; x < Math.min(cursor + 1, shown.length); x++) shown[x] = ' ';
+            else if (k === 2) {
+              shown.length = 0;
+              from.length = 0;
+            } else {
+              shown.length = Math.min(shown.length, cursor);
+              from.length = shown.length;
+            }
+            break;
+          case 'P':
+            shown.splice(cursor, k);
+            from.splice(cursor, k);
+            break;
+          case '@':
+            if (cursor <= shown.length) {
+              shown.splice(cursor, 0, ...Array<string>(k).fill(' '));
+              from.splice(cursor, 0, ...Array<number>(k).fill(i));
+            }
+            break;
+          case 'C':
+            cursor += k;
+            break;
+          case 'D':
+            cursor = Math.max(0, cursor - k);
+            break;
+        }
+      }
+      i = end;
+    } else {
+      while (shown.length < cursor) {
+        shown.push(' ');
+        from.push(i);
+      }
+      shown[cursor] = line[i];
+      from[cursor] = i;
+      cursor++;
+      i++;
+    }
   }
-  return out.join('');
-}
-
-function takeBack(out: string[], columns: number[] | undefined): void {
-  for (let k = out.length - 1; k >= 0; k--) {
-    if (out[k].length === 0) continue;
-    out[k] = out[k].slice(0, -1);
-    columns?.pop();
-    return;
-  }
+  if (columns) for (const f of from) columns.push(f);
+  return shown.join('');
 }
 
 /**
@@ -123,7 +170,7 @@ export function documentColumns(raw: string, start: number, end: number): { star
   withoutTerminalCodes(raw, columns);
   const at = (k: number) => (k < columns.length ? columns[k] : raw.length);
   const s = at(start);
-  return { start: s, end: end > start ? Math.min(raw.length, at(end - 1) + 1) : s };
+  return { start: s, end: end > start ? Math.max(s, Math.min(raw.length, at(end - 1) + 1)) : s };
 }
 
 /** The column in the line as the model read it of document column `column` of `raw`: how many of the characters read stand before it. */
@@ -146,26 +193,47 @@ const LONGEST_COUNTED = 1024;
 /** A screen narrower than this is not taken for one (short lines of equal length are common). */
 const NARROWEST_SCREEN = 40;
 
-/** How many lines of each length a log has, and its longest: what tells a log cut at a screen's width. */
+/**
+ * How many lines of each length a log has, its longest, and how often a line as long as the
+ * longest so far was followed by one that does not start anything of its own (the rest of a line
+ * the screen cut): what tells a log cut at a screen's width.
+ */
 export class LineLengths {
   readonly counts = new Int32Array(LONGEST_COUNTED + 1);
+  readonly continued = new Int32Array(LONGEST_COUNTED + 1);
   longest = 0;
+  private previous = 0;
+
+  /** Whether the next line's start is wanted (`next`): the line before it was as long as the longest, or one less. */
+  get wantsNext(): boolean {
+    return this.previous >= NARROWEST_SCREEN && this.previous >= this.longest - 1 && this.previous < LONGEST_COUNTED;
+  }
+
+  /** The line after the one added last: whether it starts something of its own (`startsOwnLine`). */
+  next(startsOwn: boolean): void {
+    if (!startsOwn) this.continued[this.previous]++;
+  }
 
   add(length: number): void {
     this.counts[length < LONGEST_COUNTED ? length : LONGEST_COUNTED]++;
     if (length > this.longest) this.longest = length;
+    this.previous = length;
   }
 
   copyTo(other: LineLengths): void {
     other.counts.set(this.counts);
+    other.continued.set(this.continued);
     other.longest = this.longest;
+    other.previous = this.previous;
   }
 
   /**
    * The screen width the log's lines were cut at, with how many lines are that wide, or null when
-   * it does not look cut: no line longer than that width, and lines of exactly that width at least
-   * ten and four times as many as of each length just under it, on average (a log gdb itself
-   * wrapped at its width has lines of every length up to it; a log not cut has a few longest lines).
+   * it does not look cut: no line longer than that width; lines of exactly that width at least ten,
+   * four times as many as of each length just under it on average (a log gdb itself wrapped at its
+   * width has lines of every length up to it), and most of them followed by the rest of a line
+   * (a log holding the same session twice has its longest lines twice over, each followed by the
+   * next frame).
    */
   cutAt(): { width: number; lines: number } | null {
     if (this.longest < NARROWEST_SCREEN || this.longest >= LONGEST_COUNTED) return null;
@@ -174,12 +242,17 @@ export class LineLengths {
     // (not one less: where a terminal dropped the space at the edge)
     let under = 0;
     for (let l = width - 21; l <= width - 2; l++) under += this.counts[l];
-    return at >= 10 && at * 20 >= 4 * under ? { width, lines: at } : null;
+    return at >= 10 && at * 20 >= 4 * under && this.continued[width] * 2 >= at ? { width, lines: at } : null;
   }
 }
 
-/** Lines that start something of their own (a frame, a hit, a prompt, a command, a reply, a separator): never the rest of a cut line. */
-const STARTS_A_LINE = /^(?:#\d+ |Thread \d|\(gdb\)|\(QEMU\)|TRANS>|\[(?:New|Thread|Inferior|Switching)|Breakpoint \d|Temporary breakpoint \d|Continuing\.|Run till exit|={8}|\{"(?:return|error|event|execute|QMP)"|\d+(?:\t| {2,})|\d+@\d+\.\d+:|qmp_(?:enter|exit)_|$)/;
+/** Lines that start something of their own (a frame, a hit, a prompt, a command, a reply, an event, a separator): never the rest of a cut line. */
+const STARTS_A_LINE = /^(?:#\d+[ \u00a0\u00c2]|Thread \d|\(gdb\)|\(QEMU\)|TRANS>|\[(?:New|Thread|Inferior|Switching)|Breakpoint \d|Temporary breakpoint \d|Continuing\.|Run till exit|={8}|\{"(?:return|error|event|execute|QMP|timestamp)"|\d+(?:\t| {2,})|\d+@\d+\.\d+:|\d{4}-\d\d-\d\dT\d\d:|$)/;
+
+/** Whether `line` starts something of its own, and so is not the rest of a line a screen cut. */
+export function startsOwnLine(line: string): boolean {
+  return STARTS_A_LINE.test(line) || isQemuTraceLine(line);
+}
 
 /** The lines of a log cut at a screen of `width` columns, each joined again with the pieces the screen cut it into. */
 export function joinCutLines(lines: readonly string[], width: number): string[] {
@@ -188,7 +261,7 @@ export function joinCutLines(lines: readonly string[], width: number): string[] 
     let piece = lines[i];
     let line = piece;
     // one short: the space at the screen's edge was dropped (so the rest starts with none)
-    const cutBefore = (next: string) => (piece.length === width || (piece.length === width - 1 && !next.startsWith(' '))) && !STARTS_A_LINE.test(next);
+    const cutBefore = (next: string) => (piece.length === width || (piece.length === width - 1 && !next.startsWith(' '))) && !startsOwnLine(next);
     while (i + 1 < lines.length && cutBefore(lines[i + 1])) {
       const next = lines[++i];
       line += (piece.length === width - 1 ? ' ' : '') + next;
@@ -206,7 +279,10 @@ export function joinCutLines(lines: readonly string[], width: number): string[] 
 export function asGdbPrintedIt(text: string): { text: string; cutAt: number | null } {
   const lines = text.split(/\r\n|\n|\r/).map((l) => withoutTerminalCodes(l));
   const lengths = new LineLengths();
-  for (const l of lines) lengths.add(l.length);
+  for (const l of lines) {
+    if (lengths.wantsNext) lengths.next(startsOwnLine(l));
+    lengths.add(l.length);
+  }
   const cut = lengths.cutAt();
   return { text: (cut ? joinCutLines(lines, cut.width).map(withSourceTab) : lines).join('\n'), cutAt: cut?.width ?? null };
 }

@@ -413,6 +413,15 @@ describe('Logs opened as files, as users have them (a window with no folder)', (
     const highlights = await vscode.commands.executeCommand<vscode.DocumentHighlight[]>('vscode.executeDocumentHighlights', doc.uri, new vscode.Position(line, col + 3));
     assert.ok(highlights.length > 3);
     for (const h of highlights) assert.equal(doc.getText(h.range), '0x5555558b8970');
+    // a frame row of the Hits view selects the frame's lines in the log, to its last character
+    await ui.click(`${ROWS}:has-text("blockdev-add driver=qcow2 node-name=d0 file=file0")`);
+    await ui.click(`${ROWS}:has-text("#1 ")`);
+    await ui.click(`${ROWS}:has-text("#1 bdrv_attach_child_common")`);
+    const selected = await eventually(() => {
+      const e = vscode.window.visibleTextEditors.find((x) => x.document === doc);
+      return e && e.selection.start.line === line && !e.selection.isEmpty ? doc.getText(e.selection) : undefined;
+    }, 'frame #1 selected in the log');
+    assert.ok(withoutTerminalCodes(selected).endsWith('errp=0x7fffffffdcd0) at ../block.c:3029'), JSON.stringify(selected.slice(-60)));
 
     // opened beside itself as gdb printed it: the same lines, no codes, a trace of its own
     await vscode.commands.executeCommand('qemuBlockTrace.openAsPrinted', doc.uri);

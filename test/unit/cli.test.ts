@@ -83,8 +83,20 @@ describe('qemu-block-trace CLI', () => {
       assert.equal(name(cli('summary', gz).stdout), name(cli('summary', log).stdout));
       assert.equal(cli('summary', gz, '--json').stdout, cli('summary', log, '--json').stdout);
       assert.equal(cli('graph', gz, '--hit', '23', '--json').stdout, cli('graph', log, '--hit', '23', '--json').stdout);
-      // cut off in the middle: what was decompressed is read, and the rest is said to be missing
+      // followed by other bytes, or its checksum damaged: all of the log is read, and the damage said
       const whole = fs.readFileSync(gz);
+      const crc = Buffer.from(whole);
+      crc[crc.length - 6] ^= 0xff;
+      for (const damaged of [Buffer.concat([whole, Buffer.from('junk\n')]), crc]) {
+        fs.writeFileSync(gz, damaged);
+        const d = cli('summary', gz);
+        assert.match(d.stdout, /: 23 hits \(446 frames\), 8 commands/);
+        assert.match(d.stdout, /note \(1\): the log's gzip data is damaged or cut off here/);
+      }
+      // two files of it one after the other (cat a.gz b.gz): both
+      fs.writeFileSync(gz, Buffer.concat([whole, whole]));
+      assert.match(cli('summary', gz).stdout, /: 46 hits \(892 frames\), 16 commands, 0 other backtraces\n/);
+      // cut off in the middle: what was decompressed is read, and the rest is said to be missing
       fs.writeFileSync(gz, whole.subarray(0, Math.floor(whole.length * 0.6)));
       const r = cli('summary', gz);
       assert.equal(r.code, 0, r.stderr);

@@ -24,9 +24,17 @@ describe('terminal codes: a line as the terminal showed it', () => {
     assert.equal(withoutTerminalCodes(`${E}]8;;file:///a\x1b\\link${E}]8;;${E}\\`), 'link');
   });
 
-  it('takes a backspace as taking back the character before it, as a corrected line was typed', () => {
-    assert.equal(withoutTerminalCodes('bx\b t'), 'b t');
+  it('plays a line edited as it was typed as the screen ended up: backspaces move back, readline erases, inserts, deletes', () => {
+    // typed bx, erased x (readline: BS, space, BS), typed t
+    assert.equal(withoutTerminalCodes('(gdb) bx\b \bt'), '(gdb) bt');
     assert.equal(withoutTerminalCodes(`(gdb) bx\b${E}[Kt`), '(gdb) bt');
+    // a backspace alone only moves the cursor: Left, then Enter, runs bt
+    assert.equal(withoutTerminalCodes('(gdb) bt\b'), '(gdb) bt');
+    // `frame 3`, Left, insert 1: readline inserts a blank and writes over it
+    assert.equal(withoutTerminalCodes(`(gdb) frame 3\b${E}[1@1`), '(gdb) frame 13');
+    // `frame 13`, Left twice, delete one
+    assert.equal(withoutTerminalCodes(`(gdb) frame 13\b\b${E}[P`), '(gdb) frame 3');
+    assert.equal(withoutTerminalCodes(`ab${E}[3Cc`), 'ab   c');
     assert.equal(withoutTerminalCodes('\b\bbt'), 'bt');
   });
 
@@ -39,7 +47,7 @@ describe('terminal codes: a line as the terminal showed it', () => {
   });
 
   it('reads every line the same whether it also maps its columns or not (60,000 random lines of codes and text)', () => {
-    const parts = [E, '[', ']', '\\', '\x07', '\b', '?', ';', '3', '2', 'm', 'K', 'P', '(', 'B', ' ', 'a', 'é', '\u00a0'];
+    const parts = [E, '[', ']', '\\', '\x07', '\b', '?', ';', '3', '2', 'm', 'K', 'P', '@', 'C', 'D', '(', 'B', ' ', 'a', 'é', '\u00a0'];
     let seed = 7;
     const next = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % parts.length);
     for (let n = 0; n < 60_000; n++) {
@@ -49,7 +57,8 @@ describe('terminal codes: a line as the terminal showed it', () => {
       const mapped = withoutTerminalCodes(line, columns);
       assert.equal(withoutTerminalCodes(line), mapped, JSON.stringify(line));
       assert.equal(columns.length, mapped.length);
-      assert.equal(columns.map((c) => line[c]).join(''), mapped, JSON.stringify(line));
+      // each character shown comes from its column (a blank readline inserted or a cursor move left may stand for none)
+      columns.forEach((c, k) => assert.ok(line[c] === mapped[k] || mapped[k] === ' ', `${JSON.stringify(line)} column ${k}`));
     }
   });
 
@@ -171,10 +180,10 @@ describe('lines cut where a terminal\'s screen wrapped them', () => {
 
   it('any real trace cut at any screen width, dropping the space at the edge as tmux does, is joined back line for line', () => {
     let tried = 0;
-    for (const name of ['traces/v7.2.0-mirror-reuse.log', 'traces/v10.2.0-failures.log', 'traces/v7.1.0-stream.log']) {
+    for (const name of fixtureLogs().filter((f) => !f.includes('.tmux-') && !f.includes('styled')).map((f) => path.relative(path.join(__dirname, '..', '..', '..', 'test', 'fixtures'), f))) {
       // as a screen shows them: tabs as spaces to the next tab stop
       const lines = readFixture(name).split('\n').map((l) => expandTabs(l.replace(/\r$/, '')));
-      for (const width of [80, 100, 132, 160]) {
+      for (const width of [80, 100, 120, 132, 160, 200]) {
         // (a screen as wide as nearly all of the lines cuts too few to tell)
         if (lines.filter((l) => l.length > width).length < 10) continue;
         tried++;
@@ -191,13 +200,16 @@ describe('lines cut where a terminal\'s screen wrapped them', () => {
         assert.equal(joined.length, lines.length);
       }
     }
-    assert.ok(tried >= 8, `${tried} cuts tried`);
+    assert.ok(tried >= 60, `${tried} cuts tried`);
   });
 
-  it('no log that was not cut looks cut: every fixture, gdb\'s own wrapping at its default width included', () => {
+  it('no log that was not cut looks cut: every fixture, gdb\'s own wrapping at its default width included, and each twice over (gdb appends to its log)', () => {
     for (const file of fixtureLogs()) {
       if (file.includes('.tmux-')) continue;
-      assert.equal(parseTrace(fs.readFileSync(file, 'utf8')).cutAt, undefined, path.basename(file));
+      const text = fs.readFileSync(file, 'utf8');
+      assert.equal(parseTrace(text).cutAt, undefined, path.basename(file));
+      assert.equal(parseTrace(text + text + text).cutAt, undefined, `${path.basename(file)} three times`);
+      assert.equal(asGdbPrintedIt(text + text).cutAt, null, `${path.basename(file)} twice, as gdb printed it`);
     }
   });
 
