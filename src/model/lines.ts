@@ -229,6 +229,11 @@ function classifyAt(text: string, offset: number): LineKind {
         while (s < text.length && text.charCodeAt(s) === 32) s++;
         return { kind: 'trans', text: text.slice(s).trimEnd(), textStart: s };
       }
+      if (rest.startsWith('Temporary breakpoint ')) {
+        // `tbreak`'s answer (its hit, `Temporary breakpoint 7, f (…)`, is read below)
+        const set = BREAKPOINT_SET_RE.exec(rest);
+        if (set) return { kind: 'breakpoint-set', number: Number(set[1]), file: set[3] ?? null, line: set[4] ? Number(set[4]) : null };
+      }
       if (rest.startsWith('Thread ')) {
         const h = parseHitHeader(text, offset);
         if (h) return { kind: 'hit', header: h };

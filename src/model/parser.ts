@@ -47,6 +47,7 @@ const DIAGNOSTIC_TEXT: Record<DiagnosticCode, string> = {
 
 const BT_COMMAND = /^(?:bt|backtrace|where|info stack)(?:\s|$)/;
 const THREAD_APPLY = /^(?:thr(?:ead)? a(?:pply)?|taas|tfaas)(?:\s|$)/;
+const WATCH_COMMAND = /^(?:watch|wa|rwatch|rw|awatch|aw)(?:\s|$)/;
 const RESUME = /^(?:c|cont|continue|n|next|s|step|fin|finish|r|run|u|until|advance|ni|si|nexti|stepi|k|kill|q|quit)(?:\s|$)/;
 const SANITIZER_TITLE = /^(?:==\d+==|READ of size|WRITE of size|freed by thread|previously allocated by thread|SUMMARY: |Thread T\d+ created by|Direct leak|Indirect leak)/;
 const HMP_COMMAND = /^[a-z][a-z0-9_-]*(?:\s|$)/;
@@ -124,6 +125,8 @@ export class TraceParser {
   private hitWantsBacktrace = false;
   private hitWantsStop = false;
   private lastPromptWasBt = false;
+  /** The last line was `(gdb) watch …`: gdb's answer says the watchpoint is set. */
+  private afterWatch = false;
   private expectSource = false;
   /** The hit's stop location when gdb wrapped the header line. */
   private readonly stopFrames = new FrameAssembler(this.report, (level, source, place) => {
@@ -240,6 +243,7 @@ export class TraceParser {
     c.hitWantsBacktrace = this.hitWantsBacktrace;
     c.hitWantsStop = this.hitWantsStop;
     c.lastPromptWasBt = this.lastPromptWasBt;
+    c.afterWatch = this.afterWatch;
     c.expectSource = this.expectSource;
     this.stopFrames.copyTo(c.stopFrames);
     if (this.bt) {
@@ -436,6 +440,8 @@ export class TraceParser {
   private onLineOfKind(line: LineKind, raw: string, lineNo: number): void {
     const expectSource = this.expectSource;
     this.expectSource = false;
+    const afterWatch = this.afterWatch;
+    if (line.kind !== 'blank') this.afterWatch = false;
     // a QMP event or one of QEMU's trace lines printed between two frames (qmp-shell, QEMU and gdb
     // in one terminal; an event arriving late, a thread gdb does not stop): the backtrace goes on
     // after it, its line left blank in it (not a command's own trace line: that starts a command)
@@ -459,6 +465,12 @@ export class TraceParser {
         this.onFrameLine(raw, 0, raw.length, line.level, lineNo);
         break;
       case 'hit':
+        // `Hardware watchpoint 10: expr` right after `(gdb) watch expr` is gdb saying it is set
+        // (a watchpoint that triggers in QEMU says which thread hit it)
+        if (afterWatch && line.header.kind === 'watchpoint' && line.header.thread === null) {
+          this.trace.breakpoints.push({ number: line.header.number, file: null, line: null, logLine: lineNo });
+          break;
+        }
         this.onHit(line.header, lineNo);
         break;
       case 'source':
@@ -537,6 +549,7 @@ export class TraceParser {
 
   private onPrompt(command: string): void {
     this.lastPromptWasBt = false;
+    this.afterWatch = WATCH_COMMAND.test(command);
     if (command === '') return;
     if (BT_COMMAND.test(command)) {
       this.lastPromptWasBt = true;

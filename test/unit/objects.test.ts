@@ -77,6 +77,11 @@ describe('objects as QEMU knows them: at every breakpoint stop of traces recorde
     ['v7.2.0-failed-add', 1],
     // the same commands, gdb run in a terminal by script: its colours and prompt codes in the log
     ['v7.2.0-styled', 1],
+    // typed at gdb's prompt in a terminal: seven breakpoints (rbreak, tbreak, a condition), a
+    // watchpoint set at the first stop. Edges agree at every stop; at 27 stops of the other
+    // breakpoints (bdrv_open_driver, the attaches) QEMU holds a node no hit has attached yet, which
+    // the replay draws from its first edge on
+    ['v7.2.0-watch-multi', 27],
     ['v7.2.0-mirror-reuse', 0],
     ['v7.2.0-drain-threads', 0],
     ['v7.2.0-preexisting', 0],
@@ -117,6 +122,17 @@ describe('objects as QEMU knows them: at every breakpoint stop of traces recorde
       if (!process.env.QBT_SHOW_STOPS) assert.equal(wrong, unknowable);
     });
   }
+});
+
+describe('a session typed at gdb\'s prompt with several breakpoints and a watchpoint', () => {
+  it('gdb\'s answer to `watch` and to `tbreak` set them, they are no hits: the hits are gdb\'s 66 stops, each with its backtrace', () => {
+    const trace = parseTrace(readFixture('traces/v7.2.0-watch-multi.log'));
+    assert.equal(trace.hits.length, 66);
+    assert.deepEqual(trace.breakpoints.map((b) => b.number), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    assert.equal(trace.hits[0].frames.length, 17);
+    assert.ok(trace.hits.every((h) => h.frames.length > 0), 'every stop has its backtrace');
+    assert.deepEqual(trace.diagnostics, []);
+  });
 });
 
 describe('objects: the rules, one by one', () => {
