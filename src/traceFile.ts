@@ -13,20 +13,42 @@ import { type Trace } from './model/trace';
 /** Chunks small enough to stay ordinary V8 strings. */
 const CHUNK = 1 << 18;
 
-/** Whether the file at `path` is compressed with gzip (it starts with gzip's magic bytes). */
-export async function isGzipFile(path: string): Promise<boolean> {
+/** Whether `head`, a file's first bytes, are gzip's magic bytes. */
+function isGzip(head: Uint8Array): boolean {
+  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
+/** Up to the first `bytes` bytes of the file at `path` (none when it cannot be read). */
+async function readHead(path: string, bytes: number): Promise<Buffer> {
   try {
     const f = await open(path, 'r');
     try {
-      const head = Buffer.alloc(2);
-      const { bytesRead } = await f.read(head, 0, 2, 0);
-      return bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
+      const buffer = Buffer.alloc(bytes);
+      const { bytesRead } = await f.read(buffer, 0, bytes, 0);
+      return buffer.subarray(0, bytesRead);
     } finally {
       await f.close();
     }
   } catch {
-    return false;
+    return Buffer.alloc(0);
   }
+}
+
+/** Whether the file at `path` is compressed with gzip (it starts with gzip's magic bytes). */
+export async function isGzipFile(path: string): Promise<boolean> {
+  return isGzip(await readHead(path, 2));
+}
+
+/** Where the compressed data of a gzip file's first member starts in `head`, its first bytes (after the header), or null. */
+function gzipBodyOffset(head: Buffer): number | null {
+  if (head.length < 10) return null;
+  const flags = head[3];
+  let at = 10;
+  if (flags & 4) at += 2 + head.readUInt16LE(at);
+  // a name and a comment, each ended by a zero byte
+  for (const bit of [8, 16]) if (flags & bit) while (at < head.length && head[at++] !== 0);
+  if (flags & 2) at += 2;
+  return at < head.length ? at : null;
 }
 
 /**
@@ -38,7 +60,7 @@ export function logSizeSync(path: string): number {
   try {
     const size = fstatSync(fd).size;
     const head = Buffer.alloc(2);
-    if (size < 18 || readSync(fd, head, 0, 2, 0) < 2 || head[0] !== 0x1f || head[1] !== 0x8b) return size;
+    if (size < 18 || !isGzip(head.subarray(0, readSync(fd, head, 0, 2, 0)))) return size;
     const tail = Buffer.alloc(4);
     readSync(fd, tail, 0, 4, size - 4);
     const recorded = tail.readUInt32LE(0);
@@ -51,28 +73,16 @@ export function logSizeSync(path: string): number {
 
 /** About the first `bytes` of the log at `path` as text (decompressed when it is gzip), for detection; '' when it cannot be read. */
 export async function readLogStart(path: string, bytes: number): Promise<string> {
-  try {
-    const gz = await isGzipFile(path);
-    const f = await open(path, 'r');
-    try {
-      // a compressed log's start: its first 16 KB decompress to that much at least
-      const buffer = Buffer.alloc(gz ? Math.min(bytes, 1 << 14) : bytes);
-      const { bytesRead } = await f.read(buffer, 0, buffer.length, 0);
-      let start = buffer.subarray(0, bytesRead);
-      if (gz) {
-        // (its start only: inflated without the checks of the whole file)
-        const pieces: Buffer[] = [];
-        const body = await gzipBodyStart(path);
-        if (body !== null) await decompress(Readable.from([start.subarray(body)]), createInflateRaw({ finishFlush: constants.Z_SYNC_FLUSH }), (chunk) => pieces.push(chunk));
-        start = Buffer.concat(pieces);
-      }
-      return start.toString('utf8', 0, Math.min(start.length, bytes));
-    } finally {
-      await f.close();
-    }
-  } catch {
-    return '';
+  let start = await readHead(path, bytes);
+  if (isGzip(start)) {
+    // its first 16 KB (they decompress to that much at least), inflated without the checks of the whole file
+    const head = start.subarray(0, 1 << 14);
+    const body = gzipBodyOffset(head);
+    const pieces: Buffer[] = [];
+    if (body !== null) await decompress(Readable.from([head.subarray(body)]), createInflateRaw({ finishFlush: constants.Z_SYNC_FLUSH }), (chunk) => pieces.push(chunk));
+    start = Buffer.concat(pieces);
   }
+  return start.toString('utf8', 0, Math.min(start.length, bytes));
 }
 
 /** Parse the log at `path` piece by piece, letting other work run between the pieces (the extension host); a gzip file is decompressed as it is read. */
@@ -88,7 +98,7 @@ export async function readTraceFile(path: string): Promise<Trace> {
     // damaged, cut off or followed by other bytes: zlib drops what it decompressed of its last
     // input, and checks the whole file against its checksum. Its first member's data inflated
     // again, without those checks, gives what there is; the part already read is skipped.
-    const body = await gzipBodyStart(path);
+    const body = gzipBodyOffset(await readHead(path, 1 << 16));
     let skip = read;
     if (body !== null) {
       await decompress(createReadStream(path, { start: body, highWaterMark: 1 << 16 }), createInflateRaw({ chunkSize: CHUNK, finishFlush: constants.Z_SYNC_FLUSH }), (chunk) => {
@@ -102,25 +112,6 @@ export async function readTraceFile(path: string): Promise<Trace> {
     parser.cutOff('damaged-compression');
   }
   return parser.end();
-}
-
-/** Where the compressed data of a gzip file's first member starts (after its header), or null. */
-async function gzipBodyStart(path: string): Promise<number | null> {
-  const f = await open(path, 'r');
-  try {
-    const b = Buffer.alloc(1 << 16);
-    const { bytesRead } = await f.read(b, 0, b.length, 0);
-    if (bytesRead < 10) return null;
-    const flags = b[3];
-    let at = 10;
-    if (flags & 4) at += 2 + b.readUInt16LE(at);
-    // a name and a comment, each ended by a zero byte
-    for (const bit of [8, 16]) if (flags & bit) while (at < bytesRead && b[at++] !== 0);
-    if (flags & 2) at += 2;
-    return at < bytesRead ? at : null;
-  } finally {
-    await f.close();
-  }
 }
 
 /**

@@ -12,11 +12,11 @@ import { basename } from '../model/paths';
 import { asGdbPrintedIt } from '../model/terminal';
 import { LANGUAGE_ID, type TraceSource, type TraceStore } from '../traceStore';
 
-export const PLAIN_SCHEME = 'qemu-block-trace-plain';
+const PLAIN_SCHEME = 'qemu-block-trace-plain';
 const SUFFIX = ' (as gdb printed it)';
 
 /** The URI of the log `uri` as gdb printed it. */
-export function plainUri(uri: vscode.Uri): vscode.Uri {
+function plainUri(uri: vscode.Uri): vscode.Uri {
   return vscode.Uri.from({ scheme: PLAIN_SCHEME, path: uri.path + SUFFIX, query: uri.toString() });
 }
 

@@ -12,14 +12,9 @@ const BEL = 0x07;
 // eslint-disable-next-line no-control-regex
 const CONTROLS = /[\x07\x08\x1b]/;
 
-/** Whether `text[start, end)` holds a control code a terminal acts on rather than shows. */
-export function hasTerminalCodes(text: string, start = 0, end = text.length): boolean {
-  if (start === 0 && end === text.length) return CONTROLS.test(text);
-  for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
-    if (c === ESC || c === BS || c === BEL) return true;
-  }
-  return false;
+/** Whether `text` holds a control code a terminal acts on rather than shows. */
+export function hasTerminalCodes(text: string): boolean {
+  return CONTROLS.test(text);
 }
 
 /**
