@@ -113,6 +113,8 @@ function enumToQapi(v: string): string {
 const JOB_POINTER_IN_TEXT = /block_job_add_bdrv \(job=(0x[0-9a-fA-F]+)/;
 const JOB_POINTER_OF_ATTACH = /<child_job>[^)]*?opaque=(0x[0-9a-fA-F]+)/;
 const JOB_STARTERS = /^(?:block_job_create|job_create|mirror_start_job|stream_start|commit_start|commit_active_start|backup_job_create|block_job_add_bdrv)$/;
+/** Frames whose arguments may name a job: those that start one, and those that attach a node to one. */
+const maySayJob = (fn: string) => JOB_STARTERS.test(fn) || fn === 'bdrv_attach_child_common' || fn === 'bdrv_root_attach_child';
 
 /** The id of the job at `pointer` as of hit `hit` (1-based): the last one made there by then. */
 export function jobIdAt(jobs: ReadonlyMap<string, readonly JobAtAddress[]>, pointer: string, hit: number): string | undefined {
@@ -212,8 +214,8 @@ export function attributeCommands(trace: Trace, sections: readonly number[]): vo
     if (named) {
       if (!belongsTo(current, named, inferredInvocation, text)) {
         // an inferred command: now its frames are read, for its arguments
-        const frames = hit.frames;
         const fn = `qmp_${named.name.replace(/-/g, '_')}`;
+        const frames = hit.backtrace?.framesIn((f) => f === named.function || f === fn) ?? [];
         const namer = frames.find((f) => f.function === named.function);
         const cmd: QmpCommand = {
           name: named.name,
@@ -298,7 +300,7 @@ function learnJobs(hit: Hit, text: string, current: QmpCommand | null, byPointer
   if (seen !== undefined && byPointer.has(seen) && learntIn.get(seen) === current) return false;
   let ptr: string | null = null;
   let id: string | null = null;
-  for (const f of hit.frames) {
+  for (const f of hit.backtrace?.framesIn(maySayJob) ?? []) {
     // arguments are parsed only for frames that can name a job
     const starter = JOB_STARTERS.test(f.function);
     if (!starter && !((f.function === 'bdrv_attach_child_common' || f.function === 'bdrv_root_attach_child') && f.argsMention('<child_job>'))) continue;

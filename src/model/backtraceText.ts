@@ -2,7 +2,7 @@
 // objects (frames.ts) when asked for; and its frames counted without building them.
 
 import { grown, Numbering, TurnoverMap } from './columns';
-import { Frame, readFrames, type Report, type Segment } from './frames';
+import { buildFrames, Frame, readFrames, type Report, type Segment } from './frames';
 import { findClosingParen, type FrameText } from './lines';
 import { Plain, plain, plainPointers, readPlainFrame } from './plainFrame';
 
@@ -526,6 +526,30 @@ export function plainFrameCount(text: string): number {
   return count;
 }
 
+/**
+ * The function of the plain frame whose line starts at `start`: after `#N  0xADDR in ` or `#N  `,
+ * up to a space or the line's end (`??` included); '' for a frame with no name (`in  (`); null when
+ * the line is not a frame line.
+ */
+function plainFunctionName(text: string, start: number): string | null {
+  if (text.charCodeAt(start) !== 35 /* # */) return null;
+  let i = start + 1;
+  while (text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
+  while (text.charCodeAt(i) === 32) i++;
+  if (text.startsWith('0x', i)) {
+    const inAt = text.indexOf(' in ', i);
+    if (inAt < 0) return null;
+    i = inAt + 4;
+  }
+  let e = i;
+  while (e < text.length) {
+    const c = text.charCodeAt(e);
+    if (c === 32 || c === 10) break;
+    e++;
+  }
+  return text.slice(i, e);
+}
+
 /** A backtrace as printed, turned into frames on first use. */
 export class BacktraceText {
   private rows: FrameRows | undefined;
@@ -533,6 +557,8 @@ export class BacktraceText {
   private made: Frame[] | undefined;
   /** The frame count when known without reading the frames into rows (see frameCount). */
   private counted = -1;
+  /** plainFrameCount of its text once asked (-1: not plain), else -2. */
+  private plain = -2;
 
   constructor(
     /** The backtrace's lines, joined by \n. */
@@ -588,6 +614,48 @@ export class BacktraceText {
     return undefined;
   }
 
+  /**
+   * Its frames whose function `wanted` says yes to, innermost first, as `frames` has them; each one
+   * read alone when the backtrace is plain (plainFrameCount: each frame is the lines from its `#N`
+   * to the next one), so that a few frames of a long stack do not cost all of them (attribution
+   * asks the stacks that make a job for two or three of their frames). Otherwise, or once its
+   * frames were read, from `frames`.
+   */
+  framesIn(wanted: (fn: string) => boolean): Frame[] {
+    if (this.rows !== undefined || this.plainCount() < 0) return this.frames.filter((f) => wanted(f.function));
+    const text = this.text;
+    const out: Frame[] = [];
+    let line = this.firstLine;
+    // (the lines of a plain backtrace are frame lines, `#N`, and the indented rest of a wrapped one)
+    for (let start = 0; start < text.length; ) {
+      let end = start;
+      let lines = 0;
+      do {
+        const nl = text.indexOf('\n', end);
+        end = nl < 0 ? text.length : nl;
+        lines++;
+        if (nl < 0 || text.charCodeAt(nl + 1) === 35 /* # */) break;
+        end = nl + 1;
+      } while (end < text.length);
+      const fn = plainFunctionName(text, start);
+      if (fn !== null && wanted(fn)) {
+        const read = buildFrames(text.slice(start, end), line, () => undefined);
+        // (one frame, as plainness promises; anything else is read with the others)
+        if (read.length !== 1 || read[0].function !== fn) return this.frames.filter((f) => wanted(f.function));
+        out.push(read[0]);
+      }
+      line += lines;
+      start = end + 1;
+    }
+    return out;
+  }
+
+  /** How many frames when every one is plain (plainFrameCount), else -1; counted once. */
+  private plainCount(): number {
+    if (this.plain === -2) this.plain = plainFrameCount(this.text);
+    return this.plain;
+  }
+
   /** Problems of the frames are told once, whether they were counted or read first. */
   private reportOnce(): Report {
     const report = this.report;
@@ -607,7 +675,7 @@ export class BacktraceText {
   get frameCount(): number {
     if (this.rows !== undefined) return this.rows.count;
     // counted, not kept: a summary of a large log would otherwise hold millions of frames
-    if (this.counted < 0) this.counted = plainFrameCount(this.text);
+    if (this.counted < 0) this.counted = this.plainCount();
     if (this.counted < 0) {
       let n = 0;
       readFrames(this.text, this.firstLine, this.reportOnce(), () => n++);

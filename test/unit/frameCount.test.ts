@@ -153,6 +153,36 @@ describe('frames kept as rows and made again', () => {
     });
   }
 
+  for (const log of logs) {
+    it(`${path.basename(log)}: the frames of a function, read alone, are those of reading every frame`, () => {
+      const text = fs.readFileSync(log, 'utf8');
+      const alone = parseTrace(text);
+      const all = parseTrace(text);
+      const texts = (t: typeof alone) => [...t.hits.map((h) => h.backtrace), ...t.backtraces.map((b) => b.text)];
+      const allTexts = texts(all);
+      let readAlone = 0;
+      texts(alone).forEach((bt, i) => {
+        if (!bt) return;
+        // (the parser reads the last hit's frames, to know whether the log ends inside them)
+        const readBefore = bt.isParsed;
+        const frames = allTexts[i]!.frames;
+        const names = [...new Set(frames.map((f) => f.function))];
+        const wanted: [string, (fn: string) => boolean][] = [
+          ...names.map((n): [string, (fn: string) => boolean] => [n, (fn) => fn === n]),
+          ['bdrv_*', (fn) => fn.startsWith('bdrv_')],
+          ['none', () => false],
+        ];
+        for (const [what, test] of wanted) {
+          assert.deepEqual(bt.framesIn(test).map(view), frames.filter((f) => test(f.function)).map(view), `backtrace at line ${bt.firstLine + 1}, ${what}`);
+        }
+        if (!bt.isParsed) readAlone++;
+        else if (!readBefore && plainFrameCount(bt.text) >= 0) assert.fail(`plain backtrace at line ${bt.firstLine + 1} read whole`);
+      });
+      // (the sample's are nearly all plain: read frame by frame, never all at once)
+      if (log.endsWith('snapshot-commit-complete.gdb.log')) assert.ok(readAlone >= 30, `${readAlone}`);
+    });
+  }
+
   it('keeps the rows of long backtraces, across the blocks they are kept in', () => {
     // three hits of 2,500 frames each: more than the reading buffer holds at first, and more than
     // one block of rows
