@@ -488,9 +488,14 @@ const ARGS_LINE = /^ +\((?!\/).*\)(?: at \S+| from \S+)?$/;
 const LOCATION_LINE = /^ +(?:at|from) \S+$/;
 
 /** `line` is one whole frame, its argument list closing where the location starts (not inside a string cut off, not before more text: `f (x) junk (y)`). */
-function plainFrame(line: string): boolean {
+export function plainFrame(line: string): boolean {
   if (!PLAIN_FRAME.test(line)) return false;
-  const close = line.endsWith(')') ? line.length - 1 : Math.max(line.lastIndexOf(') at '), line.lastIndexOf(') from '));
+  let close = line.length - 1;
+  if (line.charCodeAt(close) !== 41 /* ) */) {
+    // ` at X` or ` from X` after the list, X without white space: the line's last space is X's
+    const space = line.lastIndexOf(' ');
+    close = line.charCodeAt(space - 1) === 116 /* t */ ? space - 4 : space - 6;
+  }
   return findClosingParen(line, line.indexOf('(') + 1) === close;
 }
 

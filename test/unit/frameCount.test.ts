@@ -3,8 +3,9 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BacktraceText, FrameStore, plainFrameCount } from '../../src/model/backtraceText';
+import { BacktraceText, FrameStore, plainFrame, plainFrameCount } from '../../src/model/backtraceText';
 import { buildFrames, type Frame } from '../../src/model/frames';
+import { findClosingParen } from '../../src/model/lines';
 import { countAllFrames, parseAllFrames, parseTrace } from '../../src/model/parser';
 import { fixtureLogs, ROOT } from './helpers';
 
@@ -109,6 +110,59 @@ describe('counting frames without building them', () => {
       assert.deepEqual(problems, [], text);
     }
     assert.ok(counted > 2000, `only ${counted} of the backtraces were counted`);
+  });
+});
+
+// What plainFrame must say, as it was first written: the pattern, then the list's closing
+// parenthesis where the location starts, found by looking for it.
+const FUNCTION = '(?:[A-Za-z_$~][^ (\\t]*|\\?\\?)';
+const PLAIN_FRAME = new RegExp(`^#\\d+ +(?:0x[0-9a-f]+ in (?:${FUNCTION} | )|${FUNCTION} )\\((?!/).*\\)(?: at \\S+| from \\S+)?$`);
+function plainFrameAsWritten(line: string): boolean {
+  if (!PLAIN_FRAME.test(line)) return false;
+  const close = line.endsWith(')') ? line.length - 1 : Math.max(line.lastIndexOf(') at '), line.lastIndexOf(') from '));
+  return findClosingParen(line, line.indexOf('(') + 1) === close;
+}
+
+describe('a plain frame line', () => {
+  it('is what the first way of telling one said, on every line of every fixture log', () => {
+    let plain = 0;
+    for (const log of logs) {
+      for (const line of fs.readFileSync(log, 'utf8').split(/\r?\n/)) {
+        assert.equal(plainFrame(line), plainFrameAsWritten(line), JSON.stringify(line));
+        if (plainFrame(line)) plain++;
+      }
+    }
+    assert.ok(plain > 5000, `only ${plain} plain frame lines`);
+  });
+
+  it('is what the first way of telling one said, on 200,000 lines made from frame lines by random edits', () => {
+    const seeds = [
+      '#1  0x0000555555d68bcb in bdrv_attach_child_common (child_bs=0x5555578ddc80, child_name=0x5555560db1d8 "root", child_class=0x5555564037c0 <child_root>, perm=10) at ../block.c:3055',
+      '#0  bdrv_replace_child_noperm (child=0x1, new_bs=0x2) at ../block.c:2832',
+      '#2  0x00007ffff7 in ?? () from /lib/libc.so.6',
+      '#10 0x00007fffffffcd60 in  ()',
+      "#3  0x1 in f (s=0x2 \"a\\\"b) at\", c=0x3 'x') at b.c:1",
+      '#4  g (o={a = 1, b = [2]}) from c.so',
+    ];
+    const pieces = ['(', ')', '"', "'", '\\', ' ', '  ', '\t', '#', '0x1f', 'a', '?', '/', '{', '}', '[', ']', ' at ', ' from ', ') at x', ') from y', ') at', 'at', ' in ', '\u2028', '\u3000', '\u00e9', '<sym>', '=', ','];
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+      return (seed >>> 12) % n;
+    };
+    let plain = 0;
+    for (let round = 0; round < 200000; round++) {
+      let line = seeds[random(seeds.length)];
+      for (let e = 1 + random(3); e > 0; e--) {
+        const at = random(line.length + 1);
+        const cut = random(3) === 0 ? random(4) : 0;
+        line = line.slice(0, at) + (random(4) === 0 ? '' : pieces[random(pieces.length)]) + line.slice(at + cut);
+      }
+      if (random(5) === 0) line = line.slice(0, random(line.length + 1));
+      assert.equal(plainFrame(line), plainFrameAsWritten(line), JSON.stringify(line));
+      if (plainFrame(line)) plain++;
+    }
+    assert.ok(plain > 20000 && plain < 180000, `${plain} of the edited lines plain`);
   });
 });
 
