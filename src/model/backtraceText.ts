@@ -321,16 +321,22 @@ function readFrameRows(text: string, firstLine: number, report: Report, store: F
       const second = lineEndAt(text, first + 1);
       if (second - start > MAX_REMEMBERED_LENGTH) return 0;
       const known = store.knownFrames(text.slice(start, second));
-      if (known === undefined) return 0;
       let f: KnownFrame | undefined;
-      for (const k of known) {
+      for (const k of known ?? []) {
         const after = start + k.raw.length;
         if (text.startsWith(k.raw, start) && (after === text.length || text.charCodeAt(after) === 10)) {
           f = k;
           break;
         }
       }
-      if (f === undefined) return 0;
+      if (f === undefined) {
+        // not read before: read as the plain frame its lines make, joined, when they do
+        const wrapped = readPlainWrapped(text, start, lineNo, store);
+        if (wrapped === null) return 0;
+        (objects ??= [])[count] = wrapped.frame;
+        addRow(firstLine, 0, 0, -1);
+        return wrapped.lines;
+      }
       const moved = lineNo - f.firstLine;
       const frame = new Frame(
         f.level,
@@ -363,6 +369,77 @@ function pointersOfWrapped(frame: Frame, source: FrameText, store: FrameStore): 
   if (pointers < 0 || plain[Plain.ArgsStart] !== source.argsStart || plain[Plain.ArgsEnd] !== source.argsEnd) return -1;
   frame.pointersIn(store, store.addPlainPointers(text, pointers, 0), pointers);
   return pointers;
+}
+
+/** Characters outside printable ASCII: a frame holding one is read the general way (lineBody, no-break spaces, trimming). */
+const NOT_PRINTABLE = /[^\x20-\x7e]/;
+
+/**
+ * A frame gdb wrapped before its argument list, read as the plain frame its lines make joined: its
+ * name (`#1  0x… in fn`), its argument list, and its location if that is on a line of its own, as
+ * plainFrameCount takes them. What the frame assembler (frames.ts) would make of the same lines, in
+ * one pass over them rather than three; null when the lines are not such a frame, or when the
+ * assembler could read them otherwise (a line after the list that starts like a location without
+ * being one), and then the assembler reads them. Remembered as the assembler's are, when its lines
+ * alone ended it.
+ */
+function readPlainWrapped(text: string, start: number, lineNo: number, store: FrameStore): { frame: Frame; lines: number } | null {
+  if (store.full) return null;
+  const end1 = lineEndAt(text, start);
+  if (end1 >= text.length) return null;
+  const line1 = text.slice(start, end1);
+  if (!NAME_ONLY.test(line1)) return null;
+  const end2 = lineEndAt(text, end1 + 1);
+  const line2 = text.slice(end1 + 1, end2);
+  if (!ARGS_LINE.test(line2)) return null;
+  const args = line2.trimStart();
+  let joined = `${line1} ${args}`;
+  const place: Segment[] = [
+    { from: 0, line: lineNo, col: 0 },
+    { from: line1.length + 1, line: lineNo + 1, col: line2.length - args.length },
+  ];
+  // complete with its location on the second line; else the assembler takes the next line when
+  // it is the location, and gives up at a frame line or the end
+  let ended = !joined.endsWith(')');
+  if (!ended && end2 < text.length) {
+    const end3 = lineEndAt(text, end2 + 1);
+    const line3 = text.slice(end2 + 1, end3);
+    if (LOCATION_LINE.test(line3)) {
+      const location = line3.trimStart();
+      place.push({ from: joined.length + 1, line: lineNo + 2, col: line3.length - location.length });
+      joined = `${joined} ${location}`;
+      ended = true;
+    } else if (text.charCodeAt(end2 + 1) !== 35 /* # */) {
+      return null;
+    }
+  }
+  if (NOT_PRINTABLE.test(joined)) return null;
+  const pointers = readPlainFrame(joined, 0, joined.length);
+  if (pointers < 0 || !fits(plain[Plain.Line])) return null;
+  const library = plain[Plain.IsLibrary] === 1;
+  const location = joined.slice(plain[Plain.LocationStart], library ? plain[Plain.LocationEnd] : plain[Plain.FileEnd]);
+  const source: FrameText = {
+    text: joined,
+    start: plain[Plain.Start],
+    addressStart: plain[Plain.AddressStart],
+    addressEnd: plain[Plain.AddressEnd],
+    function: joined.slice(plain[Plain.FunctionStart], plain[Plain.FunctionEnd]),
+    functionStart: plain[Plain.FunctionStart],
+    argsStart: plain[Plain.ArgsStart],
+    argsEnd: plain[Plain.ArgsEnd],
+    file: library ? null : location,
+    line: plain[Plain.Line] < 0 ? null : plain[Plain.Line],
+    column: null,
+    library: library ? location : null,
+    locationStart: plain[Plain.LocationStart],
+    locationEnd: plain[Plain.LocationEnd],
+    open: null,
+  };
+  const level = plain[Plain.Level];
+  const frame = new Frame(level, source, place);
+  frame.pointersIn(store, store.addPlainPointers(joined, pointers, 0), pointers);
+  if (ended) rememberWrapped(text, start, place, level, frame, source, pointers, store);
+  return { frame, lines: place.length };
 }
 
 /** Where the line starting at `start` ends (its line break, or the end of the text). */
