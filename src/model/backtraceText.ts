@@ -45,6 +45,8 @@ const enum Shape {
   PointerCount,
 }
 const INCOMPLETE = 1;
+/** The frame is one gdb wrapped over lines: its shape is of their text joined (joinWrapped). */
+const WRAPPED = 2;
 
 /** How a line was read: as a plain frame, or the general way. */
 const enum Read {
@@ -315,28 +317,41 @@ function readFrameRows(text: string, firstLine: number, report: Report, store: F
       return true;
     },
     (start, lineNo) => {
+      // a frame gdb wrapped, whose lines joined are a plain frame: a row, as a plain line is
+      const wrapped = wrappedEnd(text, start);
+      if (wrapped >= 0) {
+        const remember = wrapped - start <= MAX_REMEMBERED_LENGTH;
+        const key = remember ? text.slice(start, wrapped) : '';
+        let k = remember ? store.shapeOfLine(key, Read.Plain) : -1;
+        if (k < 0 && k !== NOT_PLAIN) {
+          const { joined } = joinWrapped(text, start, wrapped, lineNo);
+          k = plainShape(joined, 0, joined.length, store);
+          if (k >= 0) store.shapes[SHAPE * k + Shape.Flags] |= WRAPPED;
+          if (remember) store.rememberLine(key, Read.Plain, k < 0 ? NOT_PLAIN : k);
+        }
+        if (k >= 0) {
+          addRow(lineNo, start, wrapped, k);
+          let lines = 1;
+          for (let i = text.indexOf('\n', start); i >= 0 && i < wrapped; i = text.indexOf('\n', i + 1)) lines++;
+          return lines;
+        }
+      }
       // a wrapped frame read before: made again without assembling it
       const first = text.indexOf('\n', start);
       if (first < 0) return 0;
       const second = lineEndAt(text, first + 1);
       if (second - start > MAX_REMEMBERED_LENGTH) return 0;
       const known = store.knownFrames(text.slice(start, second));
+      if (known === undefined) return 0;
       let f: KnownFrame | undefined;
-      for (const k of known ?? []) {
+      for (const k of known) {
         const after = start + k.raw.length;
         if (text.startsWith(k.raw, start) && (after === text.length || text.charCodeAt(after) === 10)) {
           f = k;
           break;
         }
       }
-      if (f === undefined) {
-        // not read before: read as the plain frame its lines make, joined, when they do
-        const wrapped = readPlainWrapped(text, start, lineNo, store);
-        if (wrapped === null) return 0;
-        (objects ??= [])[count] = wrapped.frame;
-        addRow(firstLine, 0, 0, -1);
-        return wrapped.lines;
-      }
+      if (f === undefined) return 0;
       const moved = lineNo - f.firstLine;
       const frame = new Frame(
         f.level,
@@ -371,75 +386,48 @@ function pointersOfWrapped(frame: Frame, source: FrameText, store: FrameStore): 
   return pointers;
 }
 
-/** Characters outside printable ASCII: a frame holding one is read the general way (lineBody, no-break spaces, trimming). */
-const NOT_PRINTABLE = /[^\x20-\x7e]/;
+/** Characters outside printable ASCII, other than line breaks: a frame holding one is read the general way (lineBody, no-break spaces, trimming). */
+const NOT_PRINTABLE = /[^\x20-\x7e\n]/;
 
 /**
- * A frame gdb wrapped before its argument list, read as the plain frame its lines make joined: its
- * name (`#1  0x… in fn`), its argument list, and its location if that is on a line of its own, as
- * plainFrameCount takes them. What the frame assembler (frames.ts) would make of the same lines, in
- * one pass over them rather than three; null when the lines are not such a frame, or when the
- * assembler could read them otherwise (a line after the list that starts like a location without
- * being one), and then the assembler reads them. Remembered as the assembler's are, when its lines
- * alone ended it.
+ * Where a frame gdb wrapped before its argument list ends, when it starts at `start`: its name
+ * (`#1  0x… in fn`), its argument list, and its location if that is on a line of its own, as
+ * plainFrameCount takes them, in printable ASCII (no no-break spaces: lineBody would change them);
+ * -1 when its lines are not such a frame, or when the frame assembler (frames.ts) could read them
+ * otherwise (a line after the list that starts like a location without being one).
  */
-function readPlainWrapped(text: string, start: number, lineNo: number, store: FrameStore): { frame: Frame; lines: number } | null {
-  if (store.full) return null;
+function wrappedEnd(text: string, start: number): number {
   const end1 = lineEndAt(text, start);
-  if (end1 >= text.length) return null;
-  const line1 = text.slice(start, end1);
-  if (!NAME_ONLY.test(line1)) return null;
+  if (end1 >= text.length || !NAME_ONLY.test(text.slice(start, end1))) return -1;
   const end2 = lineEndAt(text, end1 + 1);
   const line2 = text.slice(end1 + 1, end2);
-  if (!ARGS_LINE.test(line2)) return null;
-  const args = line2.trimStart();
-  let joined = `${line1} ${args}`;
-  const place: Segment[] = [
-    { from: 0, line: lineNo, col: 0 },
-    { from: line1.length + 1, line: lineNo + 1, col: line2.length - args.length },
-  ];
-  // complete with its location on the second line; else the assembler takes the next line when
+  if (!ARGS_LINE.test(line2)) return -1;
+  let end = end2;
+  // with its location on the second line it is whole; else the assembler takes the next line when
   // it is the location, and gives up at a frame line or the end
-  let ended = !joined.endsWith(')');
-  if (!ended && end2 < text.length) {
+  if (line2.endsWith(')') && end2 < text.length) {
     const end3 = lineEndAt(text, end2 + 1);
-    const line3 = text.slice(end2 + 1, end3);
-    if (LOCATION_LINE.test(line3)) {
-      const location = line3.trimStart();
-      place.push({ from: joined.length + 1, line: lineNo + 2, col: line3.length - location.length });
-      joined = `${joined} ${location}`;
-      ended = true;
-    } else if (text.charCodeAt(end2 + 1) !== 35 /* # */) {
-      return null;
-    }
+    if (LOCATION_LINE.test(text.slice(end2 + 1, end3))) end = end3;
+    else if (text.charCodeAt(end2 + 1) !== 35 /* # */) return -1;
   }
-  if (NOT_PRINTABLE.test(joined)) return null;
-  const pointers = readPlainFrame(joined, 0, joined.length);
-  if (pointers < 0 || !fits(plain[Plain.Line])) return null;
-  const library = plain[Plain.IsLibrary] === 1;
-  const location = joined.slice(plain[Plain.LocationStart], library ? plain[Plain.LocationEnd] : plain[Plain.FileEnd]);
-  const source: FrameText = {
-    text: joined,
-    start: plain[Plain.Start],
-    addressStart: plain[Plain.AddressStart],
-    addressEnd: plain[Plain.AddressEnd],
-    function: joined.slice(plain[Plain.FunctionStart], plain[Plain.FunctionEnd]),
-    functionStart: plain[Plain.FunctionStart],
-    argsStart: plain[Plain.ArgsStart],
-    argsEnd: plain[Plain.ArgsEnd],
-    file: library ? null : location,
-    line: plain[Plain.Line] < 0 ? null : plain[Plain.Line],
-    column: null,
-    library: library ? location : null,
-    locationStart: plain[Plain.LocationStart],
-    locationEnd: plain[Plain.LocationEnd],
-    open: null,
-  };
-  const level = plain[Plain.Level];
-  const frame = new Frame(level, source, place);
-  frame.pointersIn(store, store.addPlainPointers(joined, pointers, 0), pointers);
-  if (ended) rememberWrapped(text, start, place, level, frame, source, pointers, store);
-  return { frame, lines: place.length };
+  return NOT_PRINTABLE.test(text.slice(start, end)) ? -1 : end;
+}
+
+/**
+ * The text of the wrapped frame `text[start, end)` (wrappedEnd) as the frame assembler joins its
+ * lines (each after the first without its indentation, after a space), and where each piece sits,
+ * the first on document line `lineNo`.
+ */
+function joinWrapped(text: string, start: number, end: number, lineNo: number): { joined: string; place: Segment[] } {
+  const lines = text.slice(start, end).split('\n');
+  let joined = lines[0];
+  const place: Segment[] = [{ from: 0, line: lineNo, col: 0 }];
+  for (let i = 1; i < lines.length; i++) {
+    const piece = lines[i].trimStart();
+    place.push({ from: joined.length + 1, line: lineNo + i, col: lines[i].length - piece.length });
+    joined = `${joined} ${piece}`;
+  }
+  return { joined, place };
 }
 
 /** Where the line starting at `start` ends (its line break, or the end of the text). */
@@ -522,8 +510,10 @@ function framesOfRows(t: FrameRows, text: string, firstLine: number, store: Fram
       continue;
     }
     const o = SHAPE * k;
+    const lineNo = firstLine + rows[r + Row.LineIndex];
+    const wrapped = shapes[o + Shape.Flags] & WRAPPED ? joinWrapped(text, rows[r + Row.LineStart], rows[r + Row.LineEnd], lineNo) : null;
     const source: FrameText = {
-      text: text.slice(rows[r + Row.LineStart], rows[r + Row.LineEnd]),
+      text: wrapped ? wrapped.joined : text.slice(rows[r + Row.LineStart], rows[r + Row.LineEnd]),
       start: shapes[o + Shape.Start],
       addressStart: shapes[o + Shape.AddressStart],
       addressEnd: shapes[o + Shape.AddressEnd],
@@ -539,7 +529,7 @@ function framesOfRows(t: FrameRows, text: string, firstLine: number, store: Fram
       locationEnd: shapes[o + Shape.LocationEnd],
       open: shapes[o + Shape.Flags] & INCOMPLETE ? 'args' : null,
     };
-    frames[i] = new Frame(shapes[o + Shape.Level], source, firstLine + rows[r + Row.LineIndex], true);
+    frames[i] = new Frame(shapes[o + Shape.Level], source, wrapped ? wrapped.place : lineNo, true);
     if (shapes[o + Shape.PointerAt] >= 0) frames[i].pointersIn(store, shapes[o + Shape.PointerAt], shapes[o + Shape.PointerCount]);
   }
   return frames;
