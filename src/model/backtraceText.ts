@@ -318,7 +318,7 @@ function readFrameRows(text: string, firstLine: number, report: Report, store: F
     },
     (start, lineNo) => {
       // a frame gdb wrapped, whose lines joined are a plain frame: a row, as a plain line is
-      const wrapped = wrappedEnd(text, start);
+      const { end: wrapped, lines } = wrappedFrame(text, start);
       if (wrapped >= 0) {
         const remember = wrapped - start <= MAX_REMEMBERED_LENGTH;
         const key = remember ? text.slice(start, wrapped) : '';
@@ -331,8 +331,6 @@ function readFrameRows(text: string, firstLine: number, report: Report, store: F
         }
         if (k >= 0) {
           addRow(lineNo, start, wrapped, k);
-          let lines = 1;
-          for (let i = text.indexOf('\n', start); i >= 0 && i < wrapped; i = text.indexOf('\n', i + 1)) lines++;
           return lines;
         }
       }
@@ -390,31 +388,37 @@ function pointersOfWrapped(frame: Frame, source: FrameText, store: FrameStore): 
 const NOT_PRINTABLE = /[^\x20-\x7e\n]/;
 
 /**
- * Where a frame gdb wrapped before its argument list ends, when it starts at `start`: its name
+ * Where a frame gdb wrapped before its argument list ends, and over how many lines, when it starts at `start`: its name
  * (`#1  0x… in fn`), its argument list, and its location if that is on a line of its own, as
  * plainFrameCount takes them, in printable ASCII (no no-break spaces: lineBody would change them);
- * -1 when its lines are not such a frame, or when the frame assembler (frames.ts) could read them
+ * end -1 when its lines are not such a frame, or when the frame assembler (frames.ts) could read them
  * otherwise (a line after the list that starts like a location without being one).
  */
-function wrappedEnd(text: string, start: number): number {
+function wrappedFrame(text: string, start: number): { end: number; lines: number } {
+  const none = { end: -1, lines: 0 };
   const end1 = lineEndAt(text, start);
-  if (end1 >= text.length || !NAME_ONLY.test(text.slice(start, end1))) return -1;
+  if (end1 >= text.length || !NAME_ONLY.test(text.slice(start, end1))) return none;
   const end2 = lineEndAt(text, end1 + 1);
   const line2 = text.slice(end1 + 1, end2);
-  if (!ARGS_LINE.test(line2)) return -1;
+  if (!ARGS_LINE.test(line2)) return none;
   let end = end2;
+  let lines = 2;
   // with its location on the second line it is whole; else the assembler takes the next line when
   // it is the location, and gives up at a frame line or the end
   if (line2.endsWith(')') && end2 < text.length) {
     const end3 = lineEndAt(text, end2 + 1);
-    if (LOCATION_LINE.test(text.slice(end2 + 1, end3))) end = end3;
-    else if (text.charCodeAt(end2 + 1) !== 35 /* # */) return -1;
+    if (LOCATION_LINE.test(text.slice(end2 + 1, end3))) {
+      end = end3;
+      lines = 3;
+    } else if (text.charCodeAt(end2 + 1) !== 35 /* # */) {
+      return none;
+    }
   }
-  return NOT_PRINTABLE.test(text.slice(start, end)) ? -1 : end;
+  return NOT_PRINTABLE.test(text.slice(start, end)) ? none : { end, lines };
 }
 
 /**
- * The text of the wrapped frame `text[start, end)` (wrappedEnd) as the frame assembler joins its
+ * The text of the wrapped frame `text[start, end)` (wrappedFrame) as the frame assembler joins its
  * lines (each after the first without its indentation, after a space), and where each piece sits,
  * the first on document line `lineNo`.
  */

@@ -11,6 +11,14 @@ import { fixtureLogs, ROOT } from './helpers';
 
 const logs = fixtureLogs();
 
+/** Numbers in [0, n), the same ones each run from the same seed. */
+function randomFrom(seed: number): (n: number) => number {
+  return (n) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+    return (seed >>> 12) % n;
+  };
+}
+
 describe('counting frames without building them', () => {
   for (const log of logs) {
     it(`${path.basename(log)}: the same count and the same diagnostics as reading every frame`, () => {
@@ -92,11 +100,7 @@ describe('counting frames without building them', () => {
       '> #11 0x00005555 in n (a=1) at ../g.c:7',
       '#12 0x00005555 in p (a="unterminated',
     ];
-    let seed = 13;
-    const random = (n: number) => {
-      seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
-      return (seed >>> 12) % n;
-    };
+    const random = randomFrom(13);
     let counted = 0;
     for (let round = 0; round < 20000; round++) {
       const lines = Array.from({ length: 1 + random(6) }, () => pool[random(pool.length)]);
@@ -145,11 +149,7 @@ describe('a plain frame line', () => {
       '#4  g (o={a = 1, b = [2]}) from c.so',
     ];
     const pieces = ['(', ')', '"', "'", '\\', ' ', '  ', '\t', '#', '0x1f', 'a', '?', '/', '{', '}', '[', ']', ' at ', ' from ', ') at x', ') from y', ') at', 'at', ' in ', '\u2028', '\u3000', '\u00e9', '<sym>', '=', ','];
-    let seed = 7;
-    const random = (n: number) => {
-      seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
-      return (seed >>> 12) % n;
-    };
+    const random = randomFrom(7);
     let plain = 0;
     for (let round = 0; round < 200000; round++) {
       let line = seeds[random(seeds.length)];
